@@ -1,0 +1,163 @@
+"""Command line: `flexsim run | check | scenarios | schema`; the only module that prints.
+
+Bad input (a scenario file, a --set, an output folder) ends with one paragraph on stderr and
+exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from flexsim import metrics, results
+from flexsim.run import RunResult, run
+from flexsim.scenario import (
+    DEFAULT_SCENARIO,
+    Scenario,
+    ScenarioError,
+    builtin_names,
+    json_schema,
+    load,
+    load_builtin,
+    parse_assignments,
+)
+
+BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """Bad input other than the scenario itself (an output folder, a seed)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.command(args))
+    except (ScenarioError, UsageError) as error:
+        print(f"flexsim: error: {error}", file=sys.stderr)
+        return BAD_INPUT
+    except BrokenPipeError:  # the reader (say `| head`) closed the pipe: nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flexsim",
+        description="Simulate online sellers and the small-batch factories that make their goods.",
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    run_p = sub.add_parser("run", help="run a scenario and print its KPIs")
+    run_p.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        help=f"a scenario file or a built-in name (default: {DEFAULT_SCENARIO})",
+    )
+    run_p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    run_p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a dotted key, VALUE as TOML (e.g. --set horizon_days=60); repeatable",
+    )
+    run_p.add_argument("--out", type=Path, help="write tables, kpis.json and manifest.json here")
+    run_p.set_defaults(command=_run)
+    check_p = sub.add_parser("check", help="validate a scenario file and summarise it")
+    check_p.add_argument("scenario", help="a scenario file or a built-in name")
+    check_p.set_defaults(command=_check)
+    sub.add_parser("scenarios", help="list the built-in scenarios").set_defaults(command=_scenarios)
+    sub.add_parser("schema", help="print the JSON Schema of scenario files").set_defaults(
+        command=_schema
+    )
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: exists and is not a folder")
+    scenario = load(args.scenario, parse_assignments(args.assignments))
+    result = run(scenario, args.seed)
+    kpis = metrics.kpis(result.tables, scenario.warmup_h, scenario.horizon_h)
+    print(render(result, kpis))
+    if args.out is not None:
+        try:
+            results.write(result, kpis, args.out, source=str(args.scenario))
+        except OSError as error:
+            raise UsageError(f"--out {args.out}: cannot write results ({error})") from None
+        print(f"\nwrote {args.out}/ (tables, kpis.json, scenario.json, manifest.json)")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    print(summary(load(args.scenario)))
+    return 0
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    for name in builtin_names():
+        scenario = load_builtin(name)
+        print(f"{name:<16} {scenario.description}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json_schema())
+    return 0
+
+
+def summary(scenario: Scenario) -> str:
+    """One paragraph saying what a scenario contains."""
+    lines = sum(len(f.lines) for f in scenario.factories)
+    customers = sum(c.count for c in scenario.customers)
+    return (
+        f"Scenario '{scenario.name}' is valid: {len(scenario.factories)} factory(ies) with "
+        f"{lines} line(s), {customers} order-stream customer(s), starting {scenario.start_date} "
+        f"for {scenario.horizon_days:g} days with a {scenario.warmup_days:g}-day warm-up; "
+        f"MOQ {scenario.channels.ecommerce.moq} e-commerce, {scenario.channels.offline.moq} "
+        f"offline; money in {scenario.currency}. {scenario.description}".rstrip()
+    )
+
+
+def render(result: RunResult, kpis: dict[str, Any]) -> str:
+    """The KPI tables of one run as text."""
+    scenario = result.scenario
+    counts = ", ".join(f"{k} {v}" for k, v in kpis["orders"].items())
+    return "\n".join(
+        [
+            f"flexsim · scenario {scenario.name} · seed {result.seed} · "
+            f"{scenario.horizon_days:g} days, measured from day {scenario.warmup_days:g} · "
+            f"{result.wall_s:.2f} s",
+            "",
+            "Lead time in hours (orders placed after the warm-up and finished, placed → finished)",
+            _frame(kpis["lead_time"], "kind"),
+            "",
+            "Line time shares (of calendar time; busy_of_open = processing + changeover over open)",
+            _frame(kpis["utilisation"], "line"),
+            "",
+            f"Orders at the horizon: {counts}",
+        ]
+    )
+
+
+def _frame(rows: dict[str, dict[str, Any]], label: str) -> str:
+    if not rows:
+        return "  (none)"
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = label
+    return frame.to_string(float_format=lambda x: f"{x:.3f}" if abs(x) < 10 else f"{x:.1f}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Distribution specs: what a scenario says about a random quantity, with analytic moments.
+
+Each spec is a frozen pydantic model tagged by `dist`; a bare number in a scenario file means a
+deterministic value. `sample(rng, n)` draws a numpy array; `sampler(rng)` returns a fast scalar
+callable that draws in blocks, because one numpy call per scalar costs more than the simulation
+step that uses it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BeforeValidator, Field, PositiveFloat, model_validator
+
+from flexsim.spec import Spec
+
+NonNegative = Annotated[float, Field(ge=0)]
+BLOCK = 512  # draws per numpy call in sampler(); large enough to amortise the call
+
+
+class _Dist(Spec):
+    """Common interface: analytic `expectation` and `variance`, vectorised and scalar sampling."""
+
+    @property
+    def expectation(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> float:
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def sampler(self, rng: np.random.Generator, scale: float = 1.0) -> Callable[[], float]:
+        """A no-argument callable returning one draw times `scale` per call."""
+        buffer: list[float] = []
+
+        def draw() -> float:
+            if not buffer:
+                buffer.extend((self.sample(rng, BLOCK)[::-1] * scale).tolist())
+            return buffer.pop()
+
+        return draw
+
+
+class Deterministic(_Dist):
+    dist: Literal["deterministic"] = "deterministic"
+    value: NonNegative
+
+    @property
+    def expectation(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value)
+
+    def sampler(self, rng: np.random.Generator, scale: float = 1.0) -> Callable[[], float]:
+        value = self.value * scale
+        return lambda: value
+
+
+class Exponential(_Dist):
+    dist: Literal["exponential"]
+    mean: PositiveFloat
+
+    @property
+    def expectation(self) -> float:
+        return self.mean
+
+    @property
+    def variance(self) -> float:
+        return self.mean**2
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean, n)
+
+
+class Uniform(_Dist):
+    """Continuous uniform on [low, high]."""
+
+    dist: Literal["uniform"]
+    low: NonNegative
+    high: NonNegative
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be at least low ({self.low})")
+        return self
+
+    @property
+    def expectation(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> float:
+        return (self.high - self.low) ** 2 / 12
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, n)
+
+
+class UniformInt(_Dist):
+    """Discrete uniform on the integers low, low + 1, …, high (both included)."""
+
+    dist: Literal["uniform_int"]
+    low: Annotated[int, Field(ge=0)]
+    high: Annotated[int, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformInt:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be at least low ({self.low})")
+        return self
+
+    @property
+    def expectation(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> float:
+        return ((self.high - self.low + 1) ** 2 - 1) / 12
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.integers(self.low, self.high, n, endpoint=True).astype(float)
+
+
+class Gamma(_Dist):
+    """Gamma by mean and coefficient of variation: shape 1/cv², scale mean·cv²."""
+
+    dist: Literal["gamma"]
+    mean: PositiveFloat
+    cv: PositiveFloat
+
+    @property
+    def expectation(self) -> float:
+        return self.mean
+
+    @property
+    def variance(self) -> float:
+        return (self.mean * self.cv) ** 2
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.gamma(1 / self.cv**2, self.mean * self.cv**2, n)
+
+
+class Lognormal(_Dist):
+    """Lognormal by mean and coefficient of variation of the variable itself (not of its log)."""
+
+    dist: Literal["lognormal"]
+    mean: PositiveFloat
+    cv: PositiveFloat
+
+    @property
+    def expectation(self) -> float:
+        return self.mean
+
+    @property
+    def variance(self) -> float:
+        return (self.mean * self.cv) ** 2
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sigma2 = math.log1p(self.cv**2)
+        return rng.lognormal(math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2), n)
+
+
+class Poisson(_Dist):
+    dist: Literal["poisson"]
+    mean: NonNegative
+
+    @property
+    def expectation(self) -> float:
+        return self.mean
+
+    @property
+    def variance(self) -> float:
+        return self.mean
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.poisson(self.mean, n).astype(float)
+
+
+class Erlang(_Dist):
+    """Erlang-k by mean: the sum of k exponential phases of mean mean/k each."""
+
+    dist: Literal["erlang"]
+    k: Annotated[int, Field(ge=1)]
+    mean: PositiveFloat
+
+    @property
+    def expectation(self) -> float:
+        return self.mean
+
+    @property
+    def variance(self) -> float:
+        return self.mean**2 / self.k
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.gamma(self.k, self.mean / self.k, n)
+
+
+def _number_is_deterministic(value: Any) -> Any:
+    """Let a scenario write `unit_time_h = 0.2` for a deterministic 0.2."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"dist": "deterministic", "value": value}
+    return value
+
+
+DistSpec = Annotated[
+    Deterministic | Exponential | Uniform | UniformInt | Gamma | Lognormal | Poisson | Erlang,
+    Field(discriminator="dist"),
+    BeforeValidator(_number_is_deterministic),
+]
+"""Any distribution spec; use this as the annotation of a random scenario quantity."""
+
+DIST_NAMES: tuple[str, ...] = (
+    "deterministic",
+    "exponential",
+    "uniform",
+    "uniform_int",
+    "gamma",
+    "lognormal",
+    "poisson",
+    "erlang",
+)
+"""The `dist` tags DistSpec accepts (tests check the list against the union)."""
+
+
+def choice_sampler(rng: np.random.Generator, weights: list[float]) -> Callable[[], int]:
+    """A no-argument callable returning an index drawn with the given relative weights."""
+    if len(weights) == 1:
+        return lambda: 0
+    p = np.asarray(weights, dtype=float) / sum(weights)
+    buffer: list[int] = []
+
+    def draw() -> int:
+        if not buffer:
+            buffer.extend(rng.choice(len(p), size=BLOCK, p=p)[::-1].tolist())
+        return buffer.pop()
+
+    return draw

@@ -1,0 +1,55 @@
+"""Dispatch rules: which queued order a free line takes next, by name.
+
+A rule gets the factory's queue (in arrival order) and the line, and returns the index of the
+order to take, or -1 when the line may take none of them. The names are the scenario's
+`DispatchName`; a test checks that the two lists agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from flexsim.model.order import Order
+
+
+class Taker(Protocol):
+    """What a rule needs to know of a line."""
+
+    channels: frozenset[str]
+    serves_all: bool
+
+
+Rule = Callable[[Sequence[Order], Taker], int]
+
+
+def fifo(queue: Sequence[Order], line: Taker) -> int:
+    """First come, first served."""
+    if line.serves_all:
+        return 0 if queue else -1
+    for i, order in enumerate(queue):
+        if order.channel in line.channels:
+            return i
+    return -1
+
+
+def _best(queue: Sequence[Order], line: Taker, key: Callable[[Order], float]) -> int:
+    """The eligible order with the smallest key; ties go to the earliest arrival."""
+    best, best_key = -1, 0.0
+    for i, order in enumerate(queue):
+        if order.channel in line.channels and (best < 0 or key(order) < best_key):
+            best, best_key = i, key(order)
+    return best
+
+
+def edd(queue: Sequence[Order], line: Taker) -> int:
+    """Earliest due date first."""
+    return _best(queue, line, lambda order: order.due_at)
+
+
+def spt(queue: Sequence[Order], line: Taker) -> int:
+    """Shortest processing time first: on one line that is the smallest quantity."""
+    return _best(queue, line, lambda order: order.quantity)
+
+
+DISPATCH: dict[str, Rule] = {"fifo": fifo, "edd": edd, "spt": spt}

@@ -1,0 +1,108 @@
+"""Results folders: a run's tables, KPIs and a manifest of what made them, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from flexsim.run import RunResult
+
+PACKAGES = ("flexsim", "simpy", "numpy", "pandas", "scipy", "pydantic")
+TABLE_SUFFIX = ".csv.gz"
+
+
+def write(result: RunResult, kpis: dict[str, Any], folder: Path, source: str) -> list[Path]:
+    """Write tables, kpis.json, scenario.json and manifest.json into `folder`; return the paths.
+
+    Each file is written to a temporary name and renamed, so an interrupted write never leaves
+    a half file behind; the manifest goes last, so a folder with a manifest is complete.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in result.tables.items():
+        path = folder / f"{name}{TABLE_SUFFIX}"
+        _atomic(path, partial(table.to_csv, index=False, compression="gzip"))
+        written.append(path)
+    texts = {
+        "kpis.json": _json(kpis),
+        "scenario.json": result.scenario.model_dump_json(indent=2),
+        "manifest.json": _json(manifest(result, source)),
+    }
+    for name, text in texts.items():
+        _atomic(folder / name, partial(_write_text, text=text))
+        written.append(folder / name)
+    return written
+
+
+def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """The record tables of a results folder, by name."""
+    return {
+        path.name.removesuffix(TABLE_SUFFIX): pd.read_csv(
+            path, keep_default_na=False, na_values=[""]
+        )
+        for path in sorted(folder.glob(f"*{TABLE_SUFFIX}"))
+    }
+
+
+def manifest(result: RunResult, source: str) -> dict[str, Any]:
+    """What made a run: inputs, seed, versions, commit, machine, wall time."""
+    return {
+        "scenario": result.scenario.name,
+        "source": source,
+        "seed": result.seed,
+        "flexsim_version": metadata.version("flexsim"),
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "packages": {name: metadata.version(name) for name in PACKAGES},
+        "wall_s": round(result.wall_s, 3),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "streams": result.streams,
+        "tables": {name: len(table) for name, table in result.tables.items()},
+    }
+
+
+def git_commit() -> str | None:
+    """The commit of the flexsim source tree when it is a git checkout (editable install)."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _write_text(path: str, text: str) -> None:
+    Path(path).write_text(text, "utf-8")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=False) + "\n"
+
+
+def _atomic(path: Path, write_to: Callable[[str], object]) -> None:
+    """Call write_to(temporary path) beside `path`, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write_to(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

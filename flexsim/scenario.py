@@ -1,0 +1,362 @@
+"""Scenario: the validated, frozen input of one run, read from TOML, with overrides and a schema.
+
+Conventions (docs/scenario.md says more): time inside the model is hours; a key ends in `_h`
+(hours) or `_days` (24 calendar hours) when it is a duration; money is in the scenario's one
+`currency`; random quantities are distribution specs (flexsim.dists) and a bare number means a
+deterministic value; MOQ and payment settings belong to a sales channel. Defaults live here and
+nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import Field, PositiveFloat, ValidationError, field_validator, model_validator
+
+from flexsim.calendar import HOURS_PER_DAY
+from flexsim.dists import DIST_NAMES, Deterministic, DistSpec, Exponential
+from flexsim.spec import Spec
+
+ChannelName = Literal["ecommerce", "offline"]
+DispatchName = Literal["fifo", "edd", "spt"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+ALWAYS_OPEN = "always"  # the calendar every scenario has without declaring it
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+NonNegative = Annotated[float, Field(ge=0)]
+
+_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def clock_hours(text: str) -> float:
+    """'08:30' → 8.5; '24:00' is the end of the day."""
+    match = _CLOCK.match(text)
+    if not match or (match[1] == "24" and match[2] != "00"):
+        raise ValueError(f"expected a clock time 'HH:MM' between 00:00 and 24:00, got {text!r}")
+    return int(match[1]) + int(match[2]) / 60
+
+
+class Shift(Spec):
+    """A shift worked on some weekdays; `end` at or before `start` crosses midnight."""
+
+    days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    start: str = "08:00"
+    end: str = "17:00"
+    breaks: list[str] = Field(default=[], description="clock ranges like '12:00-13:00'")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        clock_hours(value)
+        return value
+
+    @field_validator("breaks")
+    @classmethod
+    def _ranges(cls, value: list[str]) -> list[str]:
+        for text in value:
+            start, sep, end = text.partition("-")
+            if not sep:
+                raise ValueError(f"expected a break like '12:00-13:00', got {text!r}")
+            clock_hours(start.strip())
+            clock_hours(end.strip())
+        return value
+
+
+class CalendarSpec(Spec):
+    """When a line works: always, or a weekly pattern of shifts."""
+
+    always_open: bool = False
+    shifts: list[Shift] = []
+
+    @model_validator(mode="after")
+    def _either(self) -> CalendarSpec:
+        if self.always_open == bool(self.shifts):
+            raise ValueError("give either always_open = true or at least one [[shifts]], not both")
+        return self
+
+
+class Changeover(Spec):
+    """A value paid when the next order on a line is a different item."""
+
+    same_family: NonNegative = 0.0
+    other_family: NonNegative = 0.0
+
+
+class LineSpec(Spec):
+    """A production line: one order at a time, during its calendar's open hours."""
+
+    name: Name
+    unit_time_h: DistSpec = Field(
+        description="hours per piece; one draw per order, times the order's quantity"
+    )
+    changeover_h: Changeover = Changeover()
+    changeover_cost: Changeover = Changeover()
+    calendar: Name = ALWAYS_OPEN
+    channels: list[ChannelName] = ["ecommerce", "offline"]
+    dispatch: DispatchName = "fifo"
+
+
+class FactorySpec(Spec):
+    """A factory and its lines."""
+
+    name: Name
+    lines: list[LineSpec] = Field(min_length=1)
+
+    @field_validator("lines")
+    @classmethod
+    def _unique_lines(cls, lines: list[LineSpec]) -> list[LineSpec]:
+        _require_unique([line.name for line in lines], "line")
+        return lines
+
+
+class ChannelSpec(Spec):
+    """A sales channel's terms: the minimum order quantity (payment terms come later)."""
+
+    moq: Annotated[int, Field(ge=1)] = 1
+
+
+class Channels(Spec):
+    ecommerce: ChannelSpec = ChannelSpec(moq=30)  # the Tao-factory platform's MOQ [seed]
+    offline: ChannelSpec = ChannelSpec()
+
+
+class CustomerSpec(Spec):
+    """Customers placing orders at one factory as a renewal stream (offline wholesale, tests)."""
+
+    name: Name
+    factory: Name
+    channel: ChannelName = "offline"
+    count: Annotated[int, Field(ge=1)] = 1
+    interarrival_days: DistSpec = Exponential(dist="exponential", mean=7.0)
+    quantity: DistSpec = Deterministic(value=1000)
+    families: dict[Name, PositiveFloat] = Field(
+        default={"default": 1.0}, description="product family → relative weight"
+    )
+    styles_per_family: Annotated[int, Field(ge=1)] = 1
+    due_days: DistSpec = Deterministic(value=30)
+
+    def customer_names(self) -> list[str]:
+        """One name per customer: the spec's name, suffixed -0, -1, … when count > 1."""
+        if self.count == 1:
+            return [self.name]
+        return [f"{self.name}-{i}" for i in range(self.count)]
+
+
+class Scenario(Spec):
+    """Everything one run needs besides the seed."""
+
+    name: Name
+    description: str = ""
+    currency: str = "CNY"
+    start_date: dt.date = dt.date(2026, 1, 5)
+    horizon_days: PositiveFloat = 365.0
+    warmup_days: NonNegative = 30.0
+    calendars: dict[Name, CalendarSpec] = {}
+    channels: Channels = Channels()
+    factories: list[FactorySpec] = Field(min_length=1)
+    customers: list[CustomerSpec] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be shorter than horizon_days "
+                f"({self.horizon_days})"
+            )
+        _require_unique([f.name for f in self.factories], "factory")
+        _require_unique([n for c in self.customers for n in c.customer_names()], "customer")
+        self._check_references()
+        return self
+
+    def _check_references(self) -> None:
+        calendars = {ALWAYS_OPEN, *self.calendars}
+        factories = {f.name: f for f in self.factories}
+        for factory in self.factories:
+            for line in factory.lines:
+                if line.calendar not in calendars:
+                    raise ValueError(
+                        f"line '{factory.name}.{line.name}' uses calendar '{line.calendar}', "
+                        f"which is not defined; defined: {', '.join(sorted(calendars))}"
+                    )
+        for customer in self.customers:
+            served_by = factories.get(customer.factory)
+            if served_by is None:
+                raise ValueError(
+                    f"customer '{customer.name}' orders from factory '{customer.factory}', "
+                    f"which is not defined; defined: {', '.join(factories)}"
+                )
+            if not any(customer.channel in line.channels for line in served_by.lines):
+                raise ValueError(
+                    f"no line of factory '{served_by.name}' serves channel '{customer.channel}', "
+                    f"so customer '{customer.name}' could never be served"
+                )
+
+    @property
+    def horizon_h(self) -> float:
+        return self.horizon_days * HOURS_PER_DAY
+
+    @property
+    def warmup_h(self) -> float:
+        return self.warmup_days * HOURS_PER_DAY
+
+    def with_overrides(self, overrides: Mapping[str, Any], source: str = "overrides") -> Scenario:
+        """A new scenario with dotted keys set, e.g. {"factories.0.lines.ecom.calendar": "day"}.
+
+        A list element is addressed by index or by its `name`. The result is validated in full;
+        errors name `source` and the dotted key.
+        """
+        data = self.model_dump(mode="python")
+        for key, value in overrides.items():
+            try:
+                _set_dotted(data, key, value)
+            except ScenarioError as error:
+                raise ScenarioError(f"{source}: --set {key}: {error}.") from None
+        return validate(data, f"{source} (with --set {', '.join(overrides)})")
+
+
+def _require_unique(names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{what} name '{name}' is used twice; names must be unique")
+        seen.add(name)
+
+
+def _set_dotted(data: Any, key: str, value: Any) -> None:
+    """Set `value` at the dotted `key` inside nested dicts and lists."""
+    *parents, last = key.split(".")
+    node = data
+    for depth, part in enumerate(parents):
+        node = _child(node, part, ".".join(parents[: depth + 1]))
+    if isinstance(node, list):
+        node[_index(node, last, key)] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ScenarioError(f"cannot set '{key}': '{'.'.join(parents)}' is a single value")
+
+
+def _child(node: Any, part: str, where: str) -> Any:
+    if isinstance(node, list):
+        return node[_index(node, part, where)]
+    if isinstance(node, dict) and part in node and isinstance(node[part], dict | list):
+        return node[part]
+    if isinstance(node, dict) and part in node:
+        raise ScenarioError(f"cannot set below '{where}': it is a single value")
+    raise ScenarioError(f"no key '{where}' in the scenario")
+
+
+def _index(items: list[Any], part: str, where: str) -> int:
+    if part.isdigit() and int(part) < len(items):
+        return int(part)
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    if part in names:
+        return names.index(part)
+    raise ScenarioError(
+        f"no element '{part}' at '{where}': give an index below {len(items)} or one of the "
+        f"names {', '.join(map(str, names)) or '(none)'}"
+    )
+
+
+class ScenarioError(Exception):
+    """Bad scenario input; the message is one paragraph fit to show a person as it is."""
+
+
+def parse_value(text: str) -> Any:
+    """A `--set` value as TOML (numbers, booleans, strings, arrays, inline tables); a bare word
+    that is not valid TOML is taken as a string, so `--set x.dispatch=edd` works unquoted."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, Any]:
+    """['a.b=1', …] → {'a.b': 1, …}."""
+    overrides: dict[str, Any] = {}
+    for text in assignments:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError(f"--set expects dotted.key=VALUE, got {text!r}")
+        overrides[key.strip()] = parse_value(value.strip())
+    return overrides
+
+
+def format_validation_error(error: ValidationError, source: str) -> str:
+    """One paragraph naming the source and each offending dotted key."""
+    problems = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"] if not _is_union_tag(part))
+        problems.append(f"{where or '(top level)'}: {item['msg']}")
+    count = "a problem" if len(problems) == 1 else f"{len(problems)} problems"
+    return f"{source}: {count} in the scenario: " + "; ".join(problems) + "."
+
+
+def _is_union_tag(part: str | int) -> bool:
+    """Pydantic puts the chosen union member's tag in the location; people don't write it."""
+    return isinstance(part, str) and (part in DIST_NAMES or part.startswith("function-"))
+
+
+def validate(data: Mapping[str, Any], source: str) -> Scenario:
+    """A Scenario from parsed TOML data, or a ScenarioError naming `source` and the keys."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(format_validation_error(error, source)) from None
+
+
+def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario file, or a built-in scenario by name, then apply overrides."""
+    path = Path(path)
+    if path.suffix != ".toml" and not path.exists() and str(path) in builtin_names():
+        return load_builtin(str(path), overrides)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ScenarioError(
+            f"{path}: cannot read the scenario file ({error.strerror or error}); give a TOML "
+            f"file or one of the built-in scenarios: {', '.join(builtin_names())}"
+        ) from None
+    return _from_text(text, str(path), overrides)
+
+
+def load_builtin(name: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """A scenario shipped inside the package (see `builtin_names()`)."""
+    if name not in builtin_names():
+        raise ScenarioError(
+            f"no built-in scenario '{name}'; built-ins: {', '.join(builtin_names())}"
+        )
+    text = resources.files("flexsim.scenarios").joinpath(f"{name}.toml").read_text("utf-8")
+    return _from_text(text, f"built-in scenario '{name}'", overrides)
+
+
+def _from_text(text: str, source: str, overrides: Mapping[str, Any] | None) -> Scenario:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{source}: not valid TOML: {error}.") from None
+    scenario = validate(data, source)
+    return scenario.with_overrides(overrides, source) if overrides else scenario
+
+
+DEFAULT_SCENARIO = "tao-factory"
+
+
+def builtin_names() -> list[str]:
+    """The names of the scenarios shipped with flexsim, sorted."""
+    folder = resources.files("flexsim.scenarios")
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
+
+
+def json_schema() -> str:
+    """The JSON Schema of a scenario file, for editors and documentation."""
+    return json.dumps(Scenario.model_json_schema(), indent=2)
