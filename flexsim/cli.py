@@ -29,6 +29,7 @@ from flexsim.scenario import (
 )
 
 BAD_INPUT = 2
+WIDE = 10  # KPI tables with more columns than this print transposed
 
 
 class UsageError(Exception):
@@ -147,6 +148,14 @@ def render(result: RunResult, kpis: dict[str, Any]) -> str:
             _frame(kpis["utilisation"], "line"),
             "",
             f"Orders at the horizon: {counts}",
+            "",
+            "Cash conversion cycle per factory (days; money in "
+            f"{scenario.currency}; CCC = DIO + DSO - DPO from time-weighted balances)",
+            _frame(kpis["cash_cycle"], "factory"),
+            "",
+            "Sellers (all together, after the warm-up)",
+            _frame({"sellers": kpis["sellers"]}, ""),
+            f"Platform bad debt absorbed: {kpis['platform']['bad_debt']:,.0f} {scenario.currency}",
         ]
     )
 
@@ -156,7 +165,13 @@ def _frame(rows: dict[str, dict[str, Any]], label: str) -> str:
         return "  (none)"
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = label
-    return frame.to_string(float_format=lambda x: f"{x:.3f}" if abs(x) < 10 else f"{x:.1f}")
+    if len(frame.columns) > WIDE:  # long rows read better standing up
+        frame = frame.T
+    return frame.to_string(float_format=_number)
+
+
+def _number(x: float) -> str:
+    return f"{x:.3f}" if abs(x) < 10 else f"{x:,.1f}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,8 +1,10 @@
-"""Metrics: KPIs as pure functions of record tables (lead time, utilisation, order counts).
+"""Metrics: KPIs as pure functions of record tables: lead time, utilisation, orders, cash cycle,
+sellers.
 
 Everything is measured over a window [start_h, end_h): the time after the warm-up up to the
-horizon. Lead times cover the orders placed inside the window that finished; utilisation is
-time-weighted from the line state records. docs/results.md defines every KPI.
+horizon. Lead times cover the orders placed inside the window that were made; time-weighted
+figures (utilisation, balances) come from state-change and ledger records, each level holding
+until the next record. docs/results.md defines every KPI.
 """
 
 from __future__ import annotations
@@ -13,28 +15,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flexsim.records import LINE_STATES, ORDER_STATUSES
+from flexsim.records import LINE_STATES, ORDER_STATUSES, PAYMENT_STATES
 
-STAGES = ("waiting_h", "changeover_h", "processing_h")
+HOURS_PER_DAY = 24.0
+STAGES = ("waiting_h", "changeover_h", "processing_h", "transit_h")
+INVENTORY_ACCOUNTS = ("materials", "wip", "finished_goods")
+SELLER_KINDS = ("trial", "repeat")
 
 
 def finished_orders(orders: pd.DataFrame, start_h: float) -> pd.DataFrame:
-    """Finished orders placed at or after start_h, with lead time and its stages in hours."""
-    done = orders[(orders["status"] == "finished") & (orders["placed_at"] >= start_h)]
+    """Orders placed at or after start_h that were made, with lead times and stages in hours.
+
+    lead_time_h is ex-works (placed → finished); delivered_h adds transit (NaN while in transit).
+    """
+    done = orders[orders["finished_at"].notna() & (orders["placed_at"] >= start_h)]
     return done.assign(
         lead_time_h=done["finished_at"] - done["placed_at"],
+        delivered_h=done["delivered_at"] - done["placed_at"],
         waiting_h=done["setup_at"] - done["placed_at"],
         changeover_h=done["start_at"] - done["setup_at"],
         processing_h=done["finished_at"] - done["start_at"],
+        transit_h=done["delivered_at"] - done["finished_at"],
         on_time=done["finished_at"] <= done["due_at"],
     )
 
 
 def lead_times(orders: pd.DataFrame, start_h: float) -> pd.DataFrame:
-    """Per order kind: count, mean, p50, p95 of lead time, mean stages, share on time."""
+    """Per order kind: count, mean, p50, p95 of ex-works lead time, mean stages, mean and p95
+    of delivered lead time, share finished by the due date."""
     done = finished_orders(orders, start_h)
     grouped = done.groupby("kind")
-    lead = grouped["lead_time_h"]
+    lead, delivered = grouped["lead_time_h"], grouped["delivered_h"]
     table = pd.DataFrame(
         {
             "n": grouped.size(),
@@ -45,6 +56,8 @@ def lead_times(orders: pd.DataFrame, start_h: float) -> pd.DataFrame:
     )
     for stage in STAGES:
         table[stage] = grouped[stage].mean()
+    table["delivered_mean_h"] = delivered.mean()
+    table["delivered_p95_h"] = delivered.quantile(0.95)
     table["on_time_share"] = grouped["on_time"].mean()
     return table
 
@@ -71,11 +84,109 @@ def utilisation(line_states: pd.DataFrame, start_h: float, end_h: float) -> pd.D
 
 
 def order_counts(orders: pd.DataFrame) -> dict[str, int]:
-    """Orders by status at the horizon, and all placed."""
-    counts = orders["status"].value_counts()
+    """Orders placed, by physical status and by payment state at the horizon."""
+    status, payment = orders["status"].value_counts(), orders["payment"].value_counts()
     result = {"placed": len(orders)}
-    result.update({status: int(counts.get(status, 0)) for status in ORDER_STATUSES})
+    result.update({s: int(status.get(s, 0)) for s in ORDER_STATUSES})
+    result.update({f"payment_{p}": int(payment.get(p, 0)) for p in PAYMENT_STATES})
     return result
+
+
+def account_levels(ledger: pd.DataFrame, party: str, accounts: tuple[str, ...]) -> pd.DataFrame:
+    """The summed debit balance of `accounts` in `party`'s books after each of its postings:
+    columns at and level, in posting order."""
+    books = ledger[ledger["party"] == party]
+    sign = books["debit"].isin(accounts).astype(float) - books["credit"].isin(accounts)
+    return pd.DataFrame({"at": books["at"], "level": (sign * books["amount"]).cumsum()})
+
+
+def time_weighted_mean(levels: pd.DataFrame, start_h: float, end_h: float) -> float:
+    """Mean over [start_h, end_h) of a level that starts at 0 and changes at each row."""
+    at = np.concatenate([[-math.inf], levels["at"].to_numpy(float)])
+    level = np.concatenate([[0.0], levels["level"].to_numpy(float)])
+    until = np.concatenate([at[1:], [math.inf]])
+    hours = np.clip(until, start_h, end_h) - np.clip(at, start_h, end_h)
+    return float((level * hours).sum() / (end_h - start_h))
+
+
+def level_at(levels: pd.DataFrame, at_h: float) -> float:
+    """The level in force at time at_h (after every posting stamped at or before it)."""
+    before = levels[levels["at"] <= at_h]
+    return float(before["level"].iloc[-1]) if len(before) else 0.0
+
+
+def flow(
+    ledger: pd.DataFrame, party: str, account: str, side: str, start_h: float, end_h: float
+) -> float:
+    """Total posted to `side` ('debit' or 'credit') of an account within [start_h, end_h)."""
+    rows = ledger[(ledger["party"] == party) & (ledger[side] == account)]
+    inside = rows[(rows["at"] >= start_h) & (rows["at"] < end_h)]
+    return float(inside["amount"].sum())
+
+
+def cash_cycle(ledger: pd.DataFrame, party: str, start_h: float, end_h: float) -> dict[str, float]:
+    """DIO, DSO, DPO and CCC = DIO + DSO − DPO in days, from time-weighted balances, with the
+    flows they divide by, cash at the end, lowest cash and bad debt."""
+    days = (end_h - start_h) / HOURS_PER_DAY
+    cogs = flow(ledger, party, "cogs", "debit", start_h, end_h)
+    revenue = flow(ledger, party, "revenue", "credit", start_h, end_h)
+    purchases = flow(ledger, party, "payables", "credit", start_h, end_h)
+    inventory = time_weighted_mean(account_levels(ledger, party, INVENTORY_ACCOUNTS), start_h, end_h)
+    receivables_levels = account_levels(ledger, party, ("receivables",))
+    receivables = time_weighted_mean(receivables_levels, start_h, end_h)
+    # payables are a liability: their balance is a credit, the negative of the debit level
+    payables = -time_weighted_mean(account_levels(ledger, party, ("payables",)), start_h, end_h)
+    dio, dso = _days(inventory, cogs / days), _days(receivables, revenue / days)
+    dpo = _days(payables, purchases / days)
+    cash = account_levels(ledger, party, ("cash",))
+    return {
+        "dio_days": dio,
+        "dso_days": dso,
+        "dpo_days": dpo,
+        "ccc_days": dio + dso - dpo,
+        "revenue": revenue,
+        "cogs": cogs,
+        "purchases": purchases,
+        "avg_inventory": inventory,
+        "avg_receivables": receivables,
+        "avg_payables": payables,
+        "cash_end": level_at(cash, end_h),
+        "cash_min": float(cash["level"].min()) if len(cash) else 0.0,
+        "receivables_end": level_at(receivables_levels, end_h),
+        "bad_debt": flow(ledger, party, "bad_debt", "debit", start_h, end_h),
+    }
+
+
+def _days(balance: float, per_day: float) -> float:
+    return balance / per_day if per_day > 0 else math.nan
+
+
+def seller_kpis(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> dict[str, Any]:
+    """All sellers together: fill rate, lost sales, hit rate, repeat shares, leftover stock."""
+    days = tables["seller_days"]
+    days = days[(days["at"] >= start_h) & (days["at"] < end_h)]
+    items = tables["items"]
+    decided = items[(items["launched_at"] >= start_h) & items["ended_at"].notna()]
+    orders = tables["orders"]
+    bought = orders[orders["kind"].isin(SELLER_KINDS) & (orders["placed_at"] >= start_h)]
+    repeat = bought["kind"] == "repeat"
+    demand = int(days["demand"].sum())
+    return {
+        "demand": demand,
+        "sold": int(days["sold"].sum()),
+        "lost": int(days["lost"].sum()),
+        "fill_rate": int(days["sold"].sum()) / demand if demand else math.nan,
+        "revenue": float(days["revenue"].sum()),
+        "items_launched": int((items["launched_at"] >= start_h).sum()),
+        "hit_rate": float((decided["repeats"] > 0).mean()) if len(decided) else math.nan,
+        "repeat_share_orders": float(repeat.mean()) if len(bought) else math.nan,
+        "repeat_share_pieces": _share(bought.loc[repeat, "quantity"].sum(), bought["quantity"].sum()),
+        "salvaged": int(decided["salvaged"].sum()),
+    }
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part / whole) if whole else math.nan
 
 
 def kpis(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> dict[str, Any]:
@@ -83,11 +194,20 @@ def kpis(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> dict[
     lead = lead_times(tables["orders"], start_h)
     util = utilisation(tables["line_states"], start_h, end_h)
     util.index = [f"{factory}.{line}" for factory, line in util.index]
+    ledger = tables["ledger"]
+    factories = sorted({p for p in ledger["party"] if p.startswith("factory/")})
+    sellers = [p for p in ledger["party"].unique() if p.startswith("seller/")]
+    seller_cash = sum(level_at(account_levels(ledger, p, ("cash",)), end_h) for p in sellers)
     return {
         "window_h": [start_h, end_h],
         "orders": order_counts(tables["orders"]),
         "lead_time": _plain(lead.to_dict(orient="index")),
         "utilisation": _plain(util.to_dict(orient="index")),
+        "cash_cycle": _plain({p: cash_cycle(ledger, p, start_h, end_h) for p in factories}),
+        "sellers": _plain(seller_kpis(tables, start_h, end_h) | {"cash_end": seller_cash}),
+        "platform": _plain(
+            {"bad_debt": flow(ledger, "platform", "bad_debt", "debit", start_h, end_h)}
+        ),
     }
 
 

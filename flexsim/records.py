@@ -10,10 +10,11 @@ from typing import NamedTuple
 
 
 class OrderRecord(NamedTuple):
-    """One order, written when it finishes, is refused, or is still open at the horizon."""
+    """One order, written when it is settled (paid or written off), refused, or open at the
+    horizon. Timestamps not reached (yet) are NaN."""
 
     order_id: int
-    kind: str  # offline (later: sample, trial, repeat)
+    kind: str  # trial | repeat for sellers; the channel name for order-stream customers
     channel: str  # ecommerce | offline
     customer: str
     factory: str
@@ -22,13 +23,21 @@ class OrderRecord(NamedTuple):
     item: str
     quantity: int
     placed_at: float
-    due_at: float
-    setup_at: float  # work on the line begins (changeover, or processing when none); NaN if not yet
-    start_at: float  # processing begins; NaN if not yet
-    finished_at: float  # NaN if not finished
+    due_at: float  # the promised or requested ex-works date
+    setup_at: float  # work on the line begins (changeover, or processing when none)
+    start_at: float  # processing begins
+    finished_at: float  # made and shipped
+    delivered_at: float
+    confirmed_at: float  # the buyer confirmed receipt
     changeover: str  # none | same_family | other_family
     changeover_cost: float  # money paid for this order's changeover
-    status: str  # finished | refused | waiting | in_production
+    price: float  # factory price per piece
+    cost: float  # the factory's cost of the order: materials, labour, changeover
+    regime: str  # payment regime of the channel
+    paid_at: float  # the factory received the last payment
+    written_off_at: float  # the factory wrote the receivable off
+    status: str  # refused | waiting | in_production | in_transit | delivered
+    payment: str  # none | open | paid | written_off (the factory's view)
     reason: str  # why refused (below_moq), else ""
 
 
@@ -42,12 +51,61 @@ class LineStateRecord(NamedTuple):
     order_id: int  # the order being worked on, -1 when none
 
 
-ORDER_STATUSES = ("finished", "refused", "waiting", "in_production")
+class LedgerRecord(NamedTuple):
+    """One double-entry posting in one party's books: `amount` debited to `debit` and
+    credited to `credit`. A payment between parties is one posting in each party's books."""
+
+    entry_id: int
+    at: float
+    party: str  # factory/NAME | seller/NAME | platform | world
+    debit: str
+    credit: str
+    amount: float
+    order_id: int  # -1 when the posting belongs to no order
+    reason: str
+
+
+class ItemRecord(NamedTuple):
+    """One seller item (a style), written when its life ends or at the horizon."""
+
+    seller: str
+    item: str
+    family: str
+    rate: float  # latent daily demand rate, pieces per day
+    launched_at: float
+    sampled_at: float  # the proof sample is approved
+    listed_at: float  # the trial batch arrived and the item went on sale
+    ended_at: float  # end of life (NaN while live)
+    ordered: int  # pieces ordered from the factory (trial + repeats)
+    received: int  # pieces delivered to the seller
+    sold: int
+    lost: int  # demand that found no stock (censored sales)
+    salvaged: int  # leftover pieces sold off at the salvage price
+    in_stock: int  # pieces on hand when written (0 once ended)
+    repeats: int  # repeat orders placed
+
+
+class SellerDayRecord(NamedTuple):
+    """One seller's trading day, summed over its listed items."""
+
+    seller: str
+    at: float  # start of the day
+    demand: int
+    sold: int
+    lost: int
+    revenue: float
+
+
+ORDER_STATUSES = ("refused", "waiting", "in_production", "in_transit", "delivered")
+PAYMENT_STATES = ("none", "open", "paid", "written_off")
 LINE_STATES = ("processing", "changeover", "idle", "off_shift")
 
 TABLES: dict[str, list[str]] = {
     "orders": list(OrderRecord._fields),
     "line_states": list(LineStateRecord._fields),
+    "ledger": list(LedgerRecord._fields),
+    "items": list(ItemRecord._fields),
+    "seller_days": list(SellerDayRecord._fields),
 }
 """Table name → column names; every Recorder list has a table of this name."""
 
@@ -58,6 +116,9 @@ class Recorder:
     def __init__(self) -> None:
         self.orders: list[OrderRecord] = []
         self.line_states: list[LineStateRecord] = []
+        self.ledger: list[LedgerRecord] = []
+        self.items: list[ItemRecord] = []
+        self.seller_days: list[SellerDayRecord] = []
 
     def lists(self) -> dict[str, list[tuple[object, ...]]]:
         """Each table's name with its records, in TABLES order."""

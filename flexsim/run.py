@@ -13,7 +13,13 @@ from flexsim.records import TABLES, Recorder
 from flexsim.scenario import Scenario
 from flexsim.streams import Streams
 
-SORT_KEYS = {"orders": ["order_id"], "line_states": ["factory", "line", "at"]}
+SORT_KEYS = {
+    "orders": ["order_id"],
+    "line_states": ["factory", "line", "at"],
+    "ledger": ["entry_id"],
+    "items": ["seller", "launched_at"],
+    "seller_days": ["seller", "at"],
+}
 
 
 @dataclass(frozen=True)

@@ -21,16 +21,24 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import Field, PositiveFloat, ValidationError, field_validator, model_validator
 
 from flexsim.calendar import HOURS_PER_DAY
-from flexsim.dists import DIST_NAMES, Deterministic, DistSpec, Exponential
+from flexsim.dists import DIST_NAMES, Deterministic, DistSpec, Exponential, Lognormal
 from flexsim.spec import Spec
 
 ChannelName = Literal["ecommerce", "offline"]
 DispatchName = Literal["fifo", "edd", "spt"]
+RegimeName = Literal["offline_credit", "voucher"]
+ReorderPolicyName = Literal["sell_through", "none"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 ALWAYS_OPEN = "always"  # the calendar every scenario has without declaring it
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
 NonNegative = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+Money = Annotated[float, Field(ge=0, description="in the scenario's currency")]
+Families = Annotated[
+    dict[Name, PositiveFloat],
+    Field(min_length=1, description="product family → relative weight"),
+]
 
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -104,10 +112,14 @@ class LineSpec(Spec):
 
 
 class FactorySpec(Spec):
-    """A factory and its lines."""
+    """A factory, its lines and its costs per piece (materials bought on supplier terms)."""
 
     name: Name
     lines: list[LineSpec] = Field(min_length=1)
+    initial_cash: Money = 1_000_000.0
+    material_cost: Money = 0.0
+    labour_cost: Money = 0.0
+    supplier_terms_days: NonNegative = 30.0
 
     @field_validator("lines")
     @classmethod
@@ -116,15 +128,44 @@ class FactorySpec(Spec):
         return lines
 
 
+class PaymentSpec(Spec):
+    """How a channel's buyers pay the factory. One flat table for every regime, so that
+    `--set channels.ecommerce.payment.regime=voucher` switches regimes; each key says which
+    regime reads it.
+
+    offline_credit: `deposit_share` at order, the balance `term_days` after delivery; with
+    `default_probability` the buyer never pays and the factory writes the receivable off
+    `write_off_days` after the due date.
+    voucher: the factory is paid when the buyer confirms delivery (at the latest the channel's
+    `auto_confirm_days`); the platform guarantees it. The buyer repays the platform
+    `repay_days` after confirmation, or defaults with `default_probability` and the platform
+    writes it off `write_off_days` after the due date.
+    """
+
+    regime: RegimeName = "offline_credit"
+    deposit_share: Share = 0.0
+    term_days: DistSpec = Deterministic(value=90)
+    default_probability: Share = 0.0
+    write_off_days: NonNegative = 180.0
+    repay_days: NonNegative = 30.0
+
+
 class ChannelSpec(Spec):
-    """A sales channel's terms: the minimum order quantity (payment terms come later)."""
+    """A sales channel's terms: minimum order quantity, promised production time, payment."""
 
     moq: Annotated[int, Field(ge=1)] = 1
+    promise_days: PositiveFloat = 7.0
+    auto_confirm_days: NonNegative = 10.0
+    payment: PaymentSpec = PaymentSpec()
 
 
 class Channels(Spec):
     ecommerce: ChannelSpec = ChannelSpec(moq=30)  # the Tao-factory platform's MOQ [seed]
-    offline: ChannelSpec = ChannelSpec()
+    offline: ChannelSpec = ChannelSpec(promise_days=30.0)
+
+    def get(self, name: str) -> ChannelSpec:
+        channel: ChannelSpec = getattr(self, name)
+        return channel
 
 
 class CustomerSpec(Spec):
@@ -136,17 +177,71 @@ class CustomerSpec(Spec):
     count: Annotated[int, Field(ge=1)] = 1
     interarrival_days: DistSpec = Exponential(dist="exponential", mean=7.0)
     quantity: DistSpec = Deterministic(value=1000)
-    families: dict[Name, PositiveFloat] = Field(
-        default={"default": 1.0}, description="product family → relative weight"
-    )
+    families: Families = {"default": 1.0}
     styles_per_family: Annotated[int, Field(ge=1)] = 1
     due_days: DistSpec = Deterministic(value=30)
+    factory_price: Money = 0.0
+    transit_days: DistSpec = Deterministic(value=0)
+    confirm_days: DistSpec = Deterministic(value=0)
 
     def customer_names(self) -> list[str]:
         """One name per customer: the spec's name, suffixed -0, -1, … when count > 1."""
         if self.count == 1:
             return [self.name]
         return [f"{self.name}-{i}" for i in range(self.count)]
+
+
+class ReorderSpec(Spec):
+    """When a seller orders an item again (policy `sell_through`; `none` never reorders).
+
+    First repeat: as soon as the trial batch has sold `sell_through_share` of its pieces within
+    `within_days` of listing. After that the item is reviewed every `review_days`: when stock
+    plus stock on order falls below the forecast demand over `lead_time_days + review_days`,
+    the seller orders up to it. The forecast rate is the item's sales per listed day so far.
+    Every order is at least the channel's MOQ, and none is placed when the item's remaining
+    life is shorter than the lead time.
+    """
+
+    policy: ReorderPolicyName = "sell_through"
+    sell_through_share: Share = 0.5
+    within_days: PositiveFloat = 14.0
+    review_days: PositiveFloat = 7.0
+    lead_time_days: NonNegative = 12.0
+
+
+class SellersSpec(Spec):
+    """Taobao sellers buying from one factory through the e-commerce channel.
+
+    Each seller launches new items (launches_per_week × share_at_factory reach this factory, as
+    a Poisson stream); an item's latent popularity is its daily demand rate. Per item: a proof
+    sample (sample_days), a trial order of at least the MOQ, listing when it arrives, daily
+    Poisson demand limited by stock (unmet demand is lost), repeat orders by the reorder
+    policy, and salvage of leftover stock when its life ends.
+    """
+
+    count: Annotated[int, Field(ge=0)] = 0
+    factory: Name | None = Field(default=None, description="required when count > 0")
+    launches_per_week: NonNegative = 10.0
+    share_at_factory: Share = 1.0
+    families: Families = {"default": 1.0}
+    popularity: DistSpec = Field(
+        default=Lognormal(dist="lognormal", mean=2.0, cv=2.0),
+        description="daily demand rate of an item, pieces per day",
+    )
+    life_days: PositiveFloat = 60.0
+    sample_days: DistSpec = Deterministic(value=3)
+    sample_fee: Money = 0.0
+    trial_quantity: DistSpec = Deterministic(value=50)
+    retail_price: Money = 0.0
+    factory_price: Money = 0.0
+    salvage_price: Money = 0.0
+    transit_days: DistSpec = Deterministic(value=3)
+    confirm_days: DistSpec = Deterministic(value=3)
+    initial_cash: Money = 50_000.0
+    reorder: ReorderSpec = ReorderSpec()
+
+    def seller_names(self) -> list[str]:
+        return [f"seller-{i}" for i in range(self.count)]
 
 
 class Scenario(Spec):
@@ -162,6 +257,7 @@ class Scenario(Spec):
     channels: Channels = Channels()
     factories: list[FactorySpec] = Field(min_length=1)
     customers: list[CustomerSpec] = []
+    sellers: SellersSpec = SellersSpec()
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -185,17 +281,20 @@ class Scenario(Spec):
                         f"line '{factory.name}.{line.name}' uses calendar '{line.calendar}', "
                         f"which is not defined; defined: {', '.join(sorted(calendars))}"
                     )
-        for customer in self.customers:
-            served_by = factories.get(customer.factory)
+        buyers = [(c.name, c.factory, c.channel) for c in self.customers]
+        if self.sellers.count:
+            buyers.append(("sellers", self.sellers.factory or "(none given)", "ecommerce"))
+        for buyer, factory_name, channel in buyers:
+            served_by = factories.get(factory_name)
             if served_by is None:
                 raise ValueError(
-                    f"customer '{customer.name}' orders from factory '{customer.factory}', "
-                    f"which is not defined; defined: {', '.join(factories)}"
+                    f"'{buyer}' order from factory '{factory_name}', which is not defined; "
+                    f"defined: {', '.join(factories)}"
                 )
-            if not any(customer.channel in line.channels for line in served_by.lines):
+            if not any(channel in line.channels for line in served_by.lines):
                 raise ValueError(
-                    f"no line of factory '{served_by.name}' serves channel '{customer.channel}', "
-                    f"so customer '{customer.name}' could never be served"
+                    f"no line of factory '{factory_name}' serves channel '{channel}', "
+                    f"so '{buyer}' could never be served"
                 )
 
     @property

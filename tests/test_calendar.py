@@ -42,7 +42,9 @@ def sunday_night() -> Calendar:
 
 def test_day_shift_with_lunch_break_has_two_windows_per_weekday() -> None:
     windows = shift_windows(WEEKDAYS, 8, 17, [(12, 13)])
-    expected = [(at(d, 8), at(d, 12)) for d in WEEKDAYS] + [(at(d, 13), at(d, 17)) for d in WEEKDAYS]
+    expected = [(at(d, 8), at(d, 12)) for d in WEEKDAYS] + [
+        (at(d, 13), at(d, 17)) for d in WEEKDAYS
+    ]
     assert windows == sorted(expected)
 
 
@@ -338,9 +340,7 @@ shift_patterns = st.builds(
 )
 patterns = st.one_of(random_windows, shift_patterns)
 offsets = st.one_of(st.integers(0, 6).map(lambda d: d * HOURS_PER_DAY), st.floats(0.0, 168.0))
-times = st.one_of(
-    st.floats(0.0, YEARS_5), st.integers(0, int(YEARS_5) * 4).map(lambda q: q / 4)
-)
+times = st.one_of(st.floats(0.0, YEARS_5), st.integers(0, int(YEARS_5) * 4).map(lambda q: q / 4))
 works = st.one_of(st.floats(0.0, 500.0), st.integers(0, 500 * 4).map(lambda q: q / 4))
 fast = settings(max_examples=200, deadline=None)
 

@@ -1,9 +1,11 @@
 """Factory: lines that make one order at a time in their open hours.
 
 order arrives → refused (below the channel's MOQ) or queued, or taken at once by an idle line →
-changeover when the line last made a different item → processing (quantity × one unit-time draw)
-→ finished. Work pauses outside the line's calendar; the pauses are computed by calendar
-arithmetic and written as off-shift state records, not simulated hour by hour.
+setup: materials bought on supplier terms → changeover when the line last made a different item
+(its cost paid) → processing (quantity × one unit-time draw; materials issued to WIP) →
+finished (piece-rate labour paid, cost moved to finished goods) → shipped. Work pauses outside
+the line's calendar; the pauses are computed by calendar arithmetic and written as off-shift
+state records, not simulated hour by hour.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import Any
 
 import simpy
 
-from flexsim.calendar import Calendar
+from flexsim.calendar import HOURS_PER_DAY, Calendar
+from flexsim.model.ledger import CASH, FINISHED_GOODS, MATERIALS, PAYABLES, WIP, WORLD, Ledger
 from flexsim.model.order import Order
 from flexsim.model.rules import DISPATCH, Rule
+from flexsim.model.schedule import after
 from flexsim.records import LineStateRecord, Recorder
-from flexsim.scenario import LineSpec
+from flexsim.scenario import FactorySpec, LineSpec
 
 PROCESSING, CHANGEOVER, IDLE, OFF_SHIFT = "processing", "changeover", "idle", "off_shift"
 NO_ORDER = -1
@@ -67,18 +71,21 @@ class Line:
 
     def produce(self, order: Order) -> Process:
         """Changeover if needed, then process; each is one timeout to its calendar end."""
-        env, calendar = self.env, self.calendar
+        env, calendar, factory = self.env, self.calendar, self.factory
         self.current = order
         order.line = self.name
         order.setup_at = calendar.next_open(env.now)
+        factory.buy_materials(order)
         kind = self.changeover_kind(order)
         order.changeover = kind
         if kind != "none":
             order.changeover_cost = self.changeover_cost[kind]
+            factory.spend(order, order.changeover_cost, "changeover")
             if self.changeover_h[kind] > 0:
                 self.enter(CHANGEOVER, order.order_id)
                 yield env.timeout(calendar.finish(env.now, self.changeover_h[kind]) - env.now)
         order.start_at = calendar.next_open(env.now)
+        factory.issue_materials(order)
         self.enter(PROCESSING, order.order_id)
         work_h = order.quantity * self.unit_time()
         yield env.timeout(calendar.finish(env.now, work_h) - env.now)
@@ -116,8 +123,17 @@ class Line:
 class Factory:
     """A factory: its lines, one shared queue, and the channels' MOQs."""
 
-    def __init__(self, env: simpy.Environment, name: str, moq: dict[str, int], recorder: Recorder):
-        self.env, self.name, self.moq, self.recorder = env, name, moq, recorder
+    def __init__(
+        self,
+        env: simpy.Environment,
+        spec: FactorySpec,
+        moq: dict[str, int],
+        recorder: Recorder,
+        ledger: Ledger,
+    ) -> None:
+        self.env, self.name, self.moq, self.recorder = env, spec.name, moq, recorder
+        self.spec, self.ledger, self.party = spec, ledger, f"factory/{spec.name}"
+        self.ship: Callable[[Order], None] = lambda order: None  # set by the trade that sells
         self.lines: list[Line] = []
         self.queue: list[Order] = []
         self.idle: list[Line] = []
@@ -126,11 +142,15 @@ class Factory:
         self.lines.append(line)
         self.env.process(line.operate())
 
-    def receive(self, order: Order) -> None:
-        """An order arrives: refuse it below MOQ, hand it to an idle line, or queue it."""
+    def accepts(self, order: Order) -> bool:
+        """Whether the order meets its channel's MOQ; a refusal is noted on the order."""
         if order.quantity < self.moq[order.channel]:
-            self.recorder.orders.append(order.record("refused", "below_moq"))
-            return
+            order.refused = "below_moq"
+            return False
+        return True
+
+    def receive(self, order: Order) -> None:
+        """An accepted order arrives: hand it to an idle line that serves it, or queue it."""
         for i, line in enumerate(self.idle):
             if order.channel in line.channels:
                 del self.idle[i]
@@ -146,14 +166,33 @@ class Factory:
         i = line.rule(self.queue, line)
         return self.queue.pop(i) if i >= 0 else None
 
+    def buy_materials(self, order: Order) -> None:
+        """Materials for the order arrive on supplier terms: a payable, paid when due."""
+        amount = self.spec.material_cost * order.quantity
+        order.cost += amount
+        self.ledger.post(self.party, MATERIALS, PAYABLES, amount, order.order_id, "materials")
+        due_h = self.spec.supplier_terms_days * HOURS_PER_DAY
+        after(self.env, due_h, lambda: self.pay_supplier(order.order_id, amount))
+
+    def pay_supplier(self, order_id: int, amount: float) -> None:
+        self.ledger.pay(self.party, PAYABLES, WORLD, "", amount, order_id, "materials")
+
+    def issue_materials(self, order: Order) -> None:
+        amount = self.spec.material_cost * order.quantity
+        self.ledger.post(self.party, WIP, MATERIALS, amount, order.order_id, "materials_issued")
+
+    def spend(self, order: Order, amount: float, reason: str) -> None:
+        """Cash paid out for work on the order (labour, changeover), added to its cost."""
+        order.cost += amount
+        self.ledger.pay(self.party, WIP, WORLD, "", amount, order.order_id, reason)
+
     def finish(self, order: Order) -> None:
-        self.recorder.orders.append(order.record("finished"))
+        """Labour is paid piece-rate when the order is done; the order's cost becomes stock."""
+        self.spend(order, self.spec.labour_cost * order.quantity, "labour")
+        self.ledger.post(self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, "finished")
+        self.ship(order)
 
     def close(self, at: float) -> None:
-        """At the horizon: record open orders as they stand and the lines' last off-shift spans."""
-        for order in self.queue:
-            self.recorder.orders.append(order.record("waiting"))
+        """At the horizon: the lines' last off-shift spans (open orders are the trade's)."""
         for line in self.lines:
-            if line.current is not None:
-                self.recorder.orders.append(line.current.record("in_production"))
             line.close(at)

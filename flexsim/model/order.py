@@ -1,13 +1,30 @@
-"""Order: what a customer asks a factory to make; it carries its timestamps through the model."""
+"""Order: what a buyer asks a factory to make; it carries its timestamps through the model.
+
+Its physical status is read off those timestamps (waiting → in_production → in_transit →
+delivered), so an order open at the horizon is recorded as it stands without extra state.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flexsim.records import OrderRecord
 
 NOT_YET = math.nan  # a timestamp that has not happened (yet)
+
+
+@dataclass(slots=True)
+class Buyer:
+    """Who receives and pays for an order, with its own random streams."""
+
+    party: str  # its name in the ledger: seller/NAME, or world for outside customers
+    transit_h: Callable[[], float]
+    confirm_h: Callable[[], float]
+    term_h: Callable[[], float]  # payment term after delivery (offline credit)
+    defaults: Callable[[], bool]  # draws whether this order's debt will never be paid
+    receive: Callable[[Order], None] | None = None  # called on delivery
 
 
 @dataclass(slots=True)
@@ -22,14 +39,42 @@ class Order:
     quantity: int
     placed_at: float
     due_at: float
+    price: float
+    buyer: Buyer
     line: str = ""
     setup_at: float = NOT_YET
     start_at: float = NOT_YET
     finished_at: float = NOT_YET
+    delivered_at: float = NOT_YET
+    confirmed_at: float = NOT_YET
     changeover: str = "none"
     changeover_cost: float = 0.0
+    cost: float = 0.0
+    deposit: float = 0.0
+    regime: str = ""
+    paid_at: float = NOT_YET
+    written_off_at: float = NOT_YET
+    payment: str = "none"
+    refused: str = field(default="")  # the reason, when the factory refused the order
 
-    def record(self, status: str, reason: str = "") -> OrderRecord:
+    @property
+    def value(self) -> float:
+        return self.price * self.quantity
+
+    @property
+    def status(self) -> str:
+        if self.refused:
+            return "refused"
+        for status, at in (
+            ("delivered", self.delivered_at),
+            ("in_transit", self.finished_at),
+            ("in_production", self.setup_at),
+        ):
+            if not math.isnan(at):
+                return status
+        return "waiting"
+
+    def record(self) -> OrderRecord:
         """The order as one immutable row of the orders table."""
         return OrderRecord(
             self.order_id,
@@ -46,8 +91,16 @@ class Order:
             self.setup_at,
             self.start_at,
             self.finished_at,
+            self.delivered_at,
+            self.confirmed_at,
             self.changeover,
             self.changeover_cost,
-            status,
-            reason,
+            self.price,
+            self.cost,
+            self.regime,
+            self.paid_at,
+            self.written_off_at,
+            self.status,
+            self.payment,
+            self.refused,
         )

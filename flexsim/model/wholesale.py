@@ -1,7 +1,8 @@
 """Wholesale: customers whose orders arrive as a renewal stream (offline business, validation).
 
-interarrival → draw quantity, family, style and due date → the factory receives the order.
-With one line, exponential interarrivals, quantity 1 and an exponential unit time this is M/M/1.
+interarrival → draw quantity, family, style and due date → the order goes to the factory
+through the trade. With one line, exponential interarrivals, quantity 1 and an exponential unit
+time this is M/M/1. These customers belong to the outside world: they pay from its cash.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import simpy
 from flexsim.calendar import HOURS_PER_DAY
 from flexsim.dists import choice_sampler
 from flexsim.model.factory import Factory
+from flexsim.model.ledger import WORLD
 from flexsim.model.order import Order
-from flexsim.scenario import CustomerSpec
+from flexsim.model.trade import Trade, make_buyer
+from flexsim.scenario import ChannelSpec, CustomerSpec
 from flexsim.streams import Streams
 
 
@@ -24,11 +27,14 @@ def place_orders(
     env: simpy.Environment,
     customer: str,
     spec: CustomerSpec,
+    channel: ChannelSpec,
     factory: Factory,
+    trade: Trade,
     streams: Streams,
     order_ids: itertools.count[int],
 ) -> Generator[simpy.Event, Any, None]:
     """One customer's order stream; each random quantity has its own named stream."""
+    buyer = make_buyer(WORLD, customer, channel, spec.transit_days, spec.confirm_days, streams)
     interarrival_h = spec.interarrival_days.sampler(
         streams[f"orders.interarrival/{customer}"], HOURS_PER_DAY
     )
@@ -52,5 +58,7 @@ def place_orders(
             quantity=round(quantity()),
             placed_at=now,
             due_at=now + due_h(),
+            price=spec.factory_price,
+            buyer=buyer,
         )
-        factory.receive(order)
+        trade.place(order, factory)

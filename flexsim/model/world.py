@@ -1,4 +1,5 @@
-"""World: wires factories, lines and customers from a scenario into one SimPy environment."""
+"""World: wires factories, lines, customers, sellers and the trade between them into one
+SimPy environment, and closes the books at the horizon."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import itertools
 import simpy
 
 from flexsim.calendar import HOURS_PER_DAY, Calendar, shift_windows
+from flexsim.model.demand import Seller
 from flexsim.model.factory import Factory, Line
+from flexsim.model.ledger import PLATFORM, WORLD, Ledger
+from flexsim.model.trade import Trade
 from flexsim.model.wholesale import place_orders
 from flexsim.records import Recorder
 from flexsim.scenario import WEEKDAYS, CalendarSpec, Scenario, clock_hours
@@ -15,15 +19,18 @@ from flexsim.streams import Streams
 
 
 class World:
-    """The built model: its factories, and what to do at the horizon."""
+    """The built model: its factories, sellers and trade, and what to do at the horizon."""
 
-    def __init__(self, factories: dict[str, Factory]) -> None:
-        self.factories = factories
+    def __init__(self, factories: dict[str, Factory], sellers: list[Seller], trade: Trade):
+        self.factories, self.sellers, self.trade = factories, sellers, trade
 
     def close(self, at: float) -> None:
         """Record everything still open at the horizon."""
         for factory in self.factories.values():
             factory.close(at)
+        for seller in self.sellers:
+            seller.close()
+        self.trade.close()
 
 
 def make_calendar(spec: CalendarSpec | None, start_weekday: int) -> Calendar:
@@ -45,18 +52,37 @@ def build(
     env: simpy.Environment, scenario: Scenario, streams: Streams, recorder: Recorder
 ) -> World:
     """Create every entity and start its processes; nothing runs until env.run."""
-    moq = {"ecommerce": scenario.channels.ecommerce.moq, "offline": scenario.channels.offline.moq}
+    channels = {"ecommerce": scenario.channels.ecommerce, "offline": scenario.channels.offline}
+    ledger = Ledger(env, recorder.ledger)
+    trade = Trade(env, channels, ledger, recorder)
+    moq = {name: channel.moq for name, channel in channels.items()}
     weekday = scenario.start_date.weekday()
     factories: dict[str, Factory] = {}
     for spec in scenario.factories:
-        factory = factories[spec.name] = Factory(env, spec.name, moq, recorder)
+        factory = factories[spec.name] = Factory(env, spec, moq, recorder, ledger)
+        factory.ship = trade.ship
+        ledger.capitalise(factory.party, spec.initial_cash)
         for line in spec.lines:
             calendar = make_calendar(scenario.calendars.get(line.calendar), weekday)
             unit_time = line.unit_time_h.sampler(streams[f"line.unit_time/{spec.name}.{line.name}"])
             factory.add_line(Line(env, factory, line, calendar, unit_time))
+    ledger.capitalise(PLATFORM, 0.0)
     order_ids = itertools.count()
     for customer in scenario.customers:
+        channel = channels[customer.channel]
         for name in customer.customer_names():
             factory = factories[customer.factory]
-            env.process(place_orders(env, name, customer, factory, streams, order_ids))
-    return World(factories)
+            stream = place_orders(env, name, customer, channel, factory, trade, streams, order_ids)
+            env.process(stream)
+    sellers = []
+    spec_s = scenario.sellers
+    for name in spec_s.seller_names():
+        assert spec_s.factory is not None  # the scenario validates this
+        factory = factories[spec_s.factory]
+        seller = Seller(env, name, spec_s, channels["ecommerce"], factory, trade, streams, order_ids)
+        ledger.capitalise(seller.party, spec_s.initial_cash)
+        env.process(seller.launch_items())
+        env.process(seller.trade_days())
+        sellers.append(seller)
+    assert WORLD  # the outside world needs no object: its postings come from the others
+    return World(factories, sellers, trade)

@@ -1,0 +1,206 @@
+"""Scenario benchmarks: a simulated year of the default scenario, and scaling in sellers.
+
+Targets (project brief): one simulated year of the default scenario in under 10 s, and time and
+memory linear in the number of sellers. Sellers do not exist yet, so the e-commerce order
+streams (`customers.seller.count`) stand in for them.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import pytest
+
+import flexsim
+from flexsim.metrics import utilisation
+from flexsim.scenario import DEFAULT_SCENARIO
+
+SEED = 1
+YEAR_DAYS = 395.0  # the default's horizon: a 30-day warm-up and a measured year
+YEAR_LIMIT_S = 10.0
+SELLERS = (6, 12, 24, 48)
+SELLER_STREAM, ECOM = "seller", ("fuchun", "ecom")  # the default scenario's names
+SCALING_ROUNDS = 10
+LINEARITY = 2.0  # per-seller cost at the largest size may be at most this × the smallest's
+
+
+def timed(function: Callable[..., Any], walls: list[float]) -> Callable[..., Any]:
+    """`function`, appending the wall time of each call to `walls` (for --benchmark-disable)."""
+
+    def call(*args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args)
+        finally:
+            walls.append(time.perf_counter() - started)
+
+    return call
+
+
+@pytest.mark.fast
+@pytest.mark.benchmark(group="scenario")
+def test_default_scenario_year_under_10_s(benchmark: Any, summary: list[str]) -> None:
+    scenario = flexsim.load_builtin(DEFAULT_SCENARIO, {"horizon_days": YEAR_DAYS})
+    walls: list[float] = []
+    result = benchmark.pedantic(
+        timed(flexsim.run, walls), args=(scenario, SEED), rounds=5, warmup_rounds=1
+    )
+    # under --benchmark-disable the run happens once, untimed by pytest-benchmark: use our clock
+    mean_s = benchmark.stats.stats.mean if benchmark.stats else walls[-1]
+    summary.append(f"{DEFAULT_SCENARIO}, {YEAR_DAYS:.0f} days: mean {mean_s:.3f} s per run")
+    assert (result.tables["orders"]["status"] == "finished").any()
+    assert mean_s < YEAR_LIMIT_S
+
+
+# --- scaling in the number of sellers -----------------------------------------------------------
+
+
+class Size(NamedTuple):
+    seconds: float  # fastest round
+    peak_bytes: int  # tracemalloc peak during one run, above what was allocated before it
+    orders: int
+    ecom_busy: float  # the e-commerce line's busy share of its open time
+
+
+def with_sellers(sellers: int) -> flexsim.Scenario:
+    """The default scenario with `sellers` e-commerce streams and the same load on its line.
+
+    Each seller keeps its own order rate, so the order rate grows with the count; the ecom line's
+    unit time and changeover times shrink in proportion, so its utilisation stays put and the
+    queue stays stable: what grows is only the number of sellers and of their orders and events.
+    """
+    base = flexsim.load_builtin(DEFAULT_SCENARIO)
+    stream = next(c for c in base.customers if c.name == SELLER_STREAM)
+    line = next(
+        ln for f in base.factories if f.name == ECOM[0] for ln in f.lines if ln.name == ECOM[1]
+    )
+    shrink = stream.count / sellers
+    unit_time = line.unit_time_h.model_dump()
+    unit_time["mean"] *= shrink
+    where = f"factories.{ECOM[0]}.lines.{ECOM[1]}"
+    return base.with_overrides(
+        {
+            f"customers.{SELLER_STREAM}.count": sellers,
+            f"{where}.unit_time_h": unit_time,
+            f"{where}.changeover_h": {
+                "same_family": line.changeover_h.same_family * shrink,
+                "other_family": line.changeover_h.other_family * shrink,
+            },
+        }
+    )
+
+
+def peak_bytes(function: Callable[..., Any], *args: Any) -> int:
+    """Peak Python memory (tracemalloc, numpy and pandas included) allocated during one call."""
+    gc.collect()
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        function(*args)
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        if not tracing:
+            tracemalloc.stop()
+
+
+@pytest.fixture(scope="module")
+def sizes() -> dict[int, Size]:
+    """Sellers → what the scaling benchmarks measured in this session."""
+    return {}
+
+
+@pytest.mark.slow
+@pytest.mark.benchmark(group="scaling in sellers")
+@pytest.mark.parametrize("sellers", SELLERS)
+def test_scaling_in_sellers(
+    benchmark: Any, sellers: int, sizes: dict[int, Size], summary: list[str]
+) -> None:
+    scenario = with_sellers(sellers)
+    walls: list[float] = []
+    result = benchmark.pedantic(
+        timed(flexsim.run, walls), args=(scenario, SEED), rounds=SCALING_ROUNDS, warmup_rounds=1
+    )
+    # timed apart from the benchmark: tracemalloc slows everything it traces
+    peak = peak_bytes(flexsim.run, scenario, SEED)
+    busy = utilisation(result.tables["line_states"], scenario.warmup_h, scenario.horizon_h)
+    seconds = benchmark.stats.stats.min if benchmark.stats else min(walls)
+    size = Size(seconds, peak, len(result.tables["orders"]), float(busy.loc[ECOM, "busy_of_open"]))
+    benchmark.extra_info.update(size._asdict())
+    sizes[sellers] = size
+    summary.append(
+        f"scaling, {sellers:>3} sellers: {seconds * 1000:7.1f} ms, peak {peak / 2**20:6.2f} MiB,"
+        f" {size.orders:5} orders, ecom line busy {size.ecom_busy:.0%} of open time"
+    )
+
+
+def measured(sizes: dict[int, Size]) -> dict[int, Size]:
+    missing = set(SELLERS) - set(sizes)
+    if missing:
+        pytest.skip(f"no scaling run for {sorted(missing)} sellers in this session; run the module")
+    return sizes
+
+
+def per_seller(values: dict[int, float]) -> tuple[float, float, str]:
+    """Cost per seller at the smallest and largest size, and a line that says so."""
+    small, large = SELLERS[0], SELLERS[-1]
+    first, last = values[small] / small, values[large] / large
+    line = f"per seller: {first:.4g} at {small}, {last:.4g} at {large} ({last / first:.2f}×)"
+    return first, last, line
+
+
+def marginal(values: dict[int, float]) -> tuple[float, float, str]:
+    """Extra cost per added seller over the lower and the upper half of the sizes.
+
+    Per-seller cost alone hides a quadratic term behind the fixed cost of the rest of the
+    scenario (the bulk line, the wholesale customers); the slope of the upper half against the
+    lower half does not.
+    """
+    a, b, c = SELLERS[0], SELLERS[-2], SELLERS[-1]
+    lower = (values[b] - values[a]) / (b - a)
+    upper = (values[c] - values[b]) / (c - b)
+    return lower, upper, f"per added seller: {lower:.4g} ({a}→{b}), {upper:.4g} ({b}→{c})"
+
+
+# The checks below request `benchmark` only so that --benchmark-only keeps them (it skips every
+# test without it) and so they can see --benchmark-disable; they time nothing themselves.
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Benchmark fixture was not used")
+def test_time_linear_in_sellers(benchmark: Any, sizes: dict[int, Size], summary: list[str]) -> None:
+    if benchmark.disabled:
+        pytest.skip("--benchmark-disable: each size ran once, too noisy to judge time linearity")
+    seconds = {n: s.seconds for n, s in measured(sizes).items()}
+    first, last, line = per_seller(seconds)
+    lower, upper, slope = marginal(seconds)
+    summary.append(f"scaling time (s) {line}; {slope}")
+    assert last <= LINEARITY * first, line
+    assert upper <= LINEARITY * lower, slope
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Benchmark fixture was not used")
+def test_memory_linear_in_sellers(
+    benchmark: Any, sizes: dict[int, Size], summary: list[str]
+) -> None:
+    peaks = {n: float(s.peak_bytes) for n, s in measured(sizes).items()}
+    first, last, line = per_seller(peaks)
+    lower, upper, slope = marginal(peaks)
+    summary.append(f"scaling peak memory (bytes) {line}; {slope}")
+    assert last <= LINEARITY * first, line
+    assert upper <= LINEARITY * lower, slope
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Benchmark fixture was not used")
+def test_scaled_scenarios_keep_the_ecom_load(benchmark: Any, sizes: dict[int, Size]) -> None:
+    """The scaling is only fair if the line is as busy at every size: more sellers, same load."""
+    busy = {n: s.ecom_busy for n, s in measured(sizes).items()}
+    assert max(busy.values()) - min(busy.values()) <= 0.1, busy

@@ -1,0 +1,75 @@
+"""Ledger: double-entry books for every party, as one append-only list of postings.
+
+Parties: `factory/NAME`, `seller/NAME`, `platform`, and `world`, which stands for everyone
+outside the model (consumers, suppliers, workers, wholesale customers, owners). Each posting
+debits one account and credits another in one party's books; money moving between parties is
+a posting in each party's books, so the sum of all cash, the world's included, is always zero.
+The world keeps only cash, against one counter-account, `flows`.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import simpy
+
+from flexsim.records import LedgerRecord
+
+CASH = "cash"
+RECEIVABLES = "receivables"
+MATERIALS = "materials"
+WIP = "wip"
+FINISHED_GOODS = "finished_goods"
+INVENTORY = "inventory"  # a seller's stock at purchase cost
+PREPAYMENTS = "prepayments"  # paid to a supplier before delivery
+PAYABLES = "payables"
+DEPOSITS = "deposits"  # received from a buyer before delivery
+REVENUE = "revenue"
+COGS = "cogs"
+EXPENSES = "expenses"
+BAD_DEBT = "bad_debt"
+EQUITY = "equity"
+FLOWS = "flows"  # the world's counter-account for the cash it pays and receives
+
+WORLD = "world"
+PLATFORM = "platform"
+NO_ORDER = -1
+
+
+class Ledger:
+    """Posts entries stamped with the simulation clock into the recorder's ledger list."""
+
+    def __init__(self, env: simpy.Environment, records: list[LedgerRecord]) -> None:
+        self.env, self.records = env, records
+        self.ids = itertools.count()
+
+    def post(
+        self, party: str, debit: str, credit: str, amount: float, order_id: int, reason: str
+    ) -> None:
+        """Debit `debit` and credit `credit` by `amount` in `party`'s books."""
+        if amount < 0:
+            raise ValueError(f"negative posting {amount} ({reason}, order {order_id})")
+        if amount == 0 or (party == WORLD and CASH not in (debit, credit)):
+            return  # nothing moves; the world keeps no books beyond cash
+        record = LedgerRecord(
+            next(self.ids), self.env.now, party, debit, credit, amount, order_id, reason
+        )
+        self.records.append(record)
+
+    def pay(
+        self,
+        payer: str,
+        payer_debit: str,
+        payee: str,
+        payee_credit: str,
+        amount: float,
+        order_id: int,
+        reason: str,
+    ) -> None:
+        """Cash moves from payer to payee; each side says what the payment settles for it."""
+        self.post(payer, FLOWS if payer == WORLD else payer_debit, CASH, amount, order_id, reason)
+        self.post(payee, CASH, FLOWS if payee == WORLD else payee_credit, amount, order_id, reason)
+
+    def capitalise(self, party: str, amount: float) -> None:
+        """The owners put `amount` of cash into `party` at the start."""
+        self.pay(WORLD, FLOWS, party, EQUITY, amount, NO_ORDER, "initial_capital")

@@ -1,0 +1,124 @@
+"""Payment regimes: when money moves for an order, as small policy objects in a registry.
+
+offline_credit: order → deposit → delivery (deposit applied) → balance after the term, or a
+write-off after the term plus the write-off limit when the buyer defaults.
+voucher: order → delivery → confirmation: the platform pays the factory in full → the buyer
+repays the platform after the interest-free period, or defaults and the platform writes off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import simpy
+
+from flexsim.calendar import HOURS_PER_DAY
+from flexsim.model.ledger import (
+    BAD_DEBT,
+    DEPOSITS,
+    PAYABLES,
+    PLATFORM,
+    PREPAYMENTS,
+    RECEIVABLES,
+    Ledger,
+)
+from flexsim.model.order import Order
+from flexsim.model.schedule import after
+from flexsim.scenario import PaymentSpec
+
+Settle = Callable[[Order, str], None]
+
+
+def factory_party(order: Order) -> str:
+    return f"factory/{order.factory}"
+
+
+class Regime:
+    """The hooks a regime fills in; each runs at its moment in the order's life."""
+
+    name = ""
+
+    def __init__(self, spec: PaymentSpec, env: simpy.Environment, ledger: Ledger, settle: Settle):
+        self.spec, self.env, self.ledger, self.settle = spec, env, ledger, settle
+        self.write_off_h = spec.write_off_days * HOURS_PER_DAY
+
+    def ordered(self, order: Order) -> None:
+        """The factory accepted the order."""
+
+    def delivered(self, order: Order) -> None:
+        """The goods reached the buyer; the factory has booked the sale and the receivable."""
+
+    def confirmed(self, order: Order) -> None:
+        """The buyer confirmed receipt (or the platform auto-confirmed it)."""
+
+
+class OfflineCredit(Regime):
+    name = "offline_credit"
+
+    def ordered(self, order: Order) -> None:
+        order.deposit = self.spec.deposit_share * order.value
+        self.ledger.pay(
+            order.buyer.party, PREPAYMENTS, factory_party(order), DEPOSITS,
+            order.deposit, order.order_id, "deposit",
+        )  # fmt: skip
+
+    def delivered(self, order: Order) -> None:
+        factory, buyer, ledger = factory_party(order), order.buyer, self.ledger
+        ledger.post(factory, DEPOSITS, RECEIVABLES, order.deposit, order.order_id, "deposit_applied")
+        ledger.post(buyer.party, PAYABLES, PREPAYMENTS, order.deposit, order.order_id, "deposit_applied")
+        if order.value - order.deposit <= 0:
+            order.paid_at = order.placed_at
+            self.settle(order, "paid")
+        elif buyer.defaults():
+            after(self.env, buyer.term_h() + self.write_off_h, lambda: self.write_off(order))
+        else:
+            after(self.env, buyer.term_h(), lambda: self.collect(order))
+
+    def collect(self, order: Order) -> None:
+        balance = order.value - order.deposit
+        self.ledger.pay(
+            order.buyer.party, PAYABLES, factory_party(order), RECEIVABLES,
+            balance, order.order_id, "balance",
+        )  # fmt: skip
+        order.paid_at = self.env.now
+        self.settle(order, "paid")
+
+    def write_off(self, order: Order) -> None:
+        balance = order.value - order.deposit
+        self.ledger.post(
+            factory_party(order), BAD_DEBT, RECEIVABLES, balance, order.order_id, "buyer_default"
+        )
+        order.written_off_at = self.env.now
+        self.settle(order, "written_off")
+
+
+class Voucher(Regime):
+    name = "voucher"
+
+    def confirmed(self, order: Order) -> None:
+        ledger, value = self.ledger, order.value
+        ledger.pay(
+            PLATFORM, RECEIVABLES, factory_party(order), RECEIVABLES,
+            value, order.order_id, "voucher_payout",
+        )  # fmt: skip
+        order.paid_at = self.env.now
+        self.settle(order, "paid")
+        repay_h = self.spec.repay_days * HOURS_PER_DAY
+        if order.buyer.defaults():
+            after(self.env, repay_h + self.write_off_h, lambda: self.platform_write_off(order))
+        else:
+            after(self.env, repay_h, lambda: self.repay(order))
+
+    def repay(self, order: Order) -> None:
+        self.ledger.pay(
+            order.buyer.party, PAYABLES, PLATFORM, RECEIVABLES,
+            order.value, order.order_id, "voucher_repayment",
+        )  # fmt: skip
+
+    def platform_write_off(self, order: Order) -> None:
+        self.ledger.post(
+            PLATFORM, BAD_DEBT, RECEIVABLES, order.value, order.order_id, "buyer_default"
+        )
+
+
+REGIMES: dict[str, type[Regime]] = {"offline_credit": OfflineCredit, "voucher": Voucher}

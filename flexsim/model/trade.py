@@ -1,0 +1,114 @@
+"""Trade: an order from placement to settlement, across factory, transit and payment.
+
+place → refused, or accepted (the regime's order hook) → made by the factory → shipped →
+in transit → delivered (sale, cost of goods and the buyer's stock booked; the regime's delivery
+hook) → confirmed by the buyer, at the latest the channel's auto-confirm delay (the regime's
+confirmation hook) → settled when the regime says the factory is paid or has written it off.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+from flexsim.calendar import HOURS_PER_DAY
+from flexsim.dists import DistSpec, Uniform
+from flexsim.model.factory import Factory
+from flexsim.model.ledger import (
+    COGS,
+    FINISHED_GOODS,
+    INVENTORY,
+    PAYABLES,
+    RECEIVABLES,
+    REVENUE,
+    Ledger,
+)
+from flexsim.model.order import Buyer, Order
+from flexsim.model.payment import REGIMES, Regime, factory_party
+from flexsim.model.schedule import after
+from flexsim.records import Recorder
+from flexsim.scenario import ChannelSpec
+from flexsim.streams import Streams
+
+
+class Trade:
+    """Moves every order through its life and records it once, when it is settled."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        channels: dict[str, ChannelSpec],
+        ledger: Ledger,
+        recorder: Recorder,
+    ) -> None:
+        self.env, self.ledger, self.recorder = env, ledger, recorder
+        self.regimes: dict[str, Regime] = {
+            name: REGIMES[spec.payment.regime](spec.payment, env, ledger, self.settle)
+            for name, spec in channels.items()
+        }
+        self.auto_confirm_h = {n: c.auto_confirm_days * HOURS_PER_DAY for n, c in channels.items()}
+        self.open: dict[int, Order] = {}
+
+    def place(self, order: Order, factory: Factory) -> None:
+        """The buyer sends the order; the factory refuses or accepts it."""
+        regime = self.regimes[order.channel]
+        order.regime = regime.name
+        if not factory.accepts(order):
+            self.recorder.orders.append(order.record())
+            return
+        self.open[order.order_id] = order
+        regime.ordered(order)
+        factory.receive(order)
+
+    def ship(self, order: Order) -> None:
+        """The factory finished the order; it travels to the buyer."""
+        after(self.env, order.buyer.transit_h(), lambda: self.deliver(order))
+
+    def deliver(self, order: Order) -> None:
+        order.delivered_at = self.env.now
+        factory, buyer, ledger = factory_party(order), order.buyer, self.ledger
+        ledger.post(factory, RECEIVABLES, REVENUE, order.value, order.order_id, "sale")
+        ledger.post(factory, COGS, FINISHED_GOODS, order.cost, order.order_id, "sale")
+        ledger.post(buyer.party, INVENTORY, PAYABLES, order.value, order.order_id, "purchase")
+        if buyer.receive is not None:
+            buyer.receive(order)
+        self.regimes[order.channel].delivered(order)
+        confirm_h = min(buyer.confirm_h(), self.auto_confirm_h[order.channel])
+        after(self.env, confirm_h, lambda: self.confirm(order))
+
+    def confirm(self, order: Order) -> None:
+        order.confirmed_at = self.env.now
+        self.regimes[order.channel].confirmed(order)
+
+    def settle(self, order: Order, payment: str) -> None:
+        """The factory's money for the order is in, or written off: record the order."""
+        order.payment = payment
+        self.recorder.orders.append(order.record())
+        del self.open[order.order_id]
+
+    def close(self) -> None:
+        """At the horizon: record every open order as it stands."""
+        for order in self.open.values():
+            order.payment = "open" if order.status == "delivered" else "none"
+            self.recorder.orders.append(order.record())
+        self.open.clear()
+
+
+def make_buyer(
+    party: str,
+    name: str,
+    channel: ChannelSpec,
+    transit_days: DistSpec,
+    confirm_days: DistSpec,
+    streams: Streams,
+) -> Buyer:
+    """A buyer whose transit, confirmation, term and default draws come from its own streams."""
+    term = channel.payment.term_days
+    default_p = channel.payment.default_probability
+    uniform = Uniform(dist="uniform", low=0, high=1).sampler(streams[f"payment.default/{name}"])
+    return Buyer(
+        party=party,
+        transit_h=transit_days.sampler(streams[f"transit/{name}"], HOURS_PER_DAY),
+        confirm_h=confirm_days.sampler(streams[f"confirm/{name}"], HOURS_PER_DAY),
+        term_h=term.sampler(streams[f"payment.term/{name}"], HOURS_PER_DAY),
+        defaults=lambda: uniform() < default_p,
+    )

@@ -1,0 +1,353 @@
+"""Docs tests: docs/scenario.md and docs/results.md stay true to the code.
+
+Every key of the scenario schema is listed with its default, every column of every table and
+every KPI is defined, and the examples on both pages (console commands, TOML, Python) run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shlex
+import tomllib
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from flexsim import cli, metrics, records
+from flexsim.dists import DIST_NAMES, Deterministic
+from flexsim.records import TABLES
+from flexsim.run import run
+from flexsim.scenario import Scenario, builtin_names, load_builtin, validate
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+PAGES = ("scenario.md", "results.md")
+# Appended to documented `flexsim run` commands so that the examples run in a moment.
+SHORT_RUN = ["--set", "horizon_days=200", "--set", "warmup_days=20"]
+
+
+def page(name: str) -> str:
+    return (DOCS / name).read_text("utf-8")
+
+
+# --- reading markdown -------------------------------------------------------------------------
+
+
+def prose_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(index, line) of the lines outside fenced code blocks."""
+    fenced = False
+    for i, line in enumerate(text.splitlines()):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            yield i, line
+
+
+def code_blocks(text: str, language: str) -> list[str]:
+    """The contents of the ```language fenced blocks, in order."""
+    pattern = rf"^```{re.escape(language)}\n(.*?)^```$"
+    return re.findall(pattern, text, flags=re.DOTALL | re.MULTILINE)
+
+
+def section(text: str, marker: str) -> str:
+    """The text under the one heading containing `marker`, up to the next heading."""
+    lines = text.splitlines()
+    headings = [i for i, line in prose_lines(text) if line.startswith("#")]
+    found = [i for i in headings if marker in lines[i]]
+    assert len(found) == 1, f"expected one heading containing {marker!r}, found {len(found)}"
+    later = [i for i in headings if i > found[0]]
+    return "\n".join(lines[found[0] + 1 : later[0] if later else len(lines)])
+
+
+def table_rows(text: str) -> dict[str, dict[str, str]]:
+    """Rows of the markdown tables in `text` whose first cell is `code`: key → column → cell."""
+    rows: dict[str, dict[str, str]] = {}
+    header: list[str] = []
+    for _, line in prose_lines(text):
+        if not line.startswith("|"):
+            header = []
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        match = re.fullmatch(r"`([^`]+)`", cells[0])
+        if not header:
+            header = cells
+        elif match:
+            rows[match[1]] = dict(zip(header, cells, strict=False))
+    return rows
+
+
+# --- reading the schema -----------------------------------------------------------------------
+
+
+def schema_models() -> list[type[BaseModel]]:
+    """Every pydantic model reachable from Scenario through field annotations, in walk order."""
+    found: list[type[BaseModel]] = []
+
+    def walk(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation not in found:
+                found.append(annotation)
+                for field in annotation.model_fields.values():
+                    walk(field.annotation)
+            return
+        for arg in typing.get_args(annotation):
+            walk(arg)
+
+    walk(Scenario)
+    return found
+
+
+def is_dist(model: type[BaseModel]) -> bool:
+    return "dist" in model.model_fields
+
+
+def dist_tag(model: type[BaseModel]) -> str:
+    (tag,) = typing.get_args(model.model_fields["dist"].annotation)
+    return str(tag)
+
+
+def literal_options(annotation: Any) -> list[str]:
+    """The string choices of a Literal inside an annotation (list[Literal[…]] included)."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(arg) for arg in typing.get_args(annotation)]
+    return [opt for arg in typing.get_args(annotation) for opt in literal_options(arg)]
+
+
+def toml_text(value: Any) -> str:
+    """A default value as it is written in the docs: TOML, with a deterministic spec written
+    as its bare number and a model as an inline table of only the keys it sets itself."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Deterministic):
+        return toml_text(value.value)
+    if isinstance(value, BaseModel):
+        fields = [key for key in type(value).model_fields if key in value.model_fields_set]
+        return toml_text({key: getattr(value, key) for key in fields})
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{k} = {toml_text(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_text(item) for item in value) + "]"
+    raise TypeError(f"no TOML rendering for {value!r}")
+
+
+def default_of(field: FieldInfo) -> Any:
+    if field.default_factory is not None:
+        return field.default_factory()  # type: ignore[call-arg]
+    return field.default
+
+
+# --- docs/scenario.md: the schema -------------------------------------------------------------
+
+
+def test_schema_walk_reaches_every_kind_of_model() -> None:
+    names = {model.__name__ for model in schema_models()}
+    expected = {"Scenario", "CalendarSpec", "Shift", "Channels", "ChannelSpec", "FactorySpec"}
+    expected |= {"LineSpec", "Changeover", "CustomerSpec", "Exponential", "Gamma", "Erlang"}
+    assert expected <= names
+    assert {dist_tag(m) for m in schema_models() if is_dist(m)} == set(DIST_NAMES)
+
+
+def test_every_schema_key_appears_in_scenario_md() -> None:
+    text = page("scenario.md")
+    missing = {
+        f"{model.__name__}.{key}"
+        for model in schema_models()
+        for key in model.model_fields
+        if f"`{key}`" not in text
+    }
+    assert not missing, f"keys not documented in docs/scenario.md: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    "model", [m for m in schema_models() if not is_dist(m)], ids=lambda m: m.__name__
+)
+def test_each_section_lists_exactly_its_models_keys(model: type[BaseModel]) -> None:
+    rows = table_rows(section(page("scenario.md"), f"`{model.__name__}`"))
+    assert list(rows) == list(model.model_fields), "keys missing, extra, or out of order"
+
+
+@pytest.mark.parametrize(
+    "model", [m for m in schema_models() if not is_dist(m)], ids=lambda m: m.__name__
+)
+def test_documented_defaults_match_the_schema(model: type[BaseModel]) -> None:
+    rows = table_rows(section(page("scenario.md"), f"`{model.__name__}`"))
+    for key, field in model.model_fields.items():
+        cell = rows[key]["default"]
+        if field.is_required():
+            assert cell == "required", f"{model.__name__}.{key} is required, docs say {cell}"
+            continue
+        value = default_of(field)
+        if value is None:
+            assert "none" in cell.lower(), f"{model.__name__}.{key}: default is none"
+        else:
+            expected = f"`{toml_text(value)}`"
+            assert expected in cell, f"{model.__name__}.{key}: default {expected}, docs {cell}"
+
+
+@pytest.mark.parametrize(
+    "model", [m for m in schema_models() if not is_dist(m)], ids=lambda m: m.__name__
+)
+def test_every_choice_is_listed_in_its_keys_row(model: type[BaseModel]) -> None:
+    rows = table_rows(section(page("scenario.md"), f"`{model.__name__}`"))
+    for key, field in model.model_fields.items():
+        row = " ".join(rows[key].values())
+        for option in literal_options(field.annotation):
+            assert f'`"{option}"`' in row, f"{model.__name__}.{key}: choice {option!r}"
+
+
+def test_every_distribution_is_a_row_with_its_parameters() -> None:
+    rows = table_rows(section(page("scenario.md"), "## Conventions"))
+    dists = [model for model in schema_models() if is_dist(model)]
+    assert set(DIST_NAMES) <= set(rows)
+    for model in dists:
+        row = " ".join(rows[dist_tag(model)].values())
+        for parameter in model.model_fields:
+            if parameter != "dist":
+                assert f"`{parameter}`" in row, f"{dist_tag(model)}: parameter {parameter}"
+
+
+def test_toml_examples_parse_and_the_complete_example_is_valid() -> None:
+    blocks = code_blocks(page("scenario.md"), "toml")
+    assert blocks, "docs/scenario.md has no ```toml example"
+    data = [tomllib.loads(block) for block in blocks]
+    complete = validate(data[-1], "docs/scenario.md")
+    if complete.name in builtin_names():
+        assert complete == load_builtin(complete.name), "the example differs from the built-in"
+
+
+# --- console examples on both pages -----------------------------------------------------------
+
+
+def console_examples(text: str) -> list[tuple[str, list[str]]]:
+    """(command, the output lines shown under it) for each `$ flexsim …` in ```console."""
+    examples: list[tuple[str, list[str]]] = []
+    for block in code_blocks(text, "console"):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                examples.append((line[2:], []))
+            elif examples:
+                examples[-1][1].append(line)
+    return examples
+
+
+def collapse(line: str) -> str:
+    return " ".join(line.split())
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_console_examples_behave_as_shown(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An example shown with `flexsim: error:` fails with that message; any other succeeds,
+    and the lines of its shown output that hold no number appear in the real output."""
+    monkeypatch.chdir(tmp_path)
+    examples = console_examples(page(name))
+    assert examples, f"docs/{name} has no console example"
+    for command, shown in examples:
+        args = shlex.split(command)
+        assert args[0] == "flexsim", command
+        error = [line for line in shown if line.startswith("flexsim: error:")]
+        if error:
+            assert cli.main(args[1:]) == cli.BAD_INPUT, command
+            assert error[0] in capsys.readouterr().err, command
+            continue
+        extra = SHORT_RUN if args[1] == "run" else []
+        assert cli.main(args[1:] + extra) == 0, command
+        out = {collapse(line) for line in capsys.readouterr().out.splitlines()}
+        for line in shown:
+            if not re.search(r"\d", line) and collapse(line):
+                assert collapse(line) in out, f"{command}: shown line {line!r} not printed"
+
+
+# --- docs/results.md --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_every_column_is_defined(table: str) -> None:
+    rows = table_rows(section(page("results.md"), f"`{table}.csv.gz`"))
+    assert list(rows) == TABLES[table], f"{table}: columns missing, extra, or out of order"
+
+
+def test_every_status_and_state_is_defined() -> None:
+    rows = table_rows(page("results.md"))
+    vocabularies = [
+        value
+        for name, value in vars(records).items()
+        if name.endswith(("_STATES", "_STATUSES")) and isinstance(value, tuple)
+    ]
+    assert len(vocabularies) >= 2, "records.py lost its status and state lists"
+    for vocabulary in vocabularies:
+        for word in vocabulary:
+            assert word in rows, f"status or state {word!r} has no row in docs/results.md"
+
+
+def kpi_keys(kpis: dict[str, Any], top: bool = True) -> set[str]:
+    """The KPI names in a kpis dict: a dict whose values are all dicts is keyed by labels
+    (order kinds, lines), which are data, so only the keys inside its values are names."""
+    keys: set[str] = set()
+    for key, value in kpis.items():
+        if top or not isinstance(value, dict):
+            keys.add(key)
+        if isinstance(value, dict) and value:
+            if all(isinstance(inner, dict) for inner in value.values()):
+                for inner in value.values():
+                    keys |= kpi_keys(inner, top=False)
+            else:
+                keys |= kpi_keys(value, top=False)
+    return keys
+
+
+@pytest.mark.parametrize("scenario", ["mm1", "tao-factory"])
+def test_every_kpi_is_defined(scenario: str) -> None:
+    spec = load_builtin(scenario, {"horizon_days": 200, "warmup_days": 20})
+    result = run(spec, 1)
+    kpis = metrics.kpis(result.tables, spec.warmup_h, spec.horizon_h)
+    rows = table_rows(section(page("results.md"), "`kpis.json`"))
+    missing = sorted(kpi_keys(kpis) - set(rows))
+    assert not missing, f"KPIs not defined in docs/results.md: {missing}"
+
+
+def test_every_file_and_manifest_field_is_defined(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert cli.main(["run", "mm1", *SHORT_RUN, "--out", str(out)]) == 0
+    text = page("results.md")
+    for path in out.iterdir():
+        assert f"`{path.name}`" in text, f"file {path.name} not described"
+    rows = table_rows(section(text, "`manifest.json`"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert list(rows) == list(manifest), "manifest fields missing, extra, or out of order"
+
+
+def test_python_examples_run_against_a_short_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The `--out` command of docs/results.md, shortened, then its Python blocks in order;
+    the examples assert that what they recompute equals kpis.json."""
+    text = page("results.md")
+    commands = [c for c, _ in console_examples(text) if "--out" in c]
+    assert commands, "docs/results.md shows no `flexsim run … --out DIR` command"
+    blocks = code_blocks(text, "python")
+    assert blocks, "docs/results.md has no ```python example"
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(shlex.split(commands[0])[1:] + SHORT_RUN) == 0
+    namespace: dict[str, Any] = {"__name__": "docs_example"}
+    for block in blocks:
+        exec(compile(block, "docs/results.md", "exec"), namespace)
