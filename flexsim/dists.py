@@ -211,6 +211,10 @@ def _number_is_deterministic(value: Any) -> Any:
     """Let a scenario write `unit_time_h = 0.2` for a deterministic 0.2."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return {"dist": "deterministic", "value": value}
+    if isinstance(value, dict) and "dist" not in value:
+        raise ValueError(
+            f"a distribution needs a 'dist' key, one of {', '.join(DIST_NAMES)}, or a plain number"
+        )
     return value
 
 

@@ -131,7 +131,9 @@ def cash_cycle(ledger: pd.DataFrame, party: str, start_h: float, end_h: float) -
     cogs = flow(ledger, party, "cogs", "debit", start_h, end_h)
     revenue = flow(ledger, party, "revenue", "credit", start_h, end_h)
     purchases = flow(ledger, party, "payables", "credit", start_h, end_h)
-    inventory = time_weighted_mean(account_levels(ledger, party, INVENTORY_ACCOUNTS), start_h, end_h)
+    inventory = time_weighted_mean(
+        account_levels(ledger, party, INVENTORY_ACCOUNTS), start_h, end_h
+    )
     receivables_levels = account_levels(ledger, party, ("receivables",))
     receivables = time_weighted_mean(receivables_levels, start_h, end_h)
     # payables are a liability: their balance is a credit, the negative of the debit level
@@ -180,7 +182,9 @@ def seller_kpis(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -
         "items_launched": int((items["launched_at"] >= start_h).sum()),
         "hit_rate": float((decided["repeats"] > 0).mean()) if len(decided) else math.nan,
         "repeat_share_orders": float(repeat.mean()) if len(bought) else math.nan,
-        "repeat_share_pieces": _share(bought.loc[repeat, "quantity"].sum(), bought["quantity"].sum()),
+        "repeat_share_pieces": _share(
+            bought.loc[repeat, "quantity"].sum(), bought["quantity"].sum()
+        ),
         "salvaged": int(decided["salvaged"].sum()),
     }
 

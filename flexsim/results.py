@@ -96,10 +96,17 @@ def _json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=False) + "\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic(path: Path, write_to: Callable[[str], object]) -> None:
     """Call write_to(temporary path) beside `path`, then rename it into place."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are for sharing
     try:
         write_to(tmp)
         os.replace(tmp, path)

@@ -250,7 +250,7 @@ class Scenario(Spec):
     name: Name
     description: str = ""
     currency: str = "CNY"
-    start_date: dt.date = dt.date(2026, 1, 5)
+    start_date: dt.date = Field(default=dt.date(2026, 1, 5), strict=False)  # ISO text in JSON
     horizon_days: PositiveFloat = 365.0
     warmup_days: NonNegative = 30.0
     calendars: dict[Name, CalendarSpec] = {}
@@ -274,27 +274,27 @@ class Scenario(Spec):
     def _check_references(self) -> None:
         calendars = {ALWAYS_OPEN, *self.calendars}
         factories = {f.name: f for f in self.factories}
-        for factory in self.factories:
-            for line in factory.lines:
+        for i, factory in enumerate(self.factories):
+            for j, line in enumerate(factory.lines):
                 if line.calendar not in calendars:
                     raise ValueError(
-                        f"line '{factory.name}.{line.name}' uses calendar '{line.calendar}', "
-                        f"which is not defined; defined: {', '.join(sorted(calendars))}"
+                        f"factories.{i}.lines.{j}.calendar: calendar '{line.calendar}' is not "
+                        f"defined; defined: {', '.join(sorted(calendars))}"
                     )
-        buyers = [(c.name, c.factory, c.channel) for c in self.customers]
+        buyers = [(f"customers.{k}", c.factory, c.channel) for k, c in enumerate(self.customers)]
         if self.sellers.count:
             buyers.append(("sellers", self.sellers.factory or "(none given)", "ecommerce"))
-        for buyer, factory_name, channel in buyers:
+        for where, factory_name, channel in buyers:
             served_by = factories.get(factory_name)
             if served_by is None:
                 raise ValueError(
-                    f"'{buyer}' order from factory '{factory_name}', which is not defined; "
+                    f"{where}.factory: factory '{factory_name}' is not defined; "
                     f"defined: {', '.join(factories)}"
                 )
             if not any(channel in line.channels for line in served_by.lines):
                 raise ValueError(
-                    f"no line of factory '{factory_name}' serves channel '{channel}', "
-                    f"so '{buyer}' could never be served"
+                    f"{where}: no line of factory '{factory_name}' serves channel '{channel}', "
+                    f"so its orders could never be made"
                 )
 
     @property
@@ -382,7 +382,7 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     for text in assignments:
         key, sep, value = text.partition("=")
-        if not sep or not key.strip():
+        if not sep or not key.strip() or not value.strip():
             raise ScenarioError(f"--set expects dotted.key=VALUE, got {text!r}")
         overrides[key.strip()] = parse_value(value.strip())
     return overrides
@@ -393,7 +393,8 @@ def format_validation_error(error: ValidationError, source: str) -> str:
     problems = []
     for item in error.errors(include_url=False):
         where = ".".join(str(part) for part in item["loc"] if not _is_union_tag(part))
-        problems.append(f"{where or '(top level)'}: {item['msg']}")
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
     count = "a problem" if len(problems) == 1 else f"{len(problems)} problems"
     return f"{source}: {count} in the scenario: " + "; ".join(problems) + "."
 
@@ -418,6 +419,8 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
         return load_builtin(str(path), overrides)
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"{path}: not a UTF-8 text file ({error.reason}).") from None
     except OSError as error:
         raise ScenarioError(
             f"{path}: cannot read the scenario file ({error.strerror or error}); give a TOML "

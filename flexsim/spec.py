@@ -17,7 +17,10 @@ class Spec(BaseModel):
     person fixing a typo in a TOML file needs.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    # strict: TOML `true` is not the number 1; no inf/nan: a horizon of inf never ends
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, strict=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="before")
     @classmethod

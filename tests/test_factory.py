@@ -25,7 +25,7 @@ def one_line(line: dict[str, Any], customer: dict[str, Any], **top: Any) -> flex
 
 def finished(scenario: flexsim.Scenario, seed: int = 1) -> pd.DataFrame:
     orders = flexsim.run(scenario, seed).tables["orders"]
-    return orders[orders["status"] == "finished"].sort_values("setup_at", ignore_index=True)
+    return orders[orders["finished_at"].notna()].sort_values("setup_at", ignore_index=True)
 
 
 def test_changeover_follows_item_and_family_of_previous_order() -> None:

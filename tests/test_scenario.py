@@ -136,10 +136,11 @@ def test_override_by_element_name_returns_a_new_scenario() -> None:
 
 def test_override_by_index_sets_a_nested_key() -> None:
     original = load_builtin("tao-factory")
-    changed = original.with_overrides({"factories.0.lines.1.changeover_h.other_family": 0.2})
-    assert changed.factories[0].lines[1].changeover_h.other_family == 0.2
-    assert changed.factories[0].lines[1].changeover_h.same_family == 0.3
-    assert original.factories[0].lines[1].changeover_h.other_family == 1.0
+    before = original.factories[0].lines[1].changeover_h
+    changed = original.with_overrides({"factories.0.lines.1.changeover_h.other_family": 0.123})
+    assert changed.factories[0].lines[1].changeover_h.other_family == 0.123
+    assert changed.factories[0].lines[1].changeover_h.same_family == before.same_family
+    assert original.factories[0].lines[1].changeover_h.other_family == before.other_family
 
 
 def test_override_with_several_keys_sets_all() -> None:

@@ -12,6 +12,7 @@ import itertools
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -102,7 +103,7 @@ class Seller:
         grow = size - old
 
         def extend(array: np.ndarray | None, fill: float, dtype: type) -> np.ndarray:
-            more = np.full(grow, fill, dtype=dtype)
+            more: np.ndarray = np.full(grow, fill, dtype=dtype)
             return more if array is None else np.concatenate([array, more])
 
         self.rate = extend(getattr(self, "rate", None), 0.0, float)
@@ -133,7 +134,7 @@ class Seller:
                 launched_at=self.env.now,
             )
             self.items[item.name] = item
-            after(self.env, self.sample_h(), lambda item=item: self.sampled(item))
+            after(self.env, self.sample_h(), partial(self.sampled, item))
 
     def trade_days(self) -> Generator[simpy.Event, Any, None]:
         """Each day: demand for every listed item in one numpy draw, then reorder checks."""

@@ -16,7 +16,7 @@ from typing import Any
 import simpy
 
 from flexsim.calendar import HOURS_PER_DAY, Calendar
-from flexsim.model.ledger import CASH, FINISHED_GOODS, MATERIALS, PAYABLES, WIP, WORLD, Ledger
+from flexsim.model.ledger import FINISHED_GOODS, MATERIALS, PAYABLES, WIP, WORLD, Ledger
 from flexsim.model.order import Order
 from flexsim.model.rules import DISPATCH, Rule
 from flexsim.model.schedule import after

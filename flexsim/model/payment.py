@@ -64,8 +64,12 @@ class OfflineCredit(Regime):
 
     def delivered(self, order: Order) -> None:
         factory, buyer, ledger = factory_party(order), order.buyer, self.ledger
-        ledger.post(factory, DEPOSITS, RECEIVABLES, order.deposit, order.order_id, "deposit_applied")
-        ledger.post(buyer.party, PAYABLES, PREPAYMENTS, order.deposit, order.order_id, "deposit_applied")
+        ledger.post(
+            factory, DEPOSITS, RECEIVABLES, order.deposit, order.order_id, "deposit_applied"
+        )
+        ledger.post(
+            buyer.party, PAYABLES, PREPAYMENTS, order.deposit, order.order_id, "deposit_applied"
+        )
         if order.value - order.deposit <= 0:
             order.paid_at = order.placed_at
             self.settle(order, "paid")

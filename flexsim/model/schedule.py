@@ -15,4 +15,4 @@ import simpy
 def after(env: simpy.Environment, delay_h: float, action: Callable[[], Any]) -> None:
     """Run `action()` when `delay_h` hours have passed (at once for a delay of 0)."""
     event = env.timeout(max(delay_h, 0.0))
-    event.callbacks.append(lambda _event: action())  # type: ignore[union-attr]
+    event.callbacks.append(lambda _event: action())

@@ -79,7 +79,9 @@ def build(
     for name in spec_s.seller_names():
         assert spec_s.factory is not None  # the scenario validates this
         factory = factories[spec_s.factory]
-        seller = Seller(env, name, spec_s, channels["ecommerce"], factory, trade, streams, order_ids)
+        seller = Seller(
+            env, name, spec_s, channels["ecommerce"], factory, trade, streams, order_ids
+        )
         ledger.capitalise(seller.party, spec_s.initial_cash)
         env.process(seller.launch_items())
         env.process(seller.trade_days())
