@@ -234,7 +234,25 @@ def test_toml_examples_parse_and_the_complete_example_is_valid() -> None:
     data = [tomllib.loads(block) for block in blocks]
     complete = validate(data[-1], "docs/scenario.md")
     if complete.name in builtin_names():
-        assert complete == load_builtin(complete.name), "the example differs from the built-in"
+        differences = differing_keys(
+            complete.model_dump(mode="json"), load_builtin(complete.name).model_dump(mode="json")
+        )
+        assert not differences, f"the example differs from the built-in at {differences}"
+
+
+def differing_keys(mine: Any, theirs: Any, where: str = "") -> list[str]:
+    """The dotted keys at which two dumped scenarios differ."""
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        keys = [*mine, *(k for k in theirs if k not in mine)]
+        return [
+            key
+            for k in keys
+            for key in differing_keys(mine.get(k), theirs.get(k), f"{where}.{k}".lstrip("."))
+        ]
+    if isinstance(mine, list) and isinstance(theirs, list) and len(mine) == len(theirs):
+        pairs = enumerate(zip(mine, theirs, strict=True))
+        return [key for i, (a, b) in pairs for key in differing_keys(a, b, f"{where}.{i}")]
+    return [] if mine == theirs else [f"{where} ({mine!r} here, {theirs!r} built in)"]
 
 
 # --- console examples on both pages -----------------------------------------------------------

@@ -1,0 +1,147 @@
+"""Money tests: conservation across parties, ledger against orders, the cash conversion cycle."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import flexsim
+from flexsim.metrics import account_levels, cash_cycle, level_at
+from flexsim.stats import paired_difference
+
+DAY = 24.0
+
+
+@pytest.fixture(scope="module")
+def default_run() -> flexsim.RunResult:
+    return flexsim.run(flexsim.load_builtin("tao-factory"), seed=11)
+
+
+def test_cash_is_conserved_across_all_parties_at_every_instant(
+    default_run: flexsim.RunResult,
+) -> None:
+    """Money only moves between parties, the outside world included: at every instant (after
+    the postings stamped with that time; a payment is the payer's and the payee's posting) the
+    sum of every party's cash is zero."""
+    ledger = default_run.tables["ledger"]
+    cash = ledger["amount"] * (
+        (ledger["debit"] == "cash").astype(float) - (ledger["credit"] == "cash")
+    )
+    by_instant = cash.groupby(ledger["at"]).sum().cumsum()
+    assert by_instant.abs().max() < 1e-9 * ledger["amount"].sum()
+    assert set(ledger["party"]) >= {"world", "platform", "factory/fuchun", "seller/seller-0"}
+    world = ledger[ledger["party"] == "world"]
+    assert set(world["debit"]) | set(world["credit"]) <= {"cash", "flows"}
+    assert (ledger["amount"] > 0).all()
+
+
+def _channel_payment(scenario: flexsim.Scenario, channel: str) -> tuple[str, float]:
+    payment = scenario.channels.get(channel).payment
+    return payment.regime, payment.deposit_share
+
+
+def test_factory_books_match_the_orders_table(default_run: flexsim.RunResult) -> None:
+    """Revenue, receivables at the horizon, bad debt and cash at the horizon, recomputed from
+    the orders table and the scenario's prices and costs instead of from the ledger."""
+    scenario, tables = default_run.scenario, default_run.tables
+    orders, ledger = tables["orders"], tables["ledger"]
+    factory = scenario.factories[0]
+    end = scenario.horizon_h
+    share = {}
+    for channel in ("ecommerce", "offline"):
+        regime, deposit = _channel_payment(scenario, channel)
+        share[channel] = deposit if regime == "offline_credit" else 0.0
+    deposit = orders["price"] * orders["quantity"] * orders["channel"].map(share)
+    value = orders["price"] * orders["quantity"]
+    accepted = orders["status"] != "refused"
+    delivered = orders["delivered_at"].notna()
+
+    factory_books = ledger[ledger["party"] == "factory/fuchun"]
+    sales = factory_books[
+        (factory_books["reason"] == "sale") & (factory_books["credit"] == "revenue")
+    ]
+    assert sales["amount"].sum() == pytest.approx(value[delivered].sum())
+
+    open_ = orders["payment"] == "open"
+    receivables = account_levels(ledger, "factory/fuchun", ("receivables",))
+    assert level_at(receivables, end) == pytest.approx((value - deposit)[open_].sum())
+
+    written_off = orders["payment"] == "written_off"
+    bad_debt = ledger[(ledger["party"] == "factory/fuchun") & (ledger["debit"] == "bad_debt")]
+    assert bad_debt["amount"].sum() == pytest.approx((value - deposit)[written_off].sum())
+
+    paid = orders["payment"] == "paid"
+    cash_in = deposit[accepted].sum() + (value - deposit)[paid].sum()
+    supplier_paid = orders["setup_at"] + factory.supplier_terms_days * DAY <= end
+    material = factory.material_cost * orders["quantity"]
+    labour = factory.labour_cost * orders["quantity"]
+    cash_out = (
+        material[supplier_paid].sum()
+        + labour[orders["finished_at"].notna()].sum()
+        + orders["changeover_cost"][orders["setup_at"].notna()].sum()
+    )
+    expected = factory.initial_cash + cash_in - cash_out
+    cash = account_levels(ledger, "factory/fuchun", ("cash",))
+    assert level_at(cash, end) == pytest.approx(expected)
+    assert paid.sum() > 100 and open_.sum() > 0 and written_off.sum() > 0  # all paths exercised
+
+
+def test_hand_made_ledger_of_three_orders_gives_hand_computed_cash_cycle() -> None:
+    """Window days 0-10. Materials (cost) bought / delivered (revenue) / paid by the buyer /
+    supplier paid, in days: A 100 / 200 at 0 / 4 / 8 / 5; B 50 / 120 at 2 / 6 / 9 / 7;
+    C 80 / 150 at 5 / 9 / unpaid / unpaid.
+    Inventory 100·4 + 50·4 + 80·4 = 920 → mean 92, COGS 230 → 23/day → DIO 4.
+    Receivables 200·4 + 120·3 + 150·1 = 1310 → mean 131, revenue 470 → 47/day → DSO 131/47.
+    Payables 100·5 + 50·5 + 80·5 = 1150 → mean 115, purchases 230 → 23/day → DPO 5."""
+    f = "factory/f"
+    rows = []
+    for cost, price, bought, delivered, paid, supplier in (
+        (100, 200, 0, 4, 8, 5),
+        (50, 120, 2, 6, 9, 7),
+        (80, 150, 5, 9, None, None),
+    ):
+        rows += [
+            (bought, f, "materials", "payables", cost),
+            (bought, f, "wip", "materials", cost),
+            (bought + 1, f, "finished_goods", "wip", cost),
+            (delivered, f, "receivables", "revenue", price),
+            (delivered, f, "cogs", "finished_goods", cost),
+        ]
+        if paid is not None:
+            rows.append((paid, f, "cash", "receivables", price))
+        if supplier is not None:
+            rows.append((supplier, f, "payables", "cash", cost))
+    ledger = pd.DataFrame(rows, columns=["day", "party", "debit", "credit", "amount"])
+    ledger = ledger.assign(at=ledger["day"] * DAY).sort_values("at", kind="stable")
+    result = cash_cycle(ledger, f, 0.0, 10 * DAY)
+    assert result["dio_days"] == pytest.approx(4.0)
+    assert result["dso_days"] == pytest.approx(131 / 47)
+    assert result["dpo_days"] == pytest.approx(5.0)
+    assert result["ccc_days"] == pytest.approx(4.0 + 131 / 47 - 5.0)
+
+
+def test_voucher_lowers_factory_dso_and_bad_debt_against_offline_credit() -> None:
+    """Paired over common random numbers: the e-commerce channel under voucher instead of
+    offline credit, the same seeds."""
+    base = flexsim.load_builtin("tao-factory")
+    credit = base.with_overrides({"channels.ecommerce.payment.regime": "offline_credit"})
+    voucher = base.with_overrides({"channels.ecommerce.payment.regime": "voucher"})
+    dso: dict[str, list[float]] = {"credit": [], "voucher": []}
+    bad: dict[str, list[float]] = {"credit": [], "voucher": []}
+    for seed in range(8):
+        for name, scenario in (("credit", credit), ("voucher", voucher)):
+            result = flexsim.run(scenario, seed)
+            kpis = flexsim.kpis(result.tables, scenario.warmup_h, scenario.horizon_h)
+            dso[name].append(kpis["cash_cycle"]["factory/fuchun"]["dso_days"])
+            bad[name].append(kpis["cash_cycle"]["factory/fuchun"]["bad_debt"])
+    assert paired_difference(dso["voucher"], dso["credit"]).high < 0
+    assert paired_difference(bad["voucher"], bad["credit"]).high < 0
+
+
+def test_platform_absorbs_seller_defaults_under_voucher(default_run: flexsim.RunResult) -> None:
+    ledger = default_run.tables["ledger"]
+    platform = ledger[(ledger["party"] == "platform") & (ledger["debit"] == "bad_debt")]
+    assert len(platform) > 0
+    orders = default_run.tables["orders"]
+    ecommerce = orders[orders["channel"] == "ecommerce"]
+    assert (ecommerce["payment"] != "written_off").all()
