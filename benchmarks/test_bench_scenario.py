@@ -55,7 +55,7 @@ def test_default_scenario_year_under_10_s(benchmark: Any, summary: list[str]) ->
         f"{DEFAULT_SCENARIO}, {scenario.horizon_days:.0f} days (warm-up"
         f" {scenario.warmup_days:.0f}): mean {mean_s:.3f} s per run"
     )
-    assert (result.tables["orders"]["status"] == "finished").any()
+    assert result.tables["orders"]["finished_at"].notna().any()  # it made something
     assert mean_s < YEAR_LIMIT_S
 
 

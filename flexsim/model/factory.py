@@ -169,6 +169,8 @@ class Factory:
     def buy_materials(self, order: Order) -> None:
         """Materials for the order arrive on supplier terms: a payable, paid when due."""
         amount = self.spec.material_cost * order.quantity
+        if amount == 0:
+            return
         order.cost += amount
         self.ledger.post(self.party, MATERIALS, PAYABLES, amount, order.order_id, "materials")
         due_h = self.spec.supplier_terms_days * HOURS_PER_DAY
@@ -183,6 +185,8 @@ class Factory:
 
     def spend(self, order: Order, amount: float, reason: str) -> None:
         """Cash paid out for work on the order (labour, changeover), added to its cost."""
+        if amount == 0:
+            return
         order.cost += amount
         self.ledger.pay(self.party, WIP, WORLD, "", amount, order.order_id, reason)
 

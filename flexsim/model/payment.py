@@ -70,7 +70,7 @@ class OfflineCredit(Regime):
         ledger.post(
             buyer.party, PAYABLES, PREPAYMENTS, order.deposit, order.order_id, "deposit_applied"
         )
-        if order.value - order.deposit <= 0:
+        if order.value - order.deposit <= 0:  # nothing left to collect
             order.paid_at = order.placed_at
             self.settle(order, "paid")
         elif buyer.defaults():
@@ -101,6 +101,10 @@ class Voucher(Regime):
 
     def confirmed(self, order: Order) -> None:
         ledger, value = self.ledger, order.value
+        if value == 0:  # nothing to pay out or repay
+            order.paid_at = self.env.now
+            self.settle(order, "paid")
+            return
         ledger.pay(
             PLATFORM, RECEIVABLES, factory_party(order), RECEIVABLES,
             value, order.order_id, "voucher_payout",

@@ -13,6 +13,10 @@ import simpy
 
 
 def after(env: simpy.Environment, delay_h: float, action: Callable[[], Any]) -> None:
-    """Run `action()` when `delay_h` hours have passed (at once for a delay of 0)."""
-    event = env.timeout(max(delay_h, 0.0))
+    """Run `action()` when `delay_h` hours have passed; a delay of 0 runs it now, inline,
+    because an event that changes nothing about time would only cost a heap push and pop."""
+    if delay_h <= 0:
+        action()
+        return
+    event = env.timeout(delay_h)
     event.callbacks.append(lambda _event: action())
