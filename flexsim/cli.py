@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     run_p.set_defaults(command=_run)
     check_p = sub.add_parser("check", help="validate a scenario file and summarise it")
     check_p.add_argument("scenario", help="a scenario file or a built-in name")
+    check_p.add_argument(
+        "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE"
+    )
     check_p.set_defaults(command=_check)
     sub.add_parser("scenarios", help="list the built-in scenarios").set_defaults(command=_scenarios)
     sub.add_parser("schema", help="print the JSON Schema of scenario files").set_defaults(
@@ -88,13 +91,15 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: exists and is not a folder")
-    scenario = load(args.scenario, parse_assignments(args.assignments))
+    overrides = parse_assignments(args.assignments)
+    scenario = load(args.scenario, overrides)
+    _warn_short_warmup(scenario)
     result = run(scenario, args.seed)
     kpis = metrics.kpis(result.tables, scenario.warmup_h, scenario.horizon_h)
     print(render(result, kpis))
     if args.out is not None:
         try:
-            results.write(result, kpis, args.out, source=str(args.scenario))
+            results.write(result, kpis, args.out, str(args.scenario), overrides)
         except OSError as error:
             raise UsageError(f"--out {args.out}: cannot write results ({error})") from None
         print(f"\nwrote {args.out}/ (tables, kpis.json, scenario.json, manifest.json)")
@@ -102,8 +107,21 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    print(summary(load(args.scenario)))
+    scenario = load(args.scenario, parse_assignments(args.assignments))
+    print(summary(scenario))
+    _warn_short_warmup(scenario)
     return 0
+
+
+def _warn_short_warmup(scenario: Scenario) -> None:
+    longest = scenario.longest_term_days()
+    if scenario.warmup_days < longest:
+        print(
+            f"flexsim: note: warmup_days ({scenario.warmup_days:g}) is shorter than the longest "
+            f"payment term ({longest:g} days): receivables in the measured window have not "
+            "reached steady state, so DSO and CCC are biased low.",
+            file=sys.stderr,
+        )
 
 
 def _scenarios(args: argparse.Namespace) -> int:
@@ -171,6 +189,11 @@ def _frame(rows: dict[str, dict[str, Any]], label: str) -> str:
 
 
 def _number(x: float) -> str:
+    """Counts and money without decimals, shares and short times with three."""
+    if x == 0:
+        return "0"  # also -0.0
+    if abs(x) > 1 and float(x).is_integer():
+        return f"{x:,.0f}"
     return f"{x:.3f}" if abs(x) < 10 else f"{x:,.1f}"
 
 

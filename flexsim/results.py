@@ -22,7 +22,13 @@ PACKAGES = ("flexsim", "simpy", "numpy", "pandas", "scipy", "pydantic")
 TABLE_SUFFIX = ".csv.gz"
 
 
-def write(result: RunResult, kpis: dict[str, Any], folder: Path, source: str) -> list[Path]:
+def write(
+    result: RunResult,
+    kpis: dict[str, Any],
+    folder: Path,
+    source: str,
+    overrides: dict[str, Any] | None = None,
+) -> list[Path]:
     """Write tables, kpis.json, scenario.json and manifest.json into `folder`; return the paths.
 
     Each file is written to a temporary name and renamed, so an interrupted write never leaves
@@ -37,7 +43,7 @@ def write(result: RunResult, kpis: dict[str, Any], folder: Path, source: str) ->
     texts = {
         "kpis.json": _json(kpis),
         "scenario.json": result.scenario.model_dump_json(indent=2),
-        "manifest.json": _json(manifest(result, source)),
+        "manifest.json": _json(manifest(result, source, overrides or {})),
     }
     for name, text in texts.items():
         _atomic(folder / name, partial(_write_text, text=text))
@@ -55,14 +61,16 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     }
 
 
-def manifest(result: RunResult, source: str) -> dict[str, Any]:
+def manifest(result: RunResult, source: str, overrides: dict[str, Any]) -> dict[str, Any]:
     """What made a run: inputs, seed, versions, commit, machine, wall time."""
     return {
         "scenario": result.scenario.name,
         "source": source,
+        "overrides": overrides,
         "seed": result.seed,
         "flexsim_version": metadata.version("flexsim"),
-        "git_commit": git_commit(),
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "python": platform.python_version(),
         "packages": {name: metadata.version(name) for name in PACKAGES},
         "wall_s": round(result.wall_s, 3),
@@ -72,11 +80,11 @@ def manifest(result: RunResult, source: str) -> dict[str, Any]:
     }
 
 
-def git_commit() -> str | None:
-    """The commit of the flexsim source tree when it is a git checkout (editable install)."""
+def _git(*args: str) -> str | None:
+    """git's answer about the flexsim source tree when it is a checkout (editable install)."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
+            ["git", *args],
             cwd=Path(__file__).parent,
             capture_output=True,
             text=True,
@@ -93,7 +101,7 @@ def _write_text(path: str, text: str) -> None:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=False) + "\n"
+    return json.dumps(value, indent=2, sort_keys=False, default=str) + "\n"
 
 
 def _umask() -> int:

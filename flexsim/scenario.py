@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, PositiveFloat, ValidationError, field_validator, model_validator
 
-from flexsim.calendar import HOURS_PER_DAY
+from flexsim.calendar import HOURS_PER_DAY, shift_windows
 from flexsim.dists import DIST_NAMES, Deterministic, DistSpec, Exponential, Lognormal
 from flexsim.spec import Spec
 
@@ -31,7 +31,8 @@ ReorderPolicyName = Literal["sell_through", "none"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 ALWAYS_OPEN = "always"  # the calendar every scenario has without declaring it
-Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+# no dots: a dot separates the parts of a --set key and of a factory.line label
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")]
 NonNegative = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Money = Annotated[float, Field(ge=0, description="in the scenario's currency")]
@@ -69,12 +70,26 @@ class Shift(Spec):
     @classmethod
     def _ranges(cls, value: list[str]) -> list[str]:
         for text in value:
-            start, sep, end = text.partition("-")
-            if not sep:
-                raise ValueError(f"expected a break like '12:00-13:00', got {text!r}")
-            clock_hours(start.strip())
-            clock_hours(end.strip())
+            _break_hours(text)
         return value
+
+    @model_validator(mode="after")
+    def _fits(self) -> Shift:
+        self.windows()  # a shift of no length or a break outside it fails here, at load time
+        return self
+
+    def windows(self) -> list[tuple[float, float]]:
+        """The shift's open windows in hours since Monday 00:00."""
+        days = [WEEKDAYS.index(day) for day in self.days]
+        breaks = [_break_hours(text) for text in self.breaks]
+        return shift_windows(days, clock_hours(self.start), clock_hours(self.end), breaks)
+
+
+def _break_hours(text: str) -> tuple[float, float]:
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise ValueError(f"expected a break like '12:00-13:00', got {text!r}")
+    return clock_hours(start.strip()), clock_hours(end.strip())
 
 
 class CalendarSpec(Spec):
@@ -159,9 +174,20 @@ class ChannelSpec(Spec):
     payment: PaymentSpec = PaymentSpec()
 
 
+class EcommerceChannel(ChannelSpec):
+    moq: Annotated[int, Field(ge=1)] = 30  # the Tao-factory platform's MOQ [seed]
+    promise_days: PositiveFloat = 7.0  # produced within 7 days [seed]
+
+
+class OfflineChannel(ChannelSpec):
+    promise_days: PositiveFloat = 30.0
+
+
 class Channels(Spec):
-    ecommerce: ChannelSpec = ChannelSpec(moq=30)  # the Tao-factory platform's MOQ [seed]
-    offline: ChannelSpec = ChannelSpec(promise_days=30.0)
+    """Each channel's defaults hold key by key, whether or not its table is written."""
+
+    ecommerce: EcommerceChannel = EcommerceChannel()
+    offline: OfflineChannel = OfflineChannel()
 
     def get(self, name: str) -> ChannelSpec:
         channel: ChannelSpec = getattr(self, name)
@@ -267,7 +293,14 @@ class Scenario(Spec):
                 f"({self.horizon_days})"
             )
         _require_unique([f.name for f in self.factories], "factory")
-        _require_unique([n for c in self.customers for n in c.customer_names()], "customer")
+        # customers and sellers share one name space: names key their random streams
+        buyers = [n for c in self.customers for n in c.customer_names()]
+        _require_unique(buyers + self.sellers.seller_names(), "customer or seller")
+        if ALWAYS_OPEN in self.calendars:
+            raise ValueError(
+                f"calendars.{ALWAYS_OPEN}: the name '{ALWAYS_OPEN}' is reserved for the built-in "
+                "always-open calendar; choose another name"
+            )
         self._check_references()
         return self
 
@@ -296,6 +329,28 @@ class Scenario(Spec):
                     f"{where}: no line of factory '{factory_name}' serves channel '{channel}', "
                     f"so its orders could never be made"
                 )
+
+    def longest_term_days(self) -> float:
+        """The longest payment term among the channels that carry money, in days after
+        delivery: the upper end of an offline-credit term (its mean plus 3 sd when unbounded),
+        or the auto-confirm delay under the voucher. The warm-up should be at least this long."""
+        longest = 0.0
+        for name in self.priced_channels():
+            channel = self.channels.get(name)
+            term = channel.payment.term_days
+            if channel.payment.regime == "offline_credit":
+                high = getattr(term, "high", term.expectation + 3 * term.variance**0.5)
+                longest = max(longest, high)
+            else:
+                longest = max(longest, channel.auto_confirm_days)
+        return longest
+
+    def priced_channels(self) -> set[str]:
+        """The channels on which some buyer pays a price above zero."""
+        priced: set[str] = {c.channel for c in self.customers if c.factory_price > 0}
+        if self.sellers.count and self.sellers.factory_price > 0:
+            priced.add("ecommerce")
+        return priced
 
     @property
     def horizon_h(self) -> float:
@@ -415,7 +470,7 @@ def validate(data: Mapping[str, Any], source: str) -> Scenario:
 def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Read and validate a scenario file, or a built-in scenario by name, then apply overrides."""
     path = Path(path)
-    if path.suffix != ".toml" and not path.exists() and str(path) in builtin_names():
+    if path.suffix not in (".toml", ".json") and not path.exists() and str(path) in builtin_names():
         return load_builtin(str(path), overrides)
     try:
         text = path.read_text(encoding="utf-8")
@@ -441,9 +496,10 @@ def load_builtin(name: str, overrides: Mapping[str, Any] | None = None) -> Scena
 
 def _from_text(text: str, source: str, overrides: Mapping[str, Any] | None) -> Scenario:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{source}: not valid TOML: {error}.") from None
+        data = json.loads(text) if source.endswith(".json") else tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        kind = "JSON" if source.endswith(".json") else "TOML"
+        raise ScenarioError(f"{source}: not valid {kind}: {error}.") from None
     scenario = validate(data, source)
     return scenario.with_overrides(overrides, source) if overrides else scenario
 

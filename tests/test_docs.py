@@ -163,7 +163,8 @@ def default_of(field: FieldInfo) -> Any:
 
 def test_schema_walk_reaches_every_kind_of_model() -> None:
     names = {model.__name__ for model in schema_models()}
-    expected = {"Scenario", "CalendarSpec", "Shift", "Channels", "ChannelSpec", "FactorySpec"}
+    expected = {"Scenario", "CalendarSpec", "Shift", "Channels", "EcommerceChannel", "FactorySpec"}
+    expected |= {"OfflineChannel", "PaymentSpec", "SellersSpec", "ReorderSpec"}
     expected |= {"LineSpec", "Changeover", "CustomerSpec", "Exponential", "Gamma", "Erlang"}
     assert expected <= names
     assert {dist_tag(m) for m in schema_models() if is_dist(m)} == set(DIST_NAMES)

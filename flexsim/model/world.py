@@ -7,14 +7,14 @@ import itertools
 
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY, Calendar, shift_windows
+from flexsim.calendar import HOURS_PER_DAY, Calendar
 from flexsim.model.demand import Seller
 from flexsim.model.factory import Factory, Line
 from flexsim.model.ledger import PLATFORM, WORLD, Ledger
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import place_orders
 from flexsim.records import Recorder
-from flexsim.scenario import WEEKDAYS, CalendarSpec, Scenario, clock_hours
+from flexsim.scenario import CalendarSpec, Scenario
 from flexsim.streams import Streams
 
 
@@ -37,14 +37,7 @@ def make_calendar(spec: CalendarSpec | None, start_weekday: int) -> Calendar:
     """A Calendar from its spec; None is the implicit always-open calendar."""
     if spec is None or spec.always_open:
         return Calendar.always_open()
-    windows = []
-    for shift in spec.shifts:
-        breaks = []
-        for text in shift.breaks:
-            start, _, end = text.partition("-")
-            breaks.append((clock_hours(start.strip()), clock_hours(end.strip())))
-        days = [WEEKDAYS.index(day) for day in shift.days]
-        windows += shift_windows(days, clock_hours(shift.start), clock_hours(shift.end), breaks)
+    windows = [window for shift in spec.shifts for window in shift.windows()]
     return Calendar.weekly(windows, offset_h=start_weekday * HOURS_PER_DAY)
 
 
