@@ -128,3 +128,56 @@ def test_orders_below_moq_are_refused_and_recorded() -> None:
     assert (offline.loc[refused, "reason"] == "below_moq").all()
     assert offline.loc[refused, "setup_at"].isna().all()  # never made
     assert refused.any() and (~refused).any()
+
+
+def _average_balance(rows: list[tuple[float, float]], start: float, end: float) -> float:
+    """Time-weighted mean over [start, end) of a running sum of (time, change) pairs."""
+    total, level, last = 0.0, 0.0, start
+    for at, change in rows:
+        if at > last and at > start:
+            total += level * (min(at, end) - max(last, start))
+            last = max(at, start)
+        level += change
+    return (total + level * (end - max(last, start))) / (end - start)
+
+
+def test_cash_cycle_and_seller_kpis_recomputed_from_tables_match_kpis_json(written: Path) -> None:
+    """DIO, DSO, DPO, CCC, cash and bad debt from the ledger CSV, seller KPIs from the seller
+    tables, with plain loops rather than the metrics module."""
+    tables = read_tables(written)
+    kpis = json.loads((written / "kpis.json").read_text())
+    start, end = kpis["window_h"]
+    days = (end - start) / 24
+    party = "factory/fuchun"
+    changes: dict[str, list[tuple[float, float]]] = {}
+    flows: dict[str, float] = {}
+    for row in tables["ledger"].itertuples():
+        if row.party != party:
+            continue
+        for account, sign in ((row.debit, 1.0), (row.credit, -1.0)):
+            changes.setdefault(account, []).append((row.at, sign * row.amount))
+            if start <= row.at < end:
+                flows[(account, sign)] = flows.get((account, sign), 0.0) + row.amount
+    inventory = sorted(c for a in ("materials", "wip", "finished_goods") for c in changes.get(a, []))
+    dio = _average_balance(inventory, start, end) / (flows[("cogs", 1.0)] / days)
+    dso = _average_balance(changes["receivables"], start, end) / (flows[("revenue", -1.0)] / days)
+    dpo = -_average_balance(changes["payables"], start, end) / (flows[("payables", -1.0)] / days)
+    expect = kpis["cash_cycle"][party]
+    assert expect["dio_days"] == pytest.approx(dio)
+    assert expect["dso_days"] == pytest.approx(dso)
+    assert expect["dpo_days"] == pytest.approx(dpo)
+    assert expect["ccc_days"] == pytest.approx(dio + dso - dpo)
+    cash = [c for at, c in changes["cash"] if at <= end]
+    assert expect["cash_end"] == pytest.approx(sum(cash))
+    assert expect["cash_min"] == pytest.approx(min(np.cumsum(cash)))
+    assert expect["bad_debt"] == pytest.approx(flows.get(("bad_debt", 1.0), 0.0))
+
+    sellers = kpis["sellers"]
+    seller_days = [r for r in tables["seller_days"].itertuples() if start <= r.at < end]
+    assert sellers["demand"] == sum(r.demand for r in seller_days)
+    assert sellers["fill_rate"] == pytest.approx(
+        sum(r.sold for r in seller_days) / sum(r.demand for r in seller_days)
+    )
+    assert sellers["lost"] == sum(r.lost for r in seller_days)
+    launched = [r for r in tables["items"].itertuples() if r.launched_at >= start]
+    assert sellers["items_launched"] == len(launched)
