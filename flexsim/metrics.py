@@ -95,7 +95,7 @@ def order_counts(orders: pd.DataFrame) -> dict[str, int]:
 def account_levels(ledger: pd.DataFrame, party: str, accounts: tuple[str, ...]) -> pd.DataFrame:
     """The summed debit balance of `accounts` in `party`'s books after each of its postings:
     columns at and level, in posting order."""
-    books = ledger[ledger["party"] == party]
+    books = ledger[ledger["party"] == party].sort_values("at", kind="stable")
     sign = books["debit"].isin(accounts).astype(float) - books["credit"].isin(accounts)
     return pd.DataFrame({"at": books["at"], "level": (sign * books["amount"]).cumsum()})
 

@@ -16,7 +16,7 @@ from flexsim.streams import Streams
 SORT_KEYS = {
     "orders": ["order_id"],
     "line_states": ["factory", "line", "at"],
-    "ledger": ["entry_id"],
+    "ledger": ["at", "entry_id"],
     "items": ["seller", "launched_at"],
     "seller_days": ["seller", "at"],
 }

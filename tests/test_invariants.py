@@ -158,7 +158,9 @@ def test_cash_cycle_and_seller_kpis_recomputed_from_tables_match_kpis_json(writt
             changes.setdefault(account, []).append((row.at, sign * row.amount))
             if start <= row.at < end:
                 flows[(account, sign)] = flows.get((account, sign), 0.0) + row.amount
-    inventory = sorted(c for a in ("materials", "wip", "finished_goods") for c in changes.get(a, []))
+    inventory = sorted(
+        c for a in ("materials", "wip", "finished_goods") for c in changes.get(a, [])
+    )
     dio = _average_balance(inventory, start, end) / (flows[("cogs", 1.0)] / days)
     dso = _average_balance(changes["receivables"], start, end) / (flows[("revenue", -1.0)] / days)
     dpo = -_average_balance(changes["payables"], start, end) / (flows[("payables", -1.0)] / days)

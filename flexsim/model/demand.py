@@ -77,9 +77,9 @@ class Seller:
         self.order_ids = order_ids
         self.moq, self.promise_h = channel.moq, channel.promise_days * HOURS_PER_DAY
         self.buyer = make_buyer(
-            self.party, name, channel, spec.transit_days, spec.confirm_days, streams
-        )
-        self.buyer.receive = self.receive
+            self.party, name, channel, spec.transit_days, spec.confirm_days, streams,
+            priced=spec.factory_price > 0, receive=self.receive,
+        )  # fmt: skip
         self.rng = streams[f"demand.sales/{name}"]
         self.popularity = spec.popularity.sampler(streams[f"seller.popularity/{name}"])
         self.family = choice_sampler(streams[f"seller.family/{name}"], [*spec.families.values()])

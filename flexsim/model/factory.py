@@ -10,8 +10,9 @@ state records, not simulated hour by hour.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import Any
+import math
+from collections.abc import Callable
+from typing import Protocol
 
 import simpy
 
@@ -24,13 +25,31 @@ from flexsim.records import LineStateRecord, Recorder
 from flexsim.scenario import FactorySpec, LineSpec
 
 PROCESSING, CHANGEOVER, IDLE, OFF_SHIFT = "processing", "changeover", "idle", "off_shift"
-NO_ORDER = -1
 
-Process = Generator[simpy.Event, Any, None]
+
+class Stream(Protocol):
+    """An exogenous order stream: when its next order is placed, and how to release it."""
+
+    next_at: float
+
+    def release(self) -> None: ...
+
+
+def _next_at(stream: Stream) -> float:
+    return stream.next_at
+
+
+NO_ORDER = -1
 
 
 class Line:
-    """One production line: a process that takes orders from its factory's queue."""
+    """One production line: takes orders from its factory's queue, one at a time.
+
+    A line is a chain of timeout callbacks, not a generator process: an idle line starts an
+    order the moment it arrives, and the end of a changeover or of processing calls the next
+    step. With no process to resume and no wake-up event an order costs two SimPy events (its
+    arrival and its end), which is most of why flexsim outruns a hand-written SimPy model.
+    """
 
     def __init__(
         self,
@@ -41,6 +60,7 @@ class Line:
         unit_time: Callable[[], float],
     ) -> None:
         self.env, self.factory, self.calendar, self.unit_time = env, factory, calendar, unit_time
+        self.always = calendar.always
         self.name = spec.name
         self.channels: frozenset[str] = frozenset(spec.channels)
         self.serves_all = self.channels >= {"ecommerce", "offline"}
@@ -52,58 +72,72 @@ class Line:
         self.item: str | None = None  # the last item made: a fresh line needs no changeover
         self.family: str | None = None
         self.current: Order | None = None
-        self.wake: simpy.Event | None = None
         self.states = factory.recorder.line_states
         self.state, self.since, self.state_order = IDLE, env.now, NO_ORDER
         self.states.append(LineStateRecord(factory.name, self.name, env.now, IDLE, NO_ORDER))
 
-    def operate(self) -> Process:
-        """Take the next order the dispatch rule picks, or wait idle until one arrives."""
-        factory = self.factory
-        while True:
-            order = factory.next_for(self)
-            if order is None:
-                self.enter(IDLE, NO_ORDER)
-                self.wake = self.env.event()
-                factory.idle.append(self)
-                order = yield self.wake
-            yield from self.produce(order)
-
-    def produce(self, order: Order) -> Process:
-        """Changeover if needed, then process; each is one timeout to its calendar end."""
-        env, calendar, factory = self.env, self.calendar, self.factory
+    def take(self, order: Order, now: float) -> None:
+        """Start work on the order now: setup, then a changeover when the item changes."""
         self.current = order
         order.line = self.name
-        order.setup_at = calendar.next_open(env.now)
-        factory.buy_materials(order)
-        kind = self.changeover_kind(order)
+        order.setup_at = now if self.always else self.calendar.next_open(now)
+        if self.factory.material_cost:
+            self.factory.buy_materials(order)
+        # a fresh line, or the same item again, needs no changeover
+        if self.item is None or order.item == self.item or not self.change_over(order, now):
+            self.process(order, now)
+
+    def change_over(self, order: Order, now: float) -> bool:
+        """Pay the changeover to a different item; True when it takes time (a timeout then
+        leads to processing), False when processing can start at once."""
+        kind = "same_family" if order.family == self.family else "other_family"
         order.changeover = kind
-        if kind != "none":
-            order.changeover_cost = self.changeover_cost[kind]
-            factory.spend(order, order.changeover_cost, "changeover")
-            if self.changeover_h[kind] > 0:
-                self.enter(CHANGEOVER, order.order_id)
-                yield env.timeout(calendar.finish(env.now, self.changeover_h[kind]) - env.now)
-        order.start_at = calendar.next_open(env.now)
-        factory.issue_materials(order)
-        self.enter(PROCESSING, order.order_id)
+        order.changeover_cost = self.changeover_cost[kind]
+        self.factory.spend(order, order.changeover_cost, "changeover")
+        hours = self.changeover_h[kind]
+        if hours <= 0:
+            return False
+        self.enter(CHANGEOVER, order.order_id, now)
+        end = self.calendar.finish(now, hours)
+        self.env.timeout(end - now).callbacks.append(self.changed)
+        return True
+
+    def changed(self, _event: simpy.Event) -> None:
+        assert self.current is not None
+        self.process(self.current, self.env.now)
+
+    def process(self, order: Order, now: float) -> None:
+        """Quantity × one unit-time draw of work, ending at its calendar end."""
         work_h = order.quantity * self.unit_time()
-        yield env.timeout(calendar.finish(env.now, work_h) - env.now)
-        order.finished_at = env.now
+        if self.always:  # the common validation case: no calendar arithmetic at all
+            order.start_at, end = now, now + work_h
+        else:
+            order.start_at, end = self.calendar.next_open(now), self.calendar.finish(now, work_h)
+        if self.factory.material_cost:
+            self.factory.issue_materials(order)
+        self.enter(PROCESSING, order.order_id, now)
+        self.env.timeout(end - now).callbacks.append(self.finished)
+
+    def finished(self, _event: simpy.Event) -> None:
+        """The order is made: hand it over, then take the next one or go idle."""
+        order = self.current
+        assert order is not None
+        order.finished_at = now = self.env.now
         self.item, self.family, self.current = order.item, order.family, None
         self.factory.finish(order)
+        following = self.factory.next_for(self, now)
+        if following is None:
+            self.enter(IDLE, NO_ORDER, now)
+            self.factory.go_idle(self)
+        else:
+            self.take(following, now)
 
-    def changeover_kind(self, order: Order) -> str:
-        if self.item is None or order.item == self.item:
-            return "none"
-        return "same_family" if order.family == self.family else "other_family"
-
-    def enter(self, state: str, order_id: int) -> None:
+    def enter(self, state: str, order_id: int, now: float) -> None:
         """Record a state change now, after the off-shift spans of the state it leaves."""
         if state == self.state and order_id == self.state_order:
             return
-        now = self.env.now
-        self.close(now)
+        if not self.always:
+            self.close(now)
         self.states.append(LineStateRecord(self.factory.name, self.name, now, state, order_id))
         self.state, self.since, self.state_order = state, now, order_id
 
@@ -133,14 +167,59 @@ class Factory:
     ) -> None:
         self.env, self.name, self.moq, self.recorder = env, spec.name, moq, recorder
         self.spec, self.ledger, self.party = spec, ledger, f"factory/{spec.name}"
+        self.material_cost, self.labour_cost = spec.material_cost, spec.labour_cost
         self.ship: Callable[[Order], None] = lambda order: None  # set by the trade that sells
         self.lines: list[Line] = []
         self.queue: list[Order] = []
         self.idle: list[Line] = []
+        self.streams: list[Stream] = []
+        self.wake_at = math.inf  # when a wake-up for the streams' next arrival is scheduled
+        self.catching_up = False
 
     def add_line(self, line: Line) -> None:
         self.lines.append(line)
-        self.env.process(line.operate())
+        self.go_idle(line)
+
+    def add_stream(self, stream: Stream) -> None:
+        self.streams.append(stream)
+        self.schedule_wake()
+
+    def go_idle(self, line: Line) -> None:
+        self.idle.append(line)
+        self.schedule_wake()
+
+    # Order streams are exogenous: when their orders arrive does not depend on the factory. So
+    # the factory brings them in when it looks at its queue, all those placed up to now and
+    # oldest first, and schedules an event only to wake an idle line at the next arrival.
+    # Under load most stream orders then cost no event at all; the queue is complete up to
+    # now whenever it is read or added to, so every dispatch rule sees what it would have.
+
+    def catch_up(self, until: float) -> None:
+        """Bring in every stream order placed up to `until`, oldest first."""
+        if self.catching_up or not self.streams:
+            return  # release() → place → receive comes back here: the outer loop goes on
+        self.catching_up = True
+        streams = self.streams
+        while True:
+            stream = streams[0] if len(streams) == 1 else min(streams, key=_next_at)
+            if stream.next_at > until:
+                break
+            stream.release()
+        self.catching_up = False
+
+    def schedule_wake(self) -> None:
+        """Make sure an idle line hears of the streams' next arrival when it comes."""
+        if not self.idle or not self.streams:
+            return
+        first = min(stream.next_at for stream in self.streams)
+        if first < self.wake_at:
+            self.wake_at = first
+            self.env.timeout(first - self.env.now).callbacks.append(self.wake)
+
+    def wake(self, _event: simpy.Event) -> None:
+        self.wake_at = math.inf  # a stale wake-up only leads to a harmless extra check
+        self.catch_up(self.env.now)
+        self.schedule_wake()
 
     def accepts(self, order: Order) -> bool:
         """Whether the order meets its channel's MOQ; a refusal is noted on the order."""
@@ -151,16 +230,18 @@ class Factory:
 
     def receive(self, order: Order) -> None:
         """An accepted order arrives: hand it to an idle line that serves it, or queue it."""
+        if not self.catching_up:
+            self.catch_up(order.placed_at)  # orders placed before it go first
         for i, line in enumerate(self.idle):
             if order.channel in line.channels:
                 del self.idle[i]
-                assert line.wake is not None
-                line.wake.succeed(order)
+                line.take(order, self.env.now)
                 return
         self.queue.append(order)
 
-    def next_for(self, line: Line) -> Order | None:
+    def next_for(self, line: Line, now: float) -> Order | None:
         """The queued order the line's dispatch rule picks, removed from the queue."""
+        self.catch_up(now)
         if not self.queue:
             return None
         i = line.rule(self.queue, line)
@@ -168,9 +249,7 @@ class Factory:
 
     def buy_materials(self, order: Order) -> None:
         """Materials for the order arrive on supplier terms: a payable, paid when due."""
-        amount = self.spec.material_cost * order.quantity
-        if amount == 0:
-            return
+        amount = self.material_cost * order.quantity
         order.cost += amount
         self.ledger.post(self.party, MATERIALS, PAYABLES, amount, order.order_id, "materials")
         due_h = self.spec.supplier_terms_days * HOURS_PER_DAY
@@ -180,7 +259,7 @@ class Factory:
         self.ledger.pay(self.party, PAYABLES, WORLD, "", amount, order_id, "materials")
 
     def issue_materials(self, order: Order) -> None:
-        amount = self.spec.material_cost * order.quantity
+        amount = self.material_cost * order.quantity
         self.ledger.post(self.party, WIP, MATERIALS, amount, order.order_id, "materials_issued")
 
     def spend(self, order: Order, amount: float, reason: str) -> None:
@@ -192,11 +271,17 @@ class Factory:
 
     def finish(self, order: Order) -> None:
         """Labour is paid piece-rate when the order is done; the order's cost becomes stock."""
-        self.spend(order, self.spec.labour_cost * order.quantity, "labour")
-        self.ledger.post(self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, "finished")
+        if self.labour_cost:
+            self.spend(order, self.labour_cost * order.quantity, "labour")
+        if order.cost:
+            self.ledger.post(
+                self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, "finished"
+            )
         self.ship(order)
 
     def close(self, at: float) -> None:
-        """At the horizon: the lines' last off-shift spans (open orders are the trade's)."""
+        """At the horizon: stream orders placed before it come in (to be recorded as open by
+        the trade), and the lines' last off-shift spans are written."""
+        self.catch_up(math.nextafter(at, -math.inf))  # SimPy's run(until) stops before `at`
         for line in self.lines:
             line.close(at)

@@ -44,16 +44,23 @@ class Ledger:
         self.ids = itertools.count()
 
     def post(
-        self, party: str, debit: str, credit: str, amount: float, order_id: int, reason: str
+        self,
+        party: str,
+        debit: str,
+        credit: str,
+        amount: float,
+        order_id: int,
+        reason: str,
+        at: float | None = None,
     ) -> None:
-        """Debit `debit` and credit `credit` by `amount` in `party`'s books."""
+        """Debit `debit` and credit `credit` by `amount` in `party`'s books, now or `at` (a
+        stream order released late is booked at the time it was placed)."""
         if amount < 0:
             raise ValueError(f"negative posting {amount} ({reason}, order {order_id})")
         if amount == 0 or (party == WORLD and CASH not in (debit, credit)):
             return  # nothing moves; the world keeps no books beyond cash
-        record = LedgerRecord(
-            next(self.ids), self.env.now, party, debit, credit, amount, order_id, reason
-        )
+        when = self.env.now if at is None else at
+        record = LedgerRecord(next(self.ids), when, party, debit, credit, amount, order_id, reason)
         self.records.append(record)
 
     def pay(
@@ -65,10 +72,13 @@ class Ledger:
         amount: float,
         order_id: int,
         reason: str,
+        at: float | None = None,
     ) -> None:
         """Cash moves from payer to payee; each side says what the payment settles for it."""
-        self.post(payer, FLOWS if payer == WORLD else payer_debit, CASH, amount, order_id, reason)
-        self.post(payee, CASH, FLOWS if payee == WORLD else payee_credit, amount, order_id, reason)
+        debit = FLOWS if payer == WORLD else payer_debit
+        self.post(payer, debit, CASH, amount, order_id, reason, at)
+        credit = FLOWS if payee == WORLD else payee_credit
+        self.post(payee, CASH, credit, amount, order_id, reason, at)
 
     def capitalise(self, party: str, amount: float) -> None:
         """The owners put `amount` of cash into `party` at the start."""

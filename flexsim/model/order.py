@@ -25,6 +25,8 @@ class Buyer:
     term_h: Callable[[], float]  # payment term after delivery (offline credit)
     defaults: Callable[[], bool]  # draws whether this order's debt will never be paid
     receive: Callable[[Order], None] | None = None  # called on delivery
+    # nothing travels, waits for confirmation or is paid: the trade settles orders as made
+    instant: bool = False
 
 
 @dataclass(slots=True)
@@ -50,6 +52,7 @@ class Order:
     changeover: str = "none"
     changeover_cost: float = 0.0
     cost: float = 0.0
+    value: float = 0.0  # price × quantity, set when the order is placed
     deposit: float = 0.0
     regime: str = ""
     paid_at: float = NOT_YET
@@ -58,24 +61,21 @@ class Order:
     refused: str = field(default="")  # the reason, when the factory refused the order
 
     @property
-    def value(self) -> float:
-        return self.price * self.quantity
-
-    @property
     def status(self) -> str:
+        # NaN != NaN: a timestamp equal to itself has happened
         if self.refused:
             return "refused"
-        for status, at in (
-            ("delivered", self.delivered_at),
-            ("in_transit", self.finished_at),
-            ("in_production", self.setup_at),
-        ):
-            if not math.isnan(at):
-                return status
+        if self.delivered_at == self.delivered_at:
+            return "delivered"
+        if self.finished_at == self.finished_at:
+            return "in_transit"
+        if self.setup_at == self.setup_at:
+            return "in_production"
         return "waiting"
 
-    def record(self) -> OrderRecord:
-        """The order as one immutable row of the orders table."""
+    def record(self, status: str | None = None) -> OrderRecord:
+        """The order as one immutable row of the orders table; `status` when the caller
+        knows it, else read off the timestamps."""
         return OrderRecord(
             self.order_id,
             self.kind,
@@ -100,7 +100,7 @@ class Order:
             self.regime,
             self.paid_at,
             self.written_off_at,
-            self.status,
+            status or self.status,
             self.payment,
             self.refused,
         )

@@ -57,21 +57,22 @@ class OfflineCredit(Regime):
 
     def ordered(self, order: Order) -> None:
         order.deposit = self.spec.deposit_share * order.value
+        if order.deposit == 0:
+            return
         self.ledger.pay(
             order.buyer.party, PREPAYMENTS, factory_party(order), DEPOSITS,
-            order.deposit, order.order_id, "deposit",
+            order.deposit, order.order_id, "deposit", at=order.placed_at,
         )  # fmt: skip
 
     def delivered(self, order: Order) -> None:
         factory, buyer, ledger = factory_party(order), order.buyer, self.ledger
-        ledger.post(
-            factory, DEPOSITS, RECEIVABLES, order.deposit, order.order_id, "deposit_applied"
-        )
-        ledger.post(
-            buyer.party, PAYABLES, PREPAYMENTS, order.deposit, order.order_id, "deposit_applied"
-        )
+        if order.deposit:
+            ledger.post(factory, DEPOSITS, RECEIVABLES, order.deposit, order.order_id, "deposit")
+            ledger.post(
+                buyer.party, PAYABLES, PREPAYMENTS, order.deposit, order.order_id, "deposit"
+            )
         if order.value - order.deposit <= 0:  # nothing left to collect
-            order.paid_at = order.placed_at
+            order.paid_at = order.placed_at if order.deposit else self.env.now
             self.settle(order, "paid")
         elif buyer.defaults():
             after(self.env, buyer.term_h() + self.write_off_h, lambda: self.write_off(order))

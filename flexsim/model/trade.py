@@ -8,10 +8,12 @@ confirmation hook) → settled when the regime says the factory is paid or has w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import simpy
 
 from flexsim.calendar import HOURS_PER_DAY
-from flexsim.dists import DistSpec, Uniform
+from flexsim.dists import Deterministic, DistSpec, Uniform
 from flexsim.model.factory import Factory
 from flexsim.model.ledger import (
     COGS,
@@ -52,28 +54,43 @@ class Trade:
         """The buyer sends the order; the factory refuses or accepts it."""
         regime = self.regimes[order.channel]
         order.regime = regime.name
+        order.value = order.price * order.quantity
         if not factory.accepts(order):
             self.recorder.orders.append(order.record())
             return
         self.open[order.order_id] = order
-        regime.ordered(order)
+        if order.value:  # the hook moves money; an order without value has none to move
+            regime.ordered(order)
         factory.receive(order)
 
     def ship(self, order: Order) -> None:
         """The factory finished the order; it travels to the buyer."""
-        after(self.env, order.buyer.transit_h(), lambda: self.deliver(order))
+        if order.buyer.instant:  # the same as delivering, confirming and paying nothing now
+            order.delivered_at = order.confirmed_at = order.paid_at = self.env.now
+            self.settle(order, "paid")
+            return
+        transit_h = order.buyer.transit_h()
+        if transit_h > 0:
+            after(self.env, transit_h, lambda: self.deliver(order))
+        else:
+            self.deliver(order)
 
     def deliver(self, order: Order) -> None:
         order.delivered_at = self.env.now
-        factory, buyer, ledger = factory_party(order), order.buyer, self.ledger
-        ledger.post(factory, RECEIVABLES, REVENUE, order.value, order.order_id, "sale")
-        ledger.post(factory, COGS, FINISHED_GOODS, order.cost, order.order_id, "sale")
-        ledger.post(buyer.party, INVENTORY, PAYABLES, order.value, order.order_id, "purchase")
+        buyer = order.buyer
+        if order.value or order.cost:
+            factory, ledger = factory_party(order), self.ledger
+            ledger.post(factory, RECEIVABLES, REVENUE, order.value, order.order_id, "sale")
+            ledger.post(factory, COGS, FINISHED_GOODS, order.cost, order.order_id, "sale")
+            ledger.post(buyer.party, INVENTORY, PAYABLES, order.value, order.order_id, "purchase")
         if buyer.receive is not None:
             buyer.receive(order)
         self.regimes[order.channel].delivered(order)
         confirm_h = min(buyer.confirm_h(), self.auto_confirm_h[order.channel])
-        after(self.env, confirm_h, lambda: self.confirm(order))
+        if confirm_h > 0:
+            after(self.env, confirm_h, lambda: self.confirm(order))
+        else:
+            self.confirm(order)
 
     def confirm(self, order: Order) -> None:
         order.confirmed_at = self.env.now
@@ -82,7 +99,7 @@ class Trade:
     def settle(self, order: Order, payment: str) -> None:
         """The factory's money for the order is in, or written off: record the order."""
         order.payment = payment
-        self.recorder.orders.append(order.record())
+        self.recorder.orders.append(order.record("delivered"))  # settled means delivered
         del self.open[order.order_id]
 
     def close(self) -> None:
@@ -100,8 +117,11 @@ def make_buyer(
     transit_days: DistSpec,
     confirm_days: DistSpec,
     streams: Streams,
+    priced: bool,
+    receive: Callable[[Order], None] | None = None,
 ) -> Buyer:
-    """A buyer whose transit, confirmation, term and default draws come from its own streams."""
+    """A buyer whose transit, confirmation, term and default draws come from its own streams;
+    `priced` says whether its orders carry money, `receive` is called on each delivery."""
     term = channel.payment.term_days
     default_p = channel.payment.default_probability
     uniform = Uniform(dist="uniform", low=0, high=1).sampler(streams[f"payment.default/{name}"])
@@ -111,4 +131,13 @@ def make_buyer(
         confirm_h=confirm_days.sampler(streams[f"confirm/{name}"], HOURS_PER_DAY),
         term_h=term.sampler(streams[f"payment.term/{name}"], HOURS_PER_DAY),
         defaults=lambda: uniform() < default_p,
+        receive=receive,
+        instant=not priced
+        and receive is None
+        and _is_zero(transit_days)
+        and _is_zero(confirm_days),
     )
+
+
+def _is_zero(dist: DistSpec) -> bool:
+    return isinstance(dist, Deterministic) and dist.value == 0

@@ -8,8 +8,6 @@ time this is M/M/1. These customers belong to the outside world: they pay from i
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator
-from typing import Any
 
 import simpy
 
@@ -23,42 +21,64 @@ from flexsim.scenario import ChannelSpec, CustomerSpec
 from flexsim.streams import Streams
 
 
-def place_orders(
-    env: simpy.Environment,
-    customer: str,
-    spec: CustomerSpec,
-    channel: ChannelSpec,
-    factory: Factory,
-    trade: Trade,
-    streams: Streams,
-    order_ids: itertools.count[int],
-) -> Generator[simpy.Event, Any, None]:
-    """One customer's order stream; each random quantity has its own named stream."""
-    buyer = make_buyer(WORLD, customer, channel, spec.transit_days, spec.confirm_days, streams)
-    interarrival_h = spec.interarrival_days.sampler(
-        streams[f"orders.interarrival/{customer}"], HOURS_PER_DAY
-    )
-    quantity = spec.quantity.sampler(streams[f"orders.quantity/{customer}"])
-    due_h = spec.due_days.sampler(streams[f"orders.due/{customer}"], HOURS_PER_DAY)
-    families = list(spec.families)
-    family = choice_sampler(streams[f"orders.family/{customer}"], list(spec.families.values()))
-    style = choice_sampler(streams[f"orders.style/{customer}"], [1.0] * spec.styles_per_family)
-    while True:
-        yield env.timeout(interarrival_h())
-        name = families[family()]
-        now = env.now
-        order = Order(
-            order_id=next(order_ids),
-            kind=spec.channel,  # a stream order is labelled by its channel
-            channel=spec.channel,
-            customer=customer,
-            factory=factory.name,
-            family=name,
-            item=f"{customer}/{name}/{style()}",
-            quantity=round(quantity()),
-            placed_at=now,
-            due_at=now + due_h(),
-            price=spec.factory_price,
-            buyer=buyer,
+class OrderStream:
+    """One customer's order stream; each random quantity has its own named stream.
+
+    The stream needs no process and no events: it knows when its next order is placed, and
+    its factory releases the orders placed up to now when it looks at its queue (see
+    Factory.catch_up).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        customer: str,
+        spec: CustomerSpec,
+        channel: ChannelSpec,
+        factory: Factory,
+        trade: Trade,
+        streams: Streams,
+        order_ids: itertools.count[int],
+    ) -> None:
+        self.env, self.customer, self.spec = env, customer, spec
+        self.factory, self.trade, self.order_ids = factory, trade, order_ids
+        priced = spec.factory_price > 0
+        self.buyer = make_buyer(
+            WORLD, customer, channel, spec.transit_days, spec.confirm_days, streams, priced
         )
-        trade.place(order, factory)
+        self.interarrival_h = spec.interarrival_days.sampler(
+            streams[f"orders.interarrival/{customer}"], HOURS_PER_DAY
+        )
+        self.quantity = spec.quantity.sampler(streams[f"orders.quantity/{customer}"])
+        self.due_h = spec.due_days.sampler(streams[f"orders.due/{customer}"], HOURS_PER_DAY)
+        self.families = list(spec.families)
+        weights = list(spec.families.values())
+        self.family = choice_sampler(streams[f"orders.family/{customer}"], weights)
+        styles = [1.0] * spec.styles_per_family
+        self.style = choice_sampler(streams[f"orders.style/{customer}"], styles)
+        self.items = [  # item names made once, not once per order
+            [f"{customer}/{family}/{style}" for style in range(spec.styles_per_family)]
+            for family in self.families
+        ]
+        self.next_at = self.interarrival_h()
+
+    def release(self) -> None:
+        """The order placed at next_at goes to the factory; the next one is drawn."""
+        spec, now = self.spec, self.next_at
+        self.next_at = now + self.interarrival_h()
+        family = self.family()
+        order = Order(
+            next(self.order_ids),
+            spec.channel,  # kind: a stream order is labelled by its channel
+            spec.channel,
+            self.customer,
+            self.factory.name,
+            self.families[family],
+            self.items[family][self.style()],
+            round(self.quantity()),
+            now,
+            now + self.due_h(),
+            spec.factory_price,
+            self.buyer,
+        )
+        self.trade.place(order, self.factory)

@@ -12,7 +12,7 @@ from flexsim.model.demand import Seller
 from flexsim.model.factory import Factory, Line
 from flexsim.model.ledger import PLATFORM, WORLD, Ledger
 from flexsim.model.trade import Trade
-from flexsim.model.wholesale import place_orders
+from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
 from flexsim.scenario import CalendarSpec, Scenario
 from flexsim.streams import Streams
@@ -65,8 +65,8 @@ def build(
         channel = channels[customer.channel]
         for name in customer.customer_names():
             factory = factories[customer.factory]
-            stream = place_orders(env, name, customer, channel, factory, trade, streams, order_ids)
-            env.process(stream)
+            stream = OrderStream(env, name, customer, channel, factory, trade, streams, order_ids)
+            factory.add_stream(stream)
     sellers = []
     spec_s = scenario.sellers
     for name in spec_s.seller_names():
