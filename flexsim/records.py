@@ -1,12 +1,17 @@
 """Records: one immutable tuple per finished thing or state change, kept in plain lists.
 
 The model appends records while it runs; run.py turns each list into one DataFrame at the end.
-Nothing here imports pandas or SimPy. Column meanings are documented in docs/results.md.
+The NamedTuples below name and document each table's columns; the model writes plain tuples in
+their field order, because a NamedTuple constructor is a Python call per record and a tuple
+literal is none (the hot records are written once per order or posting). Nothing here imports
+pandas or SimPy. Column meanings are documented in docs/results.md.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+Row = tuple[Any, ...]  # a record: a plain tuple in its table's NamedTuple field order
 
 
 class OrderRecord(NamedTuple):
@@ -114,11 +119,11 @@ class Recorder:
     """Append-only lists of records, one list per table."""
 
     def __init__(self) -> None:
-        self.orders: list[OrderRecord] = []
-        self.line_states: list[LineStateRecord] = []
-        self.ledger: list[LedgerRecord] = []
-        self.items: list[ItemRecord] = []
-        self.seller_days: list[SellerDayRecord] = []
+        self.orders: list[Row] = []  # OrderRecord
+        self.line_states: list[Row] = []  # LineStateRecord
+        self.ledger: list[Row] = []  # LedgerRecord
+        self.items: list[Row] = []  # ItemRecord
+        self.seller_days: list[Row] = []  # SellerDayRecord
 
     def lists(self) -> dict[str, list[tuple[object, ...]]]:
         """Each table's name with its records, in TABLES order."""

@@ -21,7 +21,7 @@ from flexsim.model.ledger import FINISHED_GOODS, MATERIALS, PAYABLES, WIP, WORLD
 from flexsim.model.order import Order
 from flexsim.model.rules import DISPATCH, Rule
 from flexsim.model.schedule import after
-from flexsim.records import LineStateRecord, Recorder
+from flexsim.records import Recorder
 from flexsim.scenario import FactorySpec, LineSpec
 
 PROCESSING, CHANGEOVER, IDLE, OFF_SHIFT = "processing", "changeover", "idle", "off_shift"
@@ -42,7 +42,7 @@ def _next_at(stream: Stream) -> float:
 NO_ORDER = -1
 
 
-class Line:
+class Line:  # writes LineStateRecord rows
     """One production line: takes orders from its factory's queue, one at a time.
 
     A line is a chain of timeout callbacks, not a generator process: an idle line starts an
@@ -74,7 +74,7 @@ class Line:
         self.current: Order | None = None
         self.states = factory.recorder.line_states
         self.state, self.since, self.state_order = IDLE, env.now, NO_ORDER
-        self.states.append(LineStateRecord(factory.name, self.name, env.now, IDLE, NO_ORDER))
+        self.states.append((factory.name, self.name, env.now, IDLE, NO_ORDER))
 
     def take(self, order: Order, now: float) -> None:
         """Start work on the order now: setup, then a changeover when the item changes."""
@@ -138,7 +138,7 @@ class Line:
             return
         if not self.always:
             self.close(now)
-        self.states.append(LineStateRecord(self.factory.name, self.name, now, state, order_id))
+        self.states.append((self.factory.name, self.name, now, state, order_id))
         self.state, self.since, self.state_order = state, now, order_id
 
     def close(self, until: float) -> None:
@@ -147,11 +147,9 @@ class Line:
             return
         factory, states = self.factory.name, self.states
         for start, end in self.calendar.closed_spans(self.since, until):
-            states.append(LineStateRecord(factory, self.name, start, OFF_SHIFT, self.state_order))
+            states.append((factory, self.name, start, OFF_SHIFT, self.state_order))
             if end < until:
-                states.append(
-                    LineStateRecord(factory, self.name, end, self.state, self.state_order)
-                )
+                states.append((factory, self.name, end, self.state, self.state_order))
 
 
 class Factory:

@@ -13,7 +13,7 @@ import itertools
 
 import simpy
 
-from flexsim.records import LedgerRecord
+from flexsim.records import Row
 
 CASH = "cash"
 RECEIVABLES = "receivables"
@@ -39,7 +39,7 @@ NO_ORDER = -1
 class Ledger:
     """Posts entries stamped with the simulation clock into the recorder's ledger list."""
 
-    def __init__(self, env: simpy.Environment, records: list[LedgerRecord]) -> None:
+    def __init__(self, env: simpy.Environment, records: list[Row]) -> None:
         self.env, self.records = env, records
         self.ids = itertools.count()
 
@@ -60,8 +60,8 @@ class Ledger:
         if amount == 0 or (party == WORLD and CASH not in (debit, credit)):
             return  # nothing moves; the world keeps no books beyond cash
         when = self.env.now if at is None else at
-        record = LedgerRecord(next(self.ids), when, party, debit, credit, amount, order_id, reason)
-        self.records.append(record)
+        # a LedgerRecord row
+        self.records.append((next(self.ids), when, party, debit, credit, amount, order_id, reason))
 
     def pay(
         self,

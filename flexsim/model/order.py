@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flexsim.records import OrderRecord
+from flexsim.records import Row
 
 NOT_YET = math.nan  # a timestamp that has not happened (yet)
 
@@ -73,10 +73,10 @@ class Order:
             return "in_production"
         return "waiting"
 
-    def record(self, status: str | None = None) -> OrderRecord:
-        """The order as one immutable row of the orders table; `status` when the caller
-        knows it, else read off the timestamps."""
-        return OrderRecord(
+    def record(self, status: str | None = None) -> Row:
+        """The order as one immutable OrderRecord row; `status` when the caller knows it,
+        else read off the timestamps."""
+        return (
             self.order_id,
             self.kind,
             self.channel,

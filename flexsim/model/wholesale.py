@@ -12,7 +12,7 @@ import itertools
 import simpy
 
 from flexsim.calendar import HOURS_PER_DAY
-from flexsim.dists import choice_sampler
+from flexsim.dists import Deterministic, DistSpec, choice_sampler
 from flexsim.model.factory import Factory
 from flexsim.model.ledger import WORLD
 from flexsim.model.order import Order
@@ -60,25 +60,41 @@ class OrderStream:
             [f"{customer}/{family}/{style}" for style in range(spec.styles_per_family)]
             for family in self.families
         ]
+        # what cannot vary is fixed once (validation streams fix most of it): no call per order
+        single = len(self.families) == 1 and spec.styles_per_family == 1
+        self.only_item = self.items[0][0] if single else None
+        self.fixed_quantity = _fixed(spec.quantity)
+        self.fixed_due_h = _fixed(spec.due_days)
         self.next_at = self.interarrival_h()
 
     def release(self) -> None:
         """The order placed at next_at goes to the factory; the next one is drawn."""
         spec, now = self.spec, self.next_at
         self.next_at = now + self.interarrival_h()
-        family = self.family()
+        if self.only_item is None:
+            family = self.family()
+            name, item = self.families[family], self.items[family][self.style()]
+        else:
+            name, item = self.families[0], self.only_item
+        quantity = self.fixed_quantity
+        due_h = self.fixed_due_h
         order = Order(
             next(self.order_ids),
             spec.channel,  # kind: a stream order is labelled by its channel
             spec.channel,
             self.customer,
             self.factory.name,
-            self.families[family],
-            self.items[family][self.style()],
-            round(self.quantity()),
+            name,
+            item,
+            round(self.quantity()) if quantity is None else round(quantity),
             now,
-            now + self.due_h(),
+            now + (self.due_h() if due_h is None else due_h * HOURS_PER_DAY),
             spec.factory_price,
             self.buyer,
         )
         self.trade.place(order, self.factory)
+
+
+def _fixed(dist: DistSpec) -> float | None:
+    """The value of a deterministic quantity, None for a random one."""
+    return dist.value if isinstance(dist, Deterministic) else None
