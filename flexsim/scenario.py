@@ -25,7 +25,8 @@ from flexsim.dists import DIST_NAMES, Deterministic, DistSpec, Exponential, Logn
 from flexsim.spec import Spec
 
 ChannelName = Literal["ecommerce", "offline"]
-DispatchName = Literal["fifo", "edd", "spt"]
+DispatchName = Literal["fifo", "edd", "spt", "cyclic_exhaustive", "cyclic_gated"]
+POLLING_RULES = ("cyclic_exhaustive", "cyclic_gated")
 RegimeName = Literal["offline_credit", "voucher"]
 ReorderPolicyName = Literal["sell_through", "none"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -123,7 +124,23 @@ class LineSpec(Spec):
     changeover_cost: Changeover = Changeover()
     calendar: Name = ALWAYS_OPEN
     channels: list[ChannelName] = ["ecommerce", "offline"]
+    families: list[Name] = Field(
+        default=[],
+        description="the product families the line makes, in polling order; [] = every family",
+    )
     dispatch: DispatchName = "fifo"
+
+    @model_validator(mode="after")
+    def _polling_needs_a_cycle(self) -> LineSpec:
+        if self.dispatch in POLLING_RULES and not self.families:
+            raise ValueError(
+                f"dispatch '{self.dispatch}' visits families in the order of `families`: list them"
+            )
+        _require_unique(self.families, "family")
+        return self
+
+    def serves(self, channel: str, family: str) -> bool:
+        return channel in self.channels and (not self.families or family in self.families)
 
 
 class FactorySpec(Spec):
@@ -314,21 +331,26 @@ class Scenario(Spec):
                         f"factories.{i}.lines.{j}.calendar: calendar '{line.calendar}' is not "
                         f"defined; defined: {', '.join(sorted(calendars))}"
                     )
-        buyers = [(f"customers.{k}", c.factory, c.channel) for k, c in enumerate(self.customers)]
+        buyers = [
+            (f"customers.{k}", c.factory, c.channel, c.families)
+            for k, c in enumerate(self.customers)
+        ]
         if self.sellers.count:
-            buyers.append(("sellers", self.sellers.factory or "(none given)", "ecommerce"))
-        for where, factory_name, channel in buyers:
+            factory_name = self.sellers.factory or "(none given)"
+            buyers.append(("sellers", factory_name, "ecommerce", self.sellers.families))
+        for where, factory_name, channel, families in buyers:
             served_by = factories.get(factory_name)
             if served_by is None:
                 raise ValueError(
                     f"{where}.factory: factory '{factory_name}' is not defined; "
                     f"defined: {', '.join(factories)}"
                 )
-            if not any(channel in line.channels for line in served_by.lines):
-                raise ValueError(
-                    f"{where}: no line of factory '{factory_name}' serves channel '{channel}', "
-                    f"so its orders could never be made"
-                )
+            for family in families:
+                if not any(line.serves(channel, family) for line in served_by.lines):
+                    raise ValueError(
+                        f"{where}: no line of factory '{factory_name}' makes family "
+                        f"'{family}' for channel '{channel}', so those orders could never be made"
+                    )
 
     def longest_term_days(self) -> float:
         """The longest payment term among the channels that carry money, in days after

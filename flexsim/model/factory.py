@@ -17,7 +17,15 @@ from typing import Protocol
 import simpy
 
 from flexsim.calendar import HOURS_PER_DAY, Calendar
-from flexsim.model.ledger import FINISHED_GOODS, MATERIALS, PAYABLES, WIP, WORLD, Ledger
+from flexsim.model.ledger import (
+    EXPENSES,
+    FINISHED_GOODS,
+    MATERIALS,
+    PAYABLES,
+    WIP,
+    WORLD,
+    Ledger,
+)
 from flexsim.model.order import Order
 from flexsim.model.rules import DISPATCH, Rule
 from flexsim.model.schedule import after
@@ -63,7 +71,9 @@ class Line:  # writes LineStateRecord rows
         self.always = calendar.always
         self.name = spec.name
         self.channels: frozenset[str] = frozenset(spec.channels)
-        self.serves_all = self.channels >= {"ecommerce", "offline"}
+        self.families: frozenset[str] = frozenset(spec.families)
+        self.serves_all = self.channels >= {"ecommerce", "offline"} and not self.families
+        self.visiting = ""  # the family a polling line is at
         self.rule: Rule = DISPATCH[spec.dispatch]
         self.changeover_h = {"same_family": spec.changeover_h.same_family}
         self.changeover_h["other_family"] = spec.changeover_h.other_family
@@ -75,6 +85,20 @@ class Line:  # writes LineStateRecord rows
         self.states = factory.recorder.line_states
         self.state, self.since, self.state_order = IDLE, env.now, NO_ORDER
         self.states.append((factory.name, self.name, env.now, IDLE, NO_ORDER))
+
+    def serves(self, order: Order) -> bool:
+        """Whether the line may make the order: its channel, and its family if listed."""
+        return order.channel in self.channels and (
+            not self.families or order.family in self.families
+        )
+
+    def start(self) -> None:
+        """At time 0 a line waits idle for work."""
+        self.factory.go_idle(self)
+
+    def wake(self, order: Order, now: float) -> None:
+        """An idle line is given an order that has just arrived."""
+        self.take(order, now)
 
     def take(self, order: Order, now: float) -> None:
         """Start work on the order now: setup, then a changeover when the item changes."""
@@ -152,6 +176,84 @@ class Line:  # writes LineStateRecord rows
                 states.append((factory, self.name, end, self.state, self.state_order))
 
 
+class PollingLine(Line):
+    """A line that visits its families in a fixed cycle (the polling model of a flow shop).
+
+    visit a family → serve its orders, first come first served: all of them, including those
+    that arrive meanwhile (exhaustive), or only those waiting when the line arrived (gated) →
+    switch to the next family, paying the other-family changeover, even when nothing of that
+    family waits → visit it. A line whose switches take no time would spin forever on an empty
+    queue, so it waits idle instead, where it is, until an order arrives.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        factory: Factory,
+        spec: LineSpec,
+        calendar: Calendar,
+        unit_time: Callable[[], float],
+        gated: bool,
+    ) -> None:
+        super().__init__(env, factory, spec, calendar, unit_time)
+        self.cycle, self.gated = list(spec.families), gated
+        self.position, self.gate = 0, 0
+        self.visiting = self.cycle[0]
+
+    def start(self) -> None:
+        self.visit(self.env.now)
+
+    def wake(self, order: Order, now: float) -> None:
+        self.factory.queue.append(order)
+        self.visit(now)
+
+    def visit(self, now: float) -> None:
+        """The line arrives at a family: a gated line counts what it will serve here."""
+        self.visiting = self.cycle[self.position]
+        self.item, self.family = None, self.visiting  # the switch set the line up for it
+        if self.gated:
+            self.factory.catch_up(now)
+            self.gate = sum(
+                1 for o in self.factory.queue if o.family == self.visiting and self.serves(o)
+            )
+        self.serve(now)
+
+    def serve(self, now: float) -> None:
+        """Take the family's next order, or move on."""
+        following = None if self.gated and self.gate == 0 else self.factory.next_for(self, now)
+        if following is None:
+            self.switch(now)
+        else:
+            self.gate -= 1
+            self.take(following, now)
+
+    def finished(self, _event: simpy.Event) -> None:
+        order = self.current
+        assert order is not None
+        order.finished_at = now = self.env.now
+        self.item, self.current = order.item, None
+        self.factory.finish(order)
+        self.serve(now)
+
+    def switch(self, now: float) -> None:
+        """Move to the next family in the cycle, paying the changeover on the way."""
+        self.position = (self.position + 1) % len(self.cycle)
+        hours = self.changeover_h["other_family"]
+        self.factory.spend_on_line(self.changeover_cost["other_family"], "changeover")
+        if hours > 0:
+            self.enter(CHANGEOVER, NO_ORDER, now)
+            end = self.calendar.finish(now, hours)
+            self.env.timeout(end - now).callbacks.append(self.arrived)
+        elif any(self.serves(order) for order in self.factory.queue):
+            self.visit(now)
+        else:
+            self.enter(IDLE, NO_ORDER, now)
+            self.factory.go_idle(self)
+
+    def arrived(self, _event: simpy.Event) -> None:
+        self.visit(self.env.now)
+
+
 class Factory:
     """A factory: its lines, one shared queue, and the channels' MOQs."""
 
@@ -176,7 +278,7 @@ class Factory:
 
     def add_line(self, line: Line) -> None:
         self.lines.append(line)
-        self.go_idle(line)
+        line.start()
 
     def add_stream(self, stream: Stream) -> None:
         self.streams.append(stream)
@@ -231,9 +333,9 @@ class Factory:
         if not self.catching_up:
             self.catch_up(order.placed_at)  # orders placed before it go first
         for i, line in enumerate(self.idle):
-            if order.channel in line.channels:
+            if line.serves(order):
                 del self.idle[i]
-                line.take(order, self.env.now)
+                line.wake(order, self.env.now)
                 return
         self.queue.append(order)
 
@@ -259,6 +361,10 @@ class Factory:
     def issue_materials(self, order: Order) -> None:
         amount = self.material_cost * order.quantity
         self.ledger.post(self.party, WIP, MATERIALS, amount, order.order_id, "materials_issued")
+
+    def spend_on_line(self, amount: float, reason: str) -> None:
+        """Cash paid out for a line's own work that belongs to no order (a polling switch)."""
+        self.ledger.pay(self.party, EXPENSES, WORLD, "", amount, NO_ORDER, reason)
 
     def spend(self, order: Order, amount: float, reason: str) -> None:
         """Cash paid out for work on the order (labour, changeover), added to its cost."""

@@ -2,7 +2,8 @@
 
 A rule gets the factory's queue (in arrival order) and the line, and returns the index of the
 order to take, or -1 when the line may take none of them. The names are the scenario's
-`DispatchName`; a test checks that the two lists agree.
+`DispatchName`; a test checks that the two lists agree. The polling disciplines pick within the
+family the line is visiting; when the line moves on is the PollingLine's business.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from flexsim.model.order import Order
 class Taker(Protocol):
     """What a rule needs to know of a line."""
 
-    channels: frozenset[str]
-    serves_all: bool
+    serves_all: bool  # every channel and every family: no eligibility check needed
+    visiting: str  # the family a polling line is at ("" for other lines)
+
+    def serves(self, order: Order) -> bool: ...
 
 
 Rule = Callable[[Sequence[Order], Taker], int]
@@ -28,7 +31,7 @@ def fifo(queue: Sequence[Order], line: Taker) -> int:
     if line.serves_all:
         return 0 if queue else -1
     for i, order in enumerate(queue):
-        if order.channel in line.channels:
+        if line.serves(order):
             return i
     return -1
 
@@ -37,7 +40,7 @@ def _best(queue: Sequence[Order], line: Taker, key: Callable[[Order], float]) ->
     """The eligible order with the smallest key; ties go to the earliest arrival."""
     best, best_key = -1, 0.0
     for i, order in enumerate(queue):
-        if order.channel in line.channels and (best < 0 or key(order) < best_key):
+        if line.serves(order) and (best < 0 or key(order) < best_key):
             best, best_key = i, key(order)
     return best
 
@@ -52,4 +55,19 @@ def spt(queue: Sequence[Order], line: Taker) -> int:
     return _best(queue, line, lambda order: order.quantity)
 
 
-DISPATCH: dict[str, Rule] = {"fifo": fifo, "edd": edd, "spt": spt}
+def visiting_family(queue: Sequence[Order], line: Taker) -> int:
+    """The first order of the family a polling line is visiting (first come, first served)."""
+    for i, order in enumerate(queue):
+        if order.family == line.visiting and line.serves(order):
+            return i
+    return -1
+
+
+DISPATCH: dict[str, Rule] = {
+    "fifo": fifo,
+    "edd": edd,
+    "spt": spt,
+    "cyclic_exhaustive": visiting_family,
+    "cyclic_gated": visiting_family,
+}
+POLLING = {"cyclic_exhaustive": False, "cyclic_gated": True}  # name → gated

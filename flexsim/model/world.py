@@ -9,8 +9,9 @@ import simpy
 
 from flexsim.calendar import HOURS_PER_DAY, Calendar
 from flexsim.model.demand import Seller
-from flexsim.model.factory import Factory, Line
+from flexsim.model.factory import Factory, Line, PollingLine
 from flexsim.model.ledger import PLATFORM, WORLD, Ledger
+from flexsim.model.rules import POLLING
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
@@ -58,7 +59,11 @@ def build(
         for line in spec.lines:
             calendar = make_calendar(scenario.calendars.get(line.calendar), weekday)
             unit_time = line.unit_time_h.sampler(streams[f"line.unit_time/{spec.name}.{line.name}"])
-            factory.add_line(Line(env, factory, line, calendar, unit_time))
+            if line.dispatch in POLLING:
+                gated = POLLING[line.dispatch]
+                factory.add_line(PollingLine(env, factory, line, calendar, unit_time, gated))
+            else:
+                factory.add_line(Line(env, factory, line, calendar, unit_time))
     ledger.capitalise(PLATFORM, 0.0)
     order_ids = itertools.count()
     for customer in scenario.customers:

@@ -1,0 +1,264 @@
+"""Theory: closed-form results of queueing models the simulator must reproduce.
+
+Two halves. The formulas are pure functions of rates and moments in any one time unit (rates
+per hour with times in hours, or per day with days): M/M/1, Erlang C for M/M/c, M/D/1, the
+Pollaczek-Khinchine mean wait of M/G/1, and Little's law. `queue_model(scenario)` is the
+reduction: it reads a scenario that *is* a textbook queue (one factory, one customer placing
+orders as a Poisson stream, identical always-open first-come-first-served lines) and returns
+its arrival rate, number of servers and service-time moments in hours, or says why the scenario
+is not such a queue. docs/validation.md states each formula with its source; the study
+`experiments/validation.py` holds the cases built on them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flexsim.calendar import HOURS_PER_DAY
+from flexsim.dists import Deterministic, DistSpec, Exponential, UniformInt
+from flexsim.scenario import ALWAYS_OPEN, CustomerSpec, FactorySpec, LineSpec, Scenario
+
+
+def utilisation(lam: float, es: float, servers: int = 1) -> float:
+    """Offered load per server, ρ = λE[S]/c: the long-run busy share of each of c servers."""
+    return lam * es / servers
+
+
+def mm1_wq(lam: float, mu: float) -> float:
+    """Mean wait in queue of M/M/1: Wq = ρ/(μ − λ) with ρ = λ/μ (inf when ρ ≥ 1)."""
+    if lam >= mu:
+        return math.inf
+    return (lam / mu) / (mu - lam)
+
+
+def erlang_c(lam: float, mu: float, servers: int) -> float:
+    """Probability that an arrival waits in M/M/c (Erlang's C formula).
+
+    With offered load a = λ/μ and ρ = a/c < 1:
+    C(c, a) = (aᶜ/c!)/(1 − ρ) / (Σ_{k<c} aᵏ/k! + (aᶜ/c!)/(1 − ρ)).
+    The terms aᵏ/k! are built by recurrence, so large c does not overflow. 1 when ρ ≥ 1.
+    """
+    if servers < 1:
+        raise ValueError(f"servers must be at least 1, got {servers}")
+    a = lam / mu
+    rho = a / servers
+    if rho >= 1:
+        return 1.0
+    term, below = 1.0, 0.0  # term = aᵏ/k!, below = Σ_{j<k} aʲ/j!
+    for k in range(servers):
+        below += term
+        term *= a / (k + 1)
+    waiting = term / (1 - rho)
+    return waiting / (below + waiting)
+
+
+def mmc_wq(lam: float, mu: float, servers: int) -> float:
+    """Mean wait in queue of M/M/c: Wq = C(c, λ/μ)/(cμ − λ) (Erlang C; inf when λ ≥ cμ)."""
+    if lam >= servers * mu:
+        return math.inf
+    return erlang_c(lam, mu, servers) / (servers * mu - lam)
+
+
+def mg1_wq(lam: float, es: float, es2: float) -> float:
+    """Mean wait in queue of M/G/1 (Pollaczek-Khinchine): Wq = λE[S²]/(2(1 − ρ)), ρ = λE[S].
+
+    Equivalently Wq = ρ E[S] (1 + c_s²)/(2(1 − ρ)) with c_s² the squared coefficient of
+    variation of the service time. inf when ρ ≥ 1.
+    """
+    rho = lam * es
+    if rho >= 1:
+        return math.inf
+    return lam * es2 / (2 * (1 - rho))
+
+
+def md1_wq(lam: float, d: float) -> float:
+    """Mean wait in queue of M/D/1 with service time d: Wq = ρd/(2(1 − ρ)), ρ = λd.
+
+    Pollaczek-Khinchine with E[S²] = d²: half the M/M/1 wait at the same ρ.
+    """
+    return mg1_wq(lam, d, d * d)
+
+
+def littles_law(lam: float, w: float) -> float:
+    """Little's law: the time-average number in a system, L = λW, from its arrival rate λ and
+    the mean time W an arrival spends in it."""
+    return lam * w
+
+
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """First and second moments of a non-negative random variable."""
+
+    mean: float
+    second: float
+
+    @property
+    def variance(self) -> float:
+        return self.second - self.mean**2
+
+    @property
+    def scv(self) -> float:
+        """Squared coefficient of variation, Var/mean² (1 for the exponential)."""
+        return self.variance / self.mean**2 if self.mean else math.nan
+
+    @classmethod
+    def of(cls, dist: DistSpec) -> Moments:
+        """The moments of a distribution spec, from its analytic expectation and variance."""
+        return cls(dist.expectation, dist.variance + dist.expectation**2)
+
+    @classmethod
+    def constant(cls, value: float) -> Moments:
+        return cls(value, value * value)
+
+
+def changeover_moments(
+    same_family_h: float, other_family_h: float, p_same_family: float, p_other_family: float
+) -> Moments:
+    """Moments of the changeover before an order: same_family_h with probability
+    p_same_family (a different item of the same family), other_family_h with probability
+    p_other_family, else none."""
+    return Moments(
+        p_same_family * same_family_h + p_other_family * other_family_h,
+        p_same_family * same_family_h**2 + p_other_family * other_family_h**2,
+    )
+
+
+def order_service_moments(changeover: Moments, quantity: Moments, unit_time: Moments) -> Moments:
+    """Moments of one order's service time S = C + Q·U: a changeover C, then quantity Q times
+    one unit-time draw U (the pieces of an order share the draw), C, Q and U independent.
+
+    E[S] = E[C] + E[Q]E[U];  E[S²] = E[C²] + 2E[C]E[Q]E[U] + E[Q²]E[U²].
+    """
+    work = quantity.mean * unit_time.mean
+    return Moments(
+        changeover.mean + work,
+        changeover.second + 2 * changeover.mean * work + quantity.second * unit_time.second,
+    )
+
+
+def per_piece_service_moments(
+    changeover: Moments, quantity: Moments, unit_time: Moments
+) -> Moments:
+    """Moments of S = C + U₁ + … + U_Q with an independent unit-time draw per piece: NOT
+    flexsim's model (one draw per order), kept as a wrong model for negative controls.
+
+    E[(ΣU)²] = E[Q]Var(U) + E[Q²]E[U]² (the random-sum formula).
+    """
+    work = quantity.mean * unit_time.mean
+    work2 = quantity.mean * unit_time.variance + quantity.second * unit_time.mean**2
+    return Moments(changeover.mean + work, changeover.second + 2 * changeover.mean * work + work2)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueModel:
+    """A scenario reduced to a textbook queue, in hours.
+
+    `service` is the service time S = changeover + quantity × unit time of one order;
+    `exponential` says S is exactly exponential (M/M/c applies) and `deterministic` that it is
+    constant (M/D/1 applies). `changeover`, `quantity` and `unit_time` keep the parts, so a
+    negative control can recombine them wrongly.
+    """
+
+    arrival_rate_h: float
+    servers: int
+    service: Moments
+    changeover: Moments
+    quantity: Moments
+    unit_time: Moments
+    exponential: bool
+    deterministic: bool
+
+    @property
+    def rho(self) -> float:
+        """Offered load per line, λE[S]/c."""
+        return utilisation(self.arrival_rate_h, self.service.mean, self.servers)
+
+    @property
+    def service_rate_h(self) -> float:
+        """μ = 1/E[S], orders per hour per line."""
+        return 1 / self.service.mean
+
+
+class NotAQueue(ValueError):
+    """The scenario is not one of the textbook queues queue_model() knows; says why."""
+
+
+def queue_model(scenario: Scenario) -> QueueModel:
+    """Reduce a scenario to M/G/1 or M/G/c, or raise NotAQueue naming the first obstacle.
+
+    Reducible: one factory whose lines are identical (unit time, changeover), always open and
+    first come first served; no sellers; one customer (count 1) with exponential
+    interarrival_days, whose quantity is a whole number at least the channel's MOQ (so no
+    order is refused or rounded). The changeover probabilities treat consecutive items on a
+    line as independent draws: a different family with probability 1 − Σw², a different style
+    of the same family with probability Σw²(1 − 1/K) for family weights w and K styles per
+    family. Consecutive changeovers then share the item between them, a dependence of order
+    1/K that the M/G/1 formula ignores (docs/validation.md).
+    """
+    factory, customer = _single_factory_and_customer(scenario)
+    line = _identical_lines(scenario, factory.lines, customer)
+    if not isinstance(customer.interarrival_days, Exponential):
+        raise NotAQueue("interarrival_days must be exponential (Poisson arrivals)")
+    moq = scenario.channels.get(customer.channel).moq
+    quantity = _whole_quantity(customer.quantity, moq)
+    weights = [w / sum(customer.families.values()) for w in customer.families.values()]
+    same_family = sum(w * w for w in weights)
+    p_same = same_family * (1 - 1 / customer.styles_per_family)
+    change = changeover_moments(
+        line.changeover_h.same_family, line.changeover_h.other_family, p_same, 1 - same_family
+    )
+    unit = Moments.of(line.unit_time_h)
+    service = order_service_moments(change, quantity, unit)
+    fixed_quantity = quantity.variance == 0
+    return QueueModel(
+        arrival_rate_h=1 / (customer.interarrival_days.mean * HOURS_PER_DAY),
+        servers=len(factory.lines),
+        service=service,
+        changeover=change,
+        quantity=quantity,
+        unit_time=unit,
+        exponential=change.second == 0
+        and fixed_quantity
+        and isinstance(line.unit_time_h, Exponential),
+        deterministic=service.variance == 0,
+    )
+
+
+def _single_factory_and_customer(scenario: Scenario) -> tuple[FactorySpec, CustomerSpec]:
+    if len(scenario.factories) != 1:
+        raise NotAQueue("exactly one factory is needed")
+    if scenario.sellers.count:
+        raise NotAQueue("sellers place orders by their own logic, not as a Poisson stream")
+    if len(scenario.customers) != 1 or scenario.customers[0].count != 1:
+        raise NotAQueue("exactly one customer (count = 1) is needed")
+    return scenario.factories[0], scenario.customers[0]
+
+
+def _identical_lines(scenario: Scenario, lines: list[LineSpec], customer: CustomerSpec) -> LineSpec:
+    first = lines[0]
+    for line in lines:
+        if not all(line.serves(customer.channel, family) for family in customer.families):
+            raise NotAQueue(f"line '{line.name}' must make every order of the customer")
+        if not _always_open(scenario, line.calendar):
+            raise NotAQueue(f"line '{line.name}' must be always open")
+        if line.dispatch != "fifo":
+            raise NotAQueue(f"line '{line.name}' must dispatch fifo")
+        if (line.unit_time_h, line.changeover_h) != (first.unit_time_h, first.changeover_h):
+            raise NotAQueue(f"line '{line.name}' differs from line '{first.name}'")
+    return first
+
+
+def _always_open(scenario: Scenario, calendar: str) -> bool:
+    return calendar == ALWAYS_OPEN or scenario.calendars[calendar].always_open
+
+
+def _whole_quantity(dist: DistSpec, moq: int) -> Moments:
+    """Moments of an order quantity that the model neither rounds nor refuses."""
+    if isinstance(dist, Deterministic) and dist.value == round(dist.value) and dist.value >= moq:
+        return Moments.of(dist)
+    if isinstance(dist, UniformInt) and dist.low >= moq:
+        return Moments.of(dist)
+    raise NotAQueue(
+        f"quantity must be a whole deterministic number or uniform_int, at least the MOQ {moq}"
+    )
