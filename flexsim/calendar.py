@@ -448,11 +448,12 @@ class Calendar:
         while True:
             if i == count:
                 week, i = week + 1.0, 0
-            base = week * HOURS_PER_WEEK
-            lo = base + self._starts[i]
+            # Edges composed as next_open and finish compose them, so that a closed span starts
+            # where is_open turns false and ends where the line reopens.
+            lo = _compose(week, self._starts[i])
             if lo >= t1:
                 return
-            yield max(lo, t0), min(base + self._ends[i], t1)
+            yield max(lo, t0), min(_compose(week, self._ends[i]), t1)
             i += 1
 
 

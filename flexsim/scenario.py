@@ -27,7 +27,7 @@ from flexsim.spec import Spec
 ChannelName = Literal["ecommerce", "offline"]
 DispatchName = Literal["fifo", "edd", "spt", "cyclic_exhaustive", "cyclic_gated"]
 POLLING_RULES = ("cyclic_exhaustive", "cyclic_gated")
-RegimeName = Literal["offline_credit", "voucher"]
+RegimeName = Literal["offline_credit", "voucher", "prepaid", "deposit_balance"]
 ReorderPolicyName = Literal["sell_through", "none"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
@@ -107,10 +107,18 @@ class CalendarSpec(Spec):
 
 
 class Changeover(Spec):
-    """A value paid when the next order on a line is a different item."""
+    """A value paid when the next order on a line is a different item: a style change within
+    a family, a change of family, or a specific from-family → to-family change."""
 
     same_family: NonNegative = 0.0
     other_family: NonNegative = 0.0
+    between: dict[Name, dict[Name, NonNegative]] = Field(
+        default={}, description="from family → to family → value, instead of other_family"
+    )
+
+    def value(self, from_family: str | None, to_family: str) -> float:
+        """The value for a change of family (from_family None: the line was never set up)."""
+        return self.between.get(from_family or "", {}).get(to_family, self.other_family)
 
 
 class LineSpec(Spec):
@@ -172,6 +180,8 @@ class PaymentSpec(Spec):
     `auto_confirm_days`); the platform guarantees it. The buyer repays the platform
     `repay_days` after confirmation, or defaults with `default_probability` and the platform
     writes it off `write_off_days` after the due date.
+    prepaid: the whole value at order. deposit_balance: `deposit_share` at order, the rest when
+    the goods are made, before they ship. Neither leaves anything to default on.
     """
 
     regime: RegimeName = "offline_credit"
@@ -363,7 +373,7 @@ class Scenario(Spec):
             if channel.payment.regime == "offline_credit":
                 high = getattr(term, "high", term.expectation + 3 * term.variance**0.5)
                 longest = max(longest, high)
-            else:
+            elif channel.payment.regime == "voucher":
                 longest = max(longest, channel.auto_confirm_days)
         return longest
 

@@ -122,3 +122,34 @@ def test_dispatch_rule_picks_its_order(rule: str) -> None:
             assert order[key] <= waiting[key].min()
             checked += 1
     assert checked > 20
+
+
+def test_changeover_matrix_replaces_other_family_for_the_pairs_it_names() -> None:
+    """a → b takes 5 h by the matrix; b → a falls back to other_family (2 h)."""
+    scenario = one_line(
+        {
+            "unit_time_h": 0.1,
+            "changeover_h": {"other_family": 2.0, "between": {"a": {"b": 5.0}}},
+            "changeover_cost": {"other_family": 10.0, "between": {"a": {"b": 50.0}}},
+        },
+        {"interarrival_days": 0.5, "quantity": 10, "families": {"a": 1, "b": 1}},
+    )
+    orders = finished(scenario)
+    previous = orders["family"].shift(1)
+    a_to_b = (previous == "a") & (orders["family"] == "b")
+    b_to_a = (previous == "b") & (orders["family"] == "a")
+    took = orders["start_at"] - orders["setup_at"]
+    assert a_to_b.any() and b_to_a.any()
+    assert np.allclose(took[a_to_b], 5.0) and np.allclose(took[b_to_a], 2.0)
+    assert (orders.loc[a_to_b, "changeover_cost"] == 50.0).all()
+    assert (orders.loc[b_to_a, "changeover_cost"] == 10.0).all()
+
+
+def test_every_dispatch_name_in_the_schema_has_a_rule() -> None:
+    from typing import get_args
+
+    from flexsim.model.rules import DISPATCH, POLLING
+    from flexsim.scenario import POLLING_RULES, DispatchName
+
+    assert set(DISPATCH) == set(get_args(DispatchName))
+    assert set(POLLING) == set(POLLING_RULES)

@@ -45,7 +45,6 @@ def test_factory_books_match_the_orders_table(default_run: flexsim.RunResult) ->
     the orders table and the scenario's prices and costs instead of from the ledger."""
     scenario, tables = default_run.scenario, default_run.tables
     orders, ledger = tables["orders"], tables["ledger"]
-    factory = scenario.factories[0]
     end = scenario.horizon_h
     share = {}
     for channel in ("ecommerce", "offline"):
@@ -53,7 +52,6 @@ def test_factory_books_match_the_orders_table(default_run: flexsim.RunResult) ->
         share[channel] = deposit if regime == "offline_credit" else 0.0
     deposit = orders["price"] * orders["quantity"] * orders["channel"].map(share)
     value = orders["price"] * orders["quantity"]
-    accepted = orders["status"] != "refused"
     delivered = orders["delivered_at"].notna()
 
     factory_books = ledger[ledger["party"] == "factory/fuchun"]
@@ -71,19 +69,61 @@ def test_factory_books_match_the_orders_table(default_run: flexsim.RunResult) ->
     assert bad_debt["amount"].sum() == pytest.approx((value - deposit)[written_off].sum())
 
     paid = orders["payment"] == "paid"
-    cash_in = deposit[accepted].sum() + (value - deposit)[paid].sum()
+    cash = account_levels(ledger, "factory/fuchun", ("cash",))
+    assert level_at(cash, end) == pytest.approx(_expected_factory_cash(scenario, orders))
+    assert paid.sum() > 100 and open_.sum() > 0 and written_off.sum() > 0  # all paths exercised
+
+
+def _expected_factory_cash(scenario: flexsim.Scenario, orders: pd.DataFrame) -> float:
+    """The factory's cash at the horizon from the orders table and the scenario's terms alone:
+    what each regime says the buyers have paid by then, less what the factory has paid out."""
+    factory, end = scenario.factories[0], scenario.horizon_h
+    value = orders["price"] * orders["quantity"]
+    accepted = orders["status"] != "refused"
+    made = orders["finished_at"].notna()
+    paid = orders["payment"] == "paid"
+    cash_in = 0.0
+    for channel in ("ecommerce", "offline"):
+        payment = scenario.channels.get(channel).payment
+        mine = accepted & (orders["channel"] == channel)
+        deposit = payment.deposit_share * value
+        if payment.regime == "offline_credit":
+            cash_in += deposit[mine].sum() + (value - deposit)[mine & paid].sum()
+        elif payment.regime == "voucher":
+            cash_in += value[mine & paid].sum()
+        elif payment.regime == "prepaid":
+            cash_in += value[mine].sum()
+        else:  # deposit_balance: the rest before shipment
+            cash_in += deposit[mine].sum() + (value - deposit)[mine & made].sum()
     supplier_paid = orders["setup_at"] + factory.supplier_terms_days * DAY <= end
-    material = factory.material_cost * orders["quantity"]
-    labour = factory.labour_cost * orders["quantity"]
     cash_out = (
-        material[supplier_paid].sum()
-        + labour[orders["finished_at"].notna()].sum()
+        (factory.material_cost * orders["quantity"])[supplier_paid].sum()
+        + (factory.labour_cost * orders["quantity"])[made].sum()
         + orders["changeover_cost"][orders["setup_at"].notna()].sum()
     )
-    expected = factory.initial_cash + cash_in - cash_out
-    cash = account_levels(ledger, "factory/fuchun", ("cash",))
-    assert level_at(cash, end) == pytest.approx(expected)
-    assert paid.sum() > 100 and open_.sum() > 0 and written_off.sum() > 0  # all paths exercised
+    return float(factory.initial_cash + cash_in - cash_out)
+
+
+@pytest.mark.parametrize("regime", ["offline_credit", "voucher", "prepaid", "deposit_balance"])
+def test_every_regime_conserves_cash_and_matches_the_orders_table(regime: str) -> None:
+    scenario = flexsim.load_builtin(
+        "tao-factory",
+        {"channels.ecommerce.payment.regime": regime, "horizon_days": 400, "warmup_days": 180},
+    )
+    tables = flexsim.run(scenario, seed=5).tables
+    ledger, orders = tables["ledger"], tables["orders"]
+    cash = ledger["amount"] * (
+        (ledger["debit"] == "cash").astype(float) - (ledger["credit"] == "cash")
+    )
+    assert cash.groupby(ledger["at"]).sum().cumsum().abs().max() < 1e-6
+    levels = account_levels(ledger, "factory/fuchun", ("cash",))
+    assert level_at(levels, scenario.horizon_h) == pytest.approx(
+        _expected_factory_cash(scenario, orders)
+    )
+    ecommerce = orders[orders["channel"] == "ecommerce"]
+    assert (ecommerce["regime"] == regime).all()
+    if regime in ("prepaid", "deposit_balance"):  # nothing is owed at delivery
+        assert not ecommerce["payment"].isin(["open", "written_off"]).any()
 
 
 def test_hand_made_ledger_of_three_orders_gives_hand_computed_cash_cycle() -> None:

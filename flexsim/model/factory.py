@@ -75,10 +75,7 @@ class Line:  # writes LineStateRecord rows
         self.serves_all = self.channels >= {"ecommerce", "offline"} and not self.families
         self.visiting = ""  # the family a polling line is at
         self.rule: Rule = DISPATCH[spec.dispatch]
-        self.changeover_h = {"same_family": spec.changeover_h.same_family}
-        self.changeover_h["other_family"] = spec.changeover_h.other_family
-        self.changeover_cost = {"same_family": spec.changeover_cost.same_family}
-        self.changeover_cost["other_family"] = spec.changeover_cost.other_family
+        self.changeover_h, self.changeover_cost = spec.changeover_h, spec.changeover_cost
         self.item: str | None = None  # the last item made: a fresh line needs no changeover
         self.family: str | None = None
         self.current: Order | None = None
@@ -114,11 +111,15 @@ class Line:  # writes LineStateRecord rows
     def change_over(self, order: Order, now: float) -> bool:
         """Pay the changeover to a different item; True when it takes time (a timeout then
         leads to processing), False when processing can start at once."""
-        kind = "same_family" if order.family == self.family else "other_family"
-        order.changeover = kind
-        order.changeover_cost = self.changeover_cost[kind]
-        self.factory.spend(order, order.changeover_cost, "changeover")
-        hours = self.changeover_h[kind]
+        if order.family == self.family:
+            kind = "same_family"
+            hours, cost = self.changeover_h.same_family, self.changeover_cost.same_family
+        else:
+            kind = "other_family"
+            hours = self.changeover_h.value(self.family, order.family)
+            cost = self.changeover_cost.value(self.family, order.family)
+        order.changeover, order.changeover_cost = kind, cost
+        self.factory.spend(order, cost, "changeover")
         if hours <= 0:
             return False
         self.enter(CHANGEOVER, order.order_id, now)
@@ -237,9 +238,11 @@ class PollingLine(Line):
 
     def switch(self, now: float) -> None:
         """Move to the next family in the cycle, paying the changeover on the way."""
+        here = self.cycle[self.position]
         self.position = (self.position + 1) % len(self.cycle)
-        hours = self.changeover_h["other_family"]
-        self.factory.spend_on_line(self.changeover_cost["other_family"], "changeover")
+        there = self.cycle[self.position]
+        hours = self.changeover_h.value(here, there)
+        self.factory.spend_on_line(self.changeover_cost.value(here, there), "changeover")
         if hours > 0:
             self.enter(CHANGEOVER, NO_ORDER, now)
             end = self.calendar.finish(now, hours)

@@ -2,6 +2,8 @@
 
 offline_credit: order → deposit → delivery (deposit applied) → balance after the term, or a
 write-off after the term plus the write-off limit when the buyer defaults.
+prepaid: order → paid in full → delivery (prepayment applied).
+deposit_balance: order → deposit → made → balance before shipment → delivery (applied).
 voucher: order → delivery → confirmation: the platform pays the factory in full → the buyer
 repays the platform after the interest-free period, or defaults and the platform writes off.
 """
@@ -45,6 +47,9 @@ class Regime:
     def ordered(self, order: Order) -> None:
         """The factory accepted the order."""
 
+    def made(self, order: Order) -> None:
+        """The factory finished the order; it is about to ship."""
+
     def delivered(self, order: Order) -> None:
         """The goods reached the buyer; the factory has booked the sale and the receivable."""
 
@@ -55,8 +60,11 @@ class Regime:
 class OfflineCredit(Regime):
     name = "offline_credit"
 
+    def deposit_share(self) -> float:
+        return self.spec.deposit_share
+
     def ordered(self, order: Order) -> None:
-        order.deposit = self.spec.deposit_share * order.value
+        order.deposit = self.deposit_share() * order.value
         if order.deposit == 0:
             return
         self.ledger.pay(
@@ -130,4 +138,39 @@ class Voucher(Regime):
         )
 
 
-REGIMES: dict[str, type[Regime]] = {"offline_credit": OfflineCredit, "voucher": Voucher}
+class Prepaid(OfflineCredit):
+    """Paid in full at order: offline credit with the whole value as the deposit, so nothing
+    is left to collect (or to lose) at delivery."""
+
+    name = "prepaid"
+
+    def deposit_share(self) -> float:
+        return 1.0
+
+
+class DepositBalance(OfflineCredit):
+    """A deposit at order, the balance when the goods are made, before they ship."""
+
+    name = "deposit_balance"
+
+    def made(self, order: Order) -> None:
+        balance = order.value - order.deposit
+        self.ledger.pay(
+            order.buyer.party, PREPAYMENTS, factory_party(order), DEPOSITS,
+            balance, order.order_id, "balance_before_shipment",
+        )  # fmt: skip
+        order.deposit = order.value
+        order.paid_at = self.env.now
+
+    def delivered(self, order: Order) -> None:
+        paid_at = order.paid_at
+        super().delivered(order)  # applies the prepayments; nothing is left to collect
+        order.paid_at = paid_at
+
+
+REGIMES: dict[str, type[Regime]] = {
+    "offline_credit": OfflineCredit,
+    "voucher": Voucher,
+    "prepaid": Prepaid,
+    "deposit_balance": DepositBalance,
+}

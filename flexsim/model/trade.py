@@ -69,6 +69,8 @@ class Trade:
             order.delivered_at = order.confirmed_at = order.paid_at = self.env.now
             self.settle(order, "paid")
             return
+        if order.value:
+            self.regimes[order.channel].made(order)
         transit_h = order.buyer.transit_h()
         if transit_h > 0:
             after(self.env, transit_h, lambda: self.deliver(order))
