@@ -173,6 +173,16 @@ def test_cash_cycle_and_seller_kpis_recomputed_from_tables_match_kpis_json(writt
     assert expect["cash_end"] == pytest.approx(sum(cash))
     assert expect["cash_min"] == pytest.approx(min(np.cumsum(cash)))
     assert expect["bad_debt"] == pytest.approx(flows.get(("bad_debt", 1.0), 0.0))
+    assert expect["revenue"] == pytest.approx(flows[("revenue", -1.0)])
+    assert expect["purchases"] == pytest.approx(flows[("payables", -1.0)])
+    receivables = [c for at, c in changes["receivables"] if at <= end]
+    assert expect["receivables_end"] == pytest.approx(sum(receivables))
+    platform_bad = sum(
+        r.amount
+        for r in tables["ledger"].itertuples()
+        if r.party == "platform" and r.debit == "bad_debt" and start <= r.at < end
+    )
+    assert kpis["platform"]["bad_debt"] == pytest.approx(platform_bad)
 
     sellers = kpis["sellers"]
     seller_days = [r for r in tables["seller_days"].itertuples() if start <= r.at < end]
@@ -183,3 +193,10 @@ def test_cash_cycle_and_seller_kpis_recomputed_from_tables_match_kpis_json(writt
     assert sellers["lost"] == sum(r.lost for r in seller_days)
     launched = [r for r in tables["items"].itertuples() if r.launched_at >= start]
     assert sellers["items_launched"] == len(launched)
+    assert sellers["revenue"] == pytest.approx(sum(r.revenue for r in seller_days))
+    seller_cash = sum(
+        r.amount * ((r.debit == "cash") - (r.credit == "cash"))
+        for r in tables["ledger"].itertuples()
+        if r.party.startswith("seller/") and r.at <= end
+    )
+    assert sellers["cash_end"] == pytest.approx(seller_cash)
