@@ -77,7 +77,7 @@ def utilisation(line_states: pd.DataFrame, start_h: float, end_h: float) -> pd.D
     """Share of calendar time per state, and processing + changeover as a share of open time."""
     hours = state_durations(line_states, start_h, end_h)
     shares = hours / (end_h - start_h)
-    open_h = hours[["processing", "changeover", "idle"]].sum(axis=1)
+    open_h = hours[["processing", "changeover", "idle", "down"]].sum(axis=1)
     busy = hours["processing"] + hours["changeover"]
     shares["busy_of_open"] = (busy / open_h.where(open_h > 0)).fillna(0.0)
     return shares

@@ -103,7 +103,7 @@ class SellerDayRecord(NamedTuple):
 
 ORDER_STATUSES = ("refused", "waiting", "in_production", "in_transit", "delivered")
 PAYMENT_STATES = ("none", "open", "paid", "written_off")
-LINE_STATES = ("processing", "changeover", "idle", "off_shift")
+LINE_STATES = ("processing", "changeover", "idle", "down", "off_shift")
 
 TABLES: dict[str, list[str]] = {
     "orders": list(OrderRecord._fields),

@@ -121,6 +121,14 @@ class Changeover(Spec):
         return self.between.get(from_family or "", {}).get(to_family, self.other_family)
 
 
+class BreakdownSpec(Spec):
+    """Failures of a line while it processes: the processing hours between failures, and the
+    open hours a repair takes, after which the interrupted order resumes."""
+
+    between_failures_h: DistSpec
+    repair_h: DistSpec
+
+
 class LineSpec(Spec):
     """A production line: one order at a time, during its calendar's open hours."""
 
@@ -137,6 +145,7 @@ class LineSpec(Spec):
         description="the product families the line makes, in polling order; [] = every family",
     )
     dispatch: DispatchName = "fifo"
+    breakdowns: BreakdownSpec | None = None
 
     @model_validator(mode="after")
     def _polling_needs_a_cycle(self) -> LineSpec:

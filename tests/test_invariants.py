@@ -57,7 +57,7 @@ def test_line_time_is_conserved_and_off_shift_matches_calendar(written: Path) ->
     for factory in scenario.factories:
         for line in factory.lines:
             shares = kpis["utilisation"][f"{factory.name}.{line.name}"]
-            parts = shares["processing"] + shares["changeover"] + shares["idle"]
+            parts = shares["processing"] + shares["changeover"] + shares["idle"] + shares["down"]
             assert parts + shares["off_shift"] == pytest.approx(1.0)
             calendar = make_calendar(scenario.calendars.get(line.calendar), weekday)
             closed = 1 - calendar.open_hours(start, end) / (end - start)

@@ -32,7 +32,16 @@ from flexsim.model.schedule import after
 from flexsim.records import Recorder
 from flexsim.scenario import FactorySpec, LineSpec
 
-PROCESSING, CHANGEOVER, IDLE, OFF_SHIFT = "processing", "changeover", "idle", "off_shift"
+PROCESSING, CHANGEOVER, IDLE, DOWN = "processing", "changeover", "idle", "down"
+OFF_SHIFT = "off_shift"
+NEVER = math.inf
+
+
+class Breakdowns:
+    """A line's failure and repair draws: processing hours between failures, repair hours."""
+
+    def __init__(self, between_h: Callable[[], float], repair_h: Callable[[], float]) -> None:
+        self.between_h, self.repair_h = between_h, repair_h
 
 
 class Stream(Protocol):
@@ -66,8 +75,12 @@ class Line:  # writes LineStateRecord rows
         spec: LineSpec,
         calendar: Calendar,
         unit_time: Callable[[], float],
+        breakdowns: Breakdowns | None = None,
     ) -> None:
         self.env, self.factory, self.calendar, self.unit_time = env, factory, calendar, unit_time
+        self.breakdowns = breakdowns
+        self.until_failure = breakdowns.between_h() if breakdowns else NEVER  # processing h
+        self.work_left = 0.0  # processing hours the current order still needs
         self.always = calendar.always
         self.name = spec.name
         self.channels: frozenset[str] = frozenset(spec.channels)
@@ -133,15 +146,42 @@ class Line:  # writes LineStateRecord rows
 
     def process(self, order: Order, now: float) -> None:
         """Quantity × one unit-time draw of work, ending at its calendar end."""
-        work_h = order.quantity * self.unit_time()
-        if self.always:  # the common validation case: no calendar arithmetic at all
-            order.start_at, end = now, now + work_h
-        else:
-            order.start_at, end = self.calendar.next_open(now), self.calendar.finish(now, work_h)
+        self.work_left = order.quantity * self.unit_time()
+        order.start_at = now if self.always else self.calendar.next_open(now)
         if self.factory.material_cost:
             self.factory.issue_materials(order)
         self.enter(PROCESSING, order.order_id, now)
-        self.env.timeout(end - now).callbacks.append(self.finished)
+        self.work(now)
+
+    def work(self, now: float) -> None:
+        """Process until the order is done, or until the next failure if that comes first."""
+        work_h, until_failure = self.work_left, self.until_failure
+        if work_h <= until_failure:
+            self.until_failure -= work_h
+            self.env.timeout(self.after_open(now, work_h) - now).callbacks.append(self.finished)
+        else:
+            self.work_left = work_h - until_failure
+            end = self.after_open(now, until_failure)
+            self.env.timeout(end - now).callbacks.append(self.failed)
+
+    def after_open(self, now: float, hours: float) -> float:
+        """When `hours` of open time from now are done (no calendar arithmetic if always open)."""
+        return now + hours if self.always else self.calendar.finish(now, hours)
+
+    def failed(self, _event: simpy.Event) -> None:
+        """The line breaks down mid-order: it is down for a repair, then the order resumes."""
+        assert self.breakdowns is not None and self.current is not None
+        now = self.env.now
+        self.enter(DOWN, self.current.order_id, now)
+        end = self.after_open(now, self.breakdowns.repair_h())
+        self.env.timeout(end - now).callbacks.append(self.repaired)
+
+    def repaired(self, _event: simpy.Event) -> None:
+        assert self.breakdowns is not None and self.current is not None
+        now = self.env.now
+        self.until_failure = self.breakdowns.between_h()
+        self.enter(PROCESSING, self.current.order_id, now)
+        self.work(now)
 
     def finished(self, _event: simpy.Event) -> None:
         """The order is made: hand it over, then take the next one or go idle."""
@@ -194,9 +234,10 @@ class PollingLine(Line):
         spec: LineSpec,
         calendar: Calendar,
         unit_time: Callable[[], float],
+        breakdowns: Breakdowns | None,
         gated: bool,
     ) -> None:
-        super().__init__(env, factory, spec, calendar, unit_time)
+        super().__init__(env, factory, spec, calendar, unit_time, breakdowns)
         self.cycle, self.gated = list(spec.families), gated
         self.position, self.gate = 0, 0
         self.visiting = self.cycle[0]

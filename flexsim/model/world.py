@@ -9,7 +9,7 @@ import simpy
 
 from flexsim.calendar import HOURS_PER_DAY, Calendar
 from flexsim.model.demand import Seller
-from flexsim.model.factory import Factory, Line, PollingLine
+from flexsim.model.factory import Breakdowns, Factory, Line, PollingLine
 from flexsim.model.ledger import PLATFORM, WORLD, Ledger
 from flexsim.model.rules import POLLING
 from flexsim.model.trade import Trade
@@ -58,12 +58,20 @@ def build(
         ledger.capitalise(factory.party, spec.initial_cash)
         for line in spec.lines:
             calendar = make_calendar(scenario.calendars.get(line.calendar), weekday)
-            unit_time = line.unit_time_h.sampler(streams[f"line.unit_time/{spec.name}.{line.name}"])
+            label = f"{spec.name}.{line.name}"
+            unit_time = line.unit_time_h.sampler(streams[f"line.unit_time/{label}"])
+            failures = None
+            if line.breakdowns is not None:
+                failures = Breakdowns(
+                    line.breakdowns.between_failures_h.sampler(streams[f"line.failure/{label}"]),
+                    line.breakdowns.repair_h.sampler(streams[f"line.repair/{label}"]),
+                )
             if line.dispatch in POLLING:
                 gated = POLLING[line.dispatch]
-                factory.add_line(PollingLine(env, factory, line, calendar, unit_time, gated))
+                args = (env, factory, line, calendar, unit_time, failures, gated)
+                factory.add_line(PollingLine(*args))
             else:
-                factory.add_line(Line(env, factory, line, calendar, unit_time))
+                factory.add_line(Line(env, factory, line, calendar, unit_time, failures))
     ledger.capitalise(PLATFORM, 0.0)
     order_ids = itertools.count()
     for customer in scenario.customers:
