@@ -6,6 +6,8 @@ rotated into the simulation's own frame, so that simulation week k is exactly
 [168k, 168(k + 1)): splitting a time into its week and the hour within it is then one exact
 `divmod`, and every question (is it open, how much open time so far, when is the work done) is a
 bisect over one week's windows plus whole weeks counted in O(1), however many weeks apart.
+Holidays, closed periods in simulation time on top of the weekly pattern, add one bisect over
+the holidays, with the open hours worked by each holiday precomputed as a prefix sum.
 """
 
 from __future__ import annotations
@@ -213,7 +215,8 @@ class Calendar:
         self._base_worked = [0.0]
         self._hol_worked: list[float] = []
         for k, (lo, hi) in enumerate(holidays):
-            # Worked hours are flat across a holiday: the gap's end value is the next gap's base.
+            # Worked hours are flat across a holiday, so the total reached at its start is also
+            # the next gap's base; the max keeps totals non-decreasing, which bisects rely on.
             reached = max(self._base_worked[k], self._worked_in_gap(k, lo))
             self._hol_worked.append(reached)
             week, hour = divmod(hi, HOURS_PER_WEEK)
