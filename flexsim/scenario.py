@@ -93,11 +93,31 @@ def _break_hours(text: str) -> tuple[float, float]:
     return clock_hours(start.strip()), clock_hours(end.strip())
 
 
+class Holiday(Spec):
+    """Days on which the calendar is closed whatever its shifts say, both days included (a
+    Spring Festival shutdown is 10-15 days [S])."""
+
+    first_day: dt.date = Field(strict=False)  # ISO text in JSON
+    last_day: dt.date = Field(strict=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Holiday:
+        if self.last_day < self.first_day:
+            raise ValueError(f"last_day {self.last_day} is before first_day {self.first_day}")
+        return self
+
+    def hours(self, start_date: dt.date) -> tuple[float, float]:
+        """The closed period in simulation hours, from 00:00 of first_day to the end of last_day."""
+        first = (self.first_day - start_date).days * HOURS_PER_DAY
+        return first, first + ((self.last_day - self.first_day).days + 1) * HOURS_PER_DAY
+
+
 class CalendarSpec(Spec):
-    """When a line works: always, or a weekly pattern of shifts."""
+    """When a line works: always, or a weekly pattern of shifts; minus holidays."""
 
     always_open: bool = False
     shifts: list[Shift] = []
+    holidays: list[Holiday] = []
 
     @model_validator(mode="after")
     def _either(self) -> CalendarSpec:

@@ -137,6 +137,16 @@ def order_service_moments(changeover: Moments, quantity: Moments, unit_time: Mom
     )
 
 
+def service_moments(
+    changeover_h: float, quantity: DistSpec, unit_time_h: DistSpec, p_change: float = 1.0
+) -> Moments:
+    """Moments of S = C + Q·U from a line's and a customer's specs: a changeover of
+    changeover_h hours paid with probability p_change, then the order's quantity Q times one
+    draw U of the unit time (order_service_moments has the formula)."""
+    changeover = Moments(p_change * changeover_h, p_change * changeover_h**2)
+    return order_service_moments(changeover, Moments.of(quantity), Moments.of(unit_time_h))
+
+
 def per_piece_service_moments(
     changeover: Moments, quantity: Moments, unit_time: Moments
 ) -> Moments:
@@ -190,11 +200,14 @@ def queue_model(scenario: Scenario) -> QueueModel:
     Reducible: one factory whose lines are identical (unit time, changeover), always open and
     first come first served; no sellers; one customer (count 1) with exponential
     interarrival_days, whose quantity is a whole number at least the channel's MOQ (so no
-    order is refused or rounded). The changeover probabilities treat consecutive items on a
-    line as independent draws: a different family with probability 1 − Σw², a different style
-    of the same family with probability Σw²(1 − 1/K) for family weights w and K styles per
-    family. Consecutive changeovers then share the item between them, a dependence of order
-    1/K that the M/G/1 formula ignores (docs/validation.md).
+    order is refused or rounded). An order pays a changeover when its item differs from the
+    previous item on its line: another family with probability 1 − Σw², another style of the
+    same family with probability Σw²(1 − 1/K), for family weights w and K styles per family.
+    With equally weighted families the kind of changeover is independent of everything before
+    the order (whatever the previous item, the next one differs from it with the same
+    chances), so the service times are i.i.d. and the formulas exact, apart from a line's very
+    first order, which needs none. With unequal weights consecutive changeovers depend on each
+    other through the item they share, which the formulas ignore.
     """
     factory, customer = _single_factory_and_customer(scenario)
     line = _identical_lines(scenario, factory.lines, customer)
@@ -221,7 +234,7 @@ def queue_model(scenario: Scenario) -> QueueModel:
         exponential=change.second == 0
         and fixed_quantity
         and isinstance(line.unit_time_h, Exponential),
-        deterministic=service.variance == 0,
+        deterministic=service.variance <= 1e-12 * service.second,  # zero up to rounding
     )
 
 

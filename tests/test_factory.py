@@ -153,3 +153,23 @@ def test_every_dispatch_name_in_the_schema_has_a_rule() -> None:
 
     assert set(DISPATCH) == set(get_args(DispatchName))
     assert set(POLLING) == set(POLLING_RULES)
+
+
+def test_work_pauses_over_a_holiday_and_resumes_after_it() -> None:
+    """Mon-Fri 08:00-17:00; day 1 (Tue) to day 7 (Mon) closed. A 10-hour order placed on day 0
+    works 9 h on Monday and its last hour on Tuesday of the next week (day 8, 08:00-09:00)."""
+    scenario = one_line(
+        {"unit_time_h": 1.0, "calendar": "day"},
+        {"interarrival_days": 0.001, "quantity": 10},  # the first order at 00:01:26
+        start_date="2026-01-05",
+        horizon_days=9,
+        calendars={
+            "day": {
+                "shifts": [{"start": "08:00", "end": "17:00"}],
+                "holidays": [{"first_day": "2026-01-06", "last_day": "2026-01-12"}],
+            }
+        },
+    )
+    first = finished(scenario).iloc[0]
+    assert first["setup_at"] == 8
+    assert first["finished_at"] == 8 * 24 + 9

@@ -53,13 +53,12 @@ def test_line_time_is_conserved_and_off_shift_matches_calendar(written: Path) ->
     scenario = flexsim.Scenario.model_validate_json((written / "scenario.json").read_text())
     kpis = json.loads((written / "kpis.json").read_text())
     start, end = kpis["window_h"]
-    weekday = scenario.start_date.weekday()
     for factory in scenario.factories:
         for line in factory.lines:
             shares = kpis["utilisation"][f"{factory.name}.{line.name}"]
             parts = shares["processing"] + shares["changeover"] + shares["idle"] + shares["down"]
             assert parts + shares["off_shift"] == pytest.approx(1.0)
-            calendar = make_calendar(scenario.calendars.get(line.calendar), weekday)
+            calendar = make_calendar(scenario.calendars.get(line.calendar), scenario.start_date)
             closed = 1 - calendar.open_hours(start, end) / (end - start)
             assert shares["off_shift"] == pytest.approx(closed)
 

@@ -3,6 +3,7 @@ SimPy environment, and closes the books at the horizon."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import simpy
@@ -34,12 +35,16 @@ class World:
         self.trade.close()
 
 
-def make_calendar(spec: CalendarSpec | None, start_weekday: int) -> Calendar:
+def make_calendar(spec: CalendarSpec | None, start_date: dt.date) -> Calendar:
     """A Calendar from its spec; None is the implicit always-open calendar."""
-    if spec is None or spec.always_open:
+    if spec is None:
         return Calendar.always_open()
+    closed = [holiday.hours(start_date) for holiday in spec.holidays]
+    if spec.always_open:
+        return Calendar.always_open(closed=closed)
     windows = [window for shift in spec.shifts for window in shift.windows()]
-    return Calendar.weekly(windows, offset_h=start_weekday * HOURS_PER_DAY)
+    offset_h = start_date.weekday() * HOURS_PER_DAY
+    return Calendar.weekly(windows, offset_h=offset_h, closed=closed)
 
 
 def build(
@@ -50,14 +55,13 @@ def build(
     ledger = Ledger(env, recorder.ledger)
     trade = Trade(env, channels, ledger, recorder)
     moq = {name: channel.moq for name, channel in channels.items()}
-    weekday = scenario.start_date.weekday()
     factories: dict[str, Factory] = {}
     for spec in scenario.factories:
         factory = factories[spec.name] = Factory(env, spec, moq, recorder, ledger)
         factory.ship = trade.ship
         ledger.capitalise(factory.party, spec.initial_cash)
         for line in spec.lines:
-            calendar = make_calendar(scenario.calendars.get(line.calendar), weekday)
+            calendar = make_calendar(scenario.calendars.get(line.calendar), scenario.start_date)
             label = f"{spec.name}.{line.name}"
             unit_time = line.unit_time_h.sampler(streams[f"line.unit_time/{label}"])
             failures = None
