@@ -1,0 +1,326 @@
+"""Theory tests: the validation study's cases, run shorter, and the formulas they rest on.
+
+Every case of experiments/validation.py (a scenario file, a measured quantity, a theory) runs
+here with shorter horizons and fewer replications: its 95 % interval must cover the theory, and
+each of its negative controls, a wrong model checked against the same runs, must be rejected.
+The study itself (`python experiments/validation.py`) runs them long enough for ±2 %.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from scipy.stats import poisson
+
+import flexsim
+from flexsim import theory
+from flexsim.dists import Exponential, Gamma, UniformInt
+
+EXPERIMENTS = Path(__file__).parent.parent / "experiments"
+
+
+def _study() -> ModuleType:
+    """experiments/validation.py, imported by path (experiments/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("validation_study", EXPERIMENTS / "validation.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
+
+
+study = _study()
+
+# Shorter than the study (20,000 days, 100 replications): 5,000 measured days of each queue
+# (about 4,000 orders) and 30 replications put the waits' intervals within about ±7 %, wide
+# enough to keep the test file near half a minute yet narrow enough that every negative control
+# is rejected. The seeds are 0 … N − 1, as in the study, and were not picked: should a correct
+# case narrowly miss, raise the replications of all cases, never change the seeds.
+REPLICATIONS = 30
+QUEUE_DAYS = {"horizon_days": 5500}  # the files' 500-day warm-up stays
+# The default scenario costs ~1 s a run: 10 runs of 361 days, measured on 13 whole weeks, days
+# 180-271 (its warm-up, then up to the horizon less the study's 90-day margin), far from the
+# Spring Festival shutdowns; the study measures 52 weeks.
+LITTLE_REPLICATIONS = 10
+LITTLE_DAYS = {"horizon_days": 180 + 13 * 7 + 90}
+MAX_RELATIVE_HALF_WIDTH = 0.10  # the short runs' intervals; the study asks for 0.05
+OVERRIDES: dict[str, dict[str, Any]] = {
+    "mm1.toml": QUEUE_DAYS,
+    "mmc.toml": QUEUE_DAYS,
+    "md1.toml": QUEUE_DAYS,
+    "mg1.toml": QUEUE_DAYS,
+    "tao-factory": LITTLE_DAYS,
+}
+
+Values = dict[str, dict[str, list[float]]]
+
+
+@pytest.fixture(scope="module")
+def runs() -> Values:
+    """Every case scenario, replicated and measured once for all the tests below."""
+    queues = [case for case in study.CASES if case.scenario != "tao-factory"]
+    little = [case for case in study.CASES if case.scenario == "tao-factory"]
+    values: Values = study.replicate(queues, range(REPLICATIONS), OVERRIDES)
+    values |= study.replicate(little, range(LITTLE_REPLICATIONS), OVERRIDES)
+    return values
+
+
+def case(name: str, measure: str) -> Any:
+    """The study's case by name and measured quantity."""
+    (found,) = [c for c in study.CASES if c.name.startswith(name) and c.measure == measure]
+    return found
+
+
+def assert_matches(runs: Values, name: str, measure: str) -> None:
+    """The case's interval covers its theory and is narrow enough to mean it."""
+    chosen = case(name, measure)
+    scenario = chosen.load(OVERRIDES[chosen.scenario])
+    result = study.check(runs[chosen.scenario][measure], chosen.theory(scenario))
+    assert study.passes(result, MAX_RELATIVE_HALF_WIDTH), result
+
+
+def assert_rejects(runs: Values, name: str, measure: str, control: str) -> None:
+    """The negative control's wrong value lies outside the case's interval."""
+    chosen = case(name, measure)
+    (wrong,) = [c for c in chosen.controls if c.label.startswith(control)]
+    scenario = chosen.load(OVERRIDES[chosen.scenario])
+    data = runs[chosen.scenario][wrong.measure or measure]
+    result = study.check(data, wrong.theory(scenario))
+    assert not result.covered, result
+
+
+# ── the cases, shorter ─────────────────────────────────────────────────────────────────────
+
+
+def test_mm1_matches_theory_wait(runs: Values) -> None:
+    assert_matches(runs, "M/M/1", "wait_h")
+
+
+def test_mm1_utilisation_equals_rho(runs: Values) -> None:
+    assert_matches(runs, "M/M/1", "busy")
+
+
+def test_mm1_rejects_ten_percent_slower_service(runs: Values) -> None:
+    assert_rejects(runs, "M/M/1", "wait_h", "service 10 % slower")
+    assert_rejects(runs, "M/M/1", "busy", "service 10 % slower")
+
+
+def test_mmc_matches_erlang_c(runs: Values) -> None:
+    assert_matches(runs, "M/M/3", "wait_h")
+
+
+def test_mmc_utilisation_equals_rho(runs: Values) -> None:
+    assert_matches(runs, "M/M/3", "busy")
+
+
+def test_mmc_rejects_one_line_c_times_as_fast(runs: Values) -> None:
+    """Pooling c lines is not one fast line: that model waits 24 % longer."""
+    assert_rejects(runs, "M/M/3", "wait_h", "one line 3 times as fast")
+
+
+def test_mmc_rejects_theory_for_c_minus_one_lines(runs: Values) -> None:
+    assert_rejects(runs, "M/M/3", "wait_h", "Erlang C for c − 1 lines")
+    assert_rejects(runs, "M/M/3", "busy", "c − 1 lines")
+
+
+def test_md1_matches_theory(runs: Values) -> None:
+    assert_matches(runs, "M/D/1", "wait_h")
+
+
+def test_md1_utilisation_equals_rho(runs: Values) -> None:
+    assert_matches(runs, "M/D/1", "busy")
+
+
+def test_md1_rejects_mm1_formula(runs: Values) -> None:
+    assert_rejects(runs, "M/D/1", "wait_h", "M/M/1 formula")
+
+
+def test_mg1_matches_pollaczek_khinchine(runs: Values) -> None:
+    assert_matches(runs, "M/G/1", "wait_h")
+
+
+def test_mg1_utilisation_counts_changeover(runs: Values) -> None:
+    assert_matches(runs, "M/G/1", "busy")
+
+
+def test_mg1_rejects_model_without_changeover(runs: Values) -> None:
+    assert_rejects(runs, "M/G/1", "wait_h", "Pollaczek-Khinchine without the changeover")
+    assert_rejects(runs, "M/G/1", "busy", "ρ without the changeover")
+
+
+def test_mg1_rejects_unit_time_drawn_per_piece(runs: Values) -> None:
+    """flexsim draws one unit time per order; independent draws per piece would make the
+    service far less variable and the wait a third shorter."""
+    assert_rejects(runs, "M/G/1", "wait_h", "one unit-time draw per piece")
+
+
+def test_littles_law_holds_over_replications(runs: Values) -> None:
+    assert_matches(runs, "Little", "little")
+
+
+def test_littles_law_rejects_transit_as_time_in_factory(runs: Values) -> None:
+    assert_rejects(runs, "Little", "little", "W to delivery")
+
+
+@pytest.mark.parametrize("overrides", [None, LITTLE_DAYS])
+def test_littles_law_window_is_whole_weeks(overrides: dict[str, Any] | None) -> None:
+    """The window must close at the weekday it opens, or the weekly cycle biases L/(λW)."""
+    scenario = case("Little", "little").load(overrides)
+    window_days = scenario.horizon_days - study.LITTLE_MARGIN_DAYS - scenario.warmup_days
+    assert window_days > 0 and window_days % 7 == 0
+
+
+def test_every_scenario_file_is_a_case() -> None:
+    """A scenario file without a case would be dead weight in the study."""
+    files = {path.name for path in (EXPERIMENTS / "validation").glob("*.toml")}
+    assert files == {c.scenario for c in study.CASES if c.scenario.endswith(".toml")}
+
+
+def test_case_scenarios_reduce_to_their_queues() -> None:
+    """Each queue file is the queue its case name says (servers, service-time shape, ρ)."""
+    models = {
+        name: theory.queue_model(flexsim.load(EXPERIMENTS / "validation" / f"{name}.toml"))
+        for name in ("mm1", "mmc", "md1", "mg1")
+    }
+    assert (models["mm1"].servers, models["mm1"].exponential) == (1, True)
+    assert (models["mmc"].servers, models["mmc"].exponential) == (3, True)
+    assert (models["md1"].servers, models["md1"].deterministic) == (1, True)
+    assert models["mg1"].servers == 1 and not models["mg1"].exponential
+    for model in models.values():
+        assert 0.7 <= model.rho <= 0.85
+
+
+# ── the formulas, on known numbers ─────────────────────────────────────────────────────────
+
+
+def test_mm1_formula_at_rho_08_is_four_service_times() -> None:
+    mu = 0.5
+    assert theory.mm1_wq(0.8 * mu, mu) == pytest.approx(4 / mu)
+
+
+def test_erlang_c_for_one_line_is_mm1() -> None:
+    assert theory.erlang_c(0.7, 1.0, 1) == pytest.approx(0.7)
+    assert theory.mmc_wq(0.7, 1.0, 1) == pytest.approx(theory.mm1_wq(0.7, 1.0))
+
+
+def test_erlang_c_known_values() -> None:
+    """Two lines at offered load 1: C = 1/3 and Wq = C/(2μ − λ) = 1/3."""
+    assert theory.erlang_c(1.0, 1.0, 2) == pytest.approx(1 / 3)
+    assert theory.mmc_wq(1.0, 1.0, 2) == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(("a", "c"), [(2.4, 3), (90.0, 100), (450.0, 500)])
+def test_erlang_c_matches_poisson_form(a: float, c: int) -> None:
+    """Erlang C through the Poisson distribution, an independent route that also shows the
+    recurrence does not overflow for many lines: with N ~ Poisson(a) and r = P(N = c)·c/(c − a),
+    C = r/(P(N < c) + r)."""
+    r = poisson.pmf(c, a) * c / (c - a)
+    assert theory.erlang_c(a, 1.0, c) == pytest.approx(r / (poisson.cdf(c - 1, a) + r), rel=1e-9)
+
+
+def test_unstable_queues_wait_forever() -> None:
+    assert theory.mm1_wq(1.0, 1.0) == math.inf
+    assert theory.mmc_wq(2.0, 1.0, 2) == math.inf
+    assert theory.mg1_wq(1.0, 1.5, 3.0) == math.inf
+
+
+def test_md1_waits_half_as_long_as_mm1() -> None:
+    lam, d = 0.8, 1.0
+    assert theory.md1_wq(lam, d) == pytest.approx(theory.mm1_wq(lam, 1 / d) / 2)
+
+
+def test_pollaczek_khinchine_with_exponential_service_is_mm1() -> None:
+    lam, mean = 0.6, 1.0
+    exponential = theory.Moments.of(Exponential(dist="exponential", mean=mean))
+    assert theory.mg1_wq(lam, exponential.mean, exponential.second) == pytest.approx(
+        theory.mm1_wq(lam, 1 / mean)
+    )
+
+
+def test_littles_law_multiplies() -> None:
+    assert theory.littles_law(0.5, 8.0) == 4.0
+
+
+def test_order_service_moments_by_hand() -> None:
+    """S = C + Q·U with C = 6, Q uniform on 1-20, U exponential of mean 1.2:
+    E[S] = 6 + 10.5·1.2 = 18.6, E[S²] = 36 + 2·6·12.6 + 143.5·2·1.44 = 600.48."""
+    quantity = theory.Moments.of(UniformInt(dist="uniform_int", low=1, high=20))
+    unit = theory.Moments.of(Exponential(dist="exponential", mean=1.2))
+    assert (quantity.mean, quantity.second) == pytest.approx((10.5, 143.5))
+    service = theory.order_service_moments(theory.Moments.constant(6.0), quantity, unit)
+    assert (service.mean, service.second) == pytest.approx((18.6, 600.48))
+    specs = theory.service_moments(
+        6.0,
+        UniformInt(dist="uniform_int", low=1, high=20),
+        Exponential(dist="exponential", mean=1.2),
+    )
+    assert (specs.mean, specs.second) == pytest.approx((18.6, 600.48))
+    per_piece = theory.per_piece_service_moments(theory.Moments.constant(6.0), quantity, unit)
+    assert (per_piece.mean, per_piece.second) == pytest.approx((18.6, 36 + 151.2 + 221.76))
+
+
+def test_moments_of_gamma_have_its_cv() -> None:
+    moments = theory.Moments.of(Gamma(dist="gamma", mean=2.0, cv=0.5))
+    assert moments.scv == pytest.approx(0.25)
+
+
+def test_queue_model_counts_changeovers_by_item(write_scenario: Any) -> None:
+    """Two families of weight ½ and 4 styles each: another family ½, the same family but
+    another style ½·¾ = 3/8, the same item 1/8."""
+    path = write_scenario(
+        (
+            "unit_time_h = 0.5",
+            "unit_time_h = 0.5\nchangeover_h = { same_family = 1, other_family = 3 }",
+        ),
+        append=CUSTOMER + "families = { a = 1, b = 1 }\nstyles_per_family = 4\n",
+    )
+    model = theory.queue_model(flexsim.load(path))
+    assert model.changeover.mean == pytest.approx(3 / 8 * 1 + 1 / 2 * 3)
+    assert model.changeover.second == pytest.approx(3 / 8 * 1 + 1 / 2 * 9)
+    assert model.service.mean == pytest.approx(model.changeover.mean + 2 * 0.5)
+    assert model.arrival_rate_h == pytest.approx(1 / 48)
+
+
+CUSTOMER = """
+[[customers]]
+name = "poisson"
+factory = "plant"
+interarrival_days = { dist = "exponential", mean = 2.0 }
+quantity = 2
+"""
+
+
+def test_queue_model_reads_a_poisson_stream(write_scenario: Any) -> None:
+    model = theory.queue_model(flexsim.load(write_scenario(append=CUSTOMER)))
+    assert (model.servers, model.deterministic, model.service.mean) == (1, True, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "why"),
+    [
+        ('{ dist = "exponential", mean = 2.0 }', '{ dist = "gamma", mean = 2.0, cv = 0.5 }', "exp"),
+        ("quantity = 2", "quantity = 2.5", "quantity"),
+        ("quantity = 2", 'quantity = { dist = "poisson", mean = 2 }', "quantity"),
+    ],
+)
+def test_queue_model_refuses_what_is_not_a_queue(
+    write_scenario: Any, old: str, new: str, why: str
+) -> None:
+    scenario = flexsim.load(write_scenario(append=CUSTOMER.replace(old, new)))
+    with pytest.raises(theory.NotAQueue, match=why):
+        theory.queue_model(scenario)
+
+
+def test_queue_model_refuses_a_line_with_shifts(write_scenario: Any) -> None:
+    path = write_scenario(
+        ("unit_time_h = 0.5", 'unit_time_h = 0.5\ncalendar = "day"'),
+        append=CUSTOMER + '\n[calendars.day]\nshifts = [{ start = "08:00", end = "17:00" }]\n',
+    )
+    with pytest.raises(theory.NotAQueue, match="always open"):
+        theory.queue_model(flexsim.load(path))
