@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -55,7 +56,9 @@ from flexsim.theory import (
     mmc_wq,
     order_service_moments,
     per_piece_service_moments,
+    polling_weighted_wait,
     queue_model,
+    symmetric_polling_wait,
 )
 from flexsim.theory import utilisation as offered_load
 
@@ -125,6 +128,18 @@ def little_ratio_with_transit(result: RunResult) -> float:
     return little_ratio(result, leave="delivered_at")
 
 
+def polling_weighted_wait_h(result: RunResult) -> float:
+    """Σ ρᵢ·Wᵢ over a polling line's families: each family's mean wait in queue weighted by its
+    offered load ρᵢ, which the scenario fixes (the pseudo-conservation law's left side)."""
+    done = finished_orders(result.tables["orders"], result.scenario.warmup_h)
+    waits = done.groupby("family")["waiting_h"].mean()
+    rates, services, _ = polling_system(result.scenario)
+    families = result.scenario.factories[0].lines[0].families
+    return sum(
+        lam * s.mean * float(waits[f]) for lam, s, f in zip(rates, services, families, strict=True)
+    )
+
+
 @dataclass(frozen=True)
 class Measure:
     """A quantity measured on every run."""
@@ -141,6 +156,7 @@ MEASURES: dict[str, Measure] = {
         Measure("busy", "busy share of a line", busy_share),
         Measure("little", "L / (λW), orders in the factory", little_ratio),
         Measure("little_transit", "L / (λW) with W to delivery", little_ratio_with_transit),
+        Measure("polling_h", "Σ ρᵢWᵢ over the families (h)", polling_weighted_wait_h),
     )
 }
 
@@ -235,6 +251,58 @@ def rho_without_changeover(scenario: flexsim.Scenario) -> float:
     return offered_load(q.arrival_rate_h, q.quantity.mean * q.unit_time.mean)
 
 
+def polling_system(scenario: flexsim.Scenario) -> tuple[list[float], list[Moments], Moments]:
+    """A polling line's families as queues: arrival rates per hour, service-time moments
+    (S = quantity × one exponential unit-time draw, mixed over the customers ordering the
+    family), and the moments of a cycle's total switchover (deterministic switches)."""
+    (line,) = scenario.factories[0].lines
+    unit = Moments.of(line.unit_time_h)
+    rates, services = [], []
+    for family in line.families:
+        parts = []  # (rate, service moments) of each customer's orders of this family
+        for customer in scenario.customers:
+            share = customer.families.get(family, 0.0) / sum(customer.families.values())
+            rate = share / (customer.interarrival_days.expectation * HOURS_PER_DAY)
+            service = order_service_moments(Moments(0, 0), Moments.of(customer.quantity), unit)
+            parts.append((rate, service))
+        rate = sum(r for r, _ in parts)
+        rates.append(rate)
+        services.append(
+            Moments(
+                sum(r * s.mean for r, s in parts) / rate, sum(r * s.second for r, s in parts) / rate
+            )
+        )
+    cycle = line.families + line.families[:1]
+    switch = sum(line.changeover_h.value(a, b) for a, b in itertools.pairwise(cycle))
+    return rates, services, Moments.constant(switch)
+
+
+def polling_law(scenario: flexsim.Scenario, gated: bool | None = None) -> float:
+    """Σ ρᵢE[Wᵢ] (h) by the pseudo-conservation law for the line's discipline, or for the
+    other discipline (a wrong model) when `gated` says so."""
+    rates, services, switchover = polling_system(scenario)
+    if gated is None:
+        gated = scenario.factories[0].lines[0].dispatch == "cyclic_gated"
+    return polling_weighted_wait(rates, services, switchover, gated)
+
+
+def symmetric_polling(scenario: flexsim.Scenario, gated: bool | None = None) -> float:
+    """Mean wait (h) of a symmetric polling line by Takagi's formula, for its discipline or,
+    as a wrong model, the other one."""
+    rates, services, switchover = polling_system(scenario)
+    if gated is None:
+        gated = scenario.factories[0].lines[0].dispatch == "cyclic_gated"
+    n = len(rates)
+    return symmetric_polling_wait(
+        n, rates[0], services[0], Moments.constant(switchover.mean / n), gated
+    )
+
+
+def pk_wait_without_repairs(scenario: flexsim.Scenario) -> float:
+    """Wrong model: Pollaczek-Khinchine with the nominal service time, as if nothing failed."""
+    return pk_wait(scenario.with_overrides({"factories.0.lines.0.breakdowns": None}))
+
+
 def one(_scenario: flexsim.Scenario) -> float:
     """Little's law: L/(λW) = 1 in any system in steady state."""
     return 1.0
@@ -327,6 +395,41 @@ CASES: tuple[Case, ...] = (
         "busy",
         rho,
         (Control("ρ without the changeover", rho_without_changeover),),
+    ),
+    Case(
+        "Polling, symmetric, exhaustive",
+        "polling_exhaustive.toml",
+        "wait_h",
+        symmetric_polling,
+        (Control("the gated formula", lambda s: symmetric_polling(s, gated=True)),),
+    ),
+    Case(
+        "Polling, symmetric, gated",
+        "polling_gated.toml",
+        "wait_h",
+        symmetric_polling,
+        (Control("the exhaustive formula", lambda s: symmetric_polling(s, gated=False)),),
+    ),
+    Case(
+        "Polling, asymmetric, exhaustive",
+        "polling_asymmetric_exhaustive.toml",
+        "polling_h",
+        polling_law,
+        (Control("the law for gated service", lambda s: polling_law(s, gated=True)),),
+    ),
+    Case(
+        "Polling, asymmetric, gated",
+        "polling_asymmetric_gated.toml",
+        "polling_h",
+        polling_law,
+        (Control("the law for exhaustive service", lambda s: polling_law(s, gated=False)),),
+    ),
+    Case(
+        "Breakdowns, M/G/1",
+        "breakdowns.toml",
+        "wait_h",
+        pk_wait,
+        (Control("Pollaczek-Khinchine without the repairs", pk_wait_without_repairs),),
     ),
     Case(
         "Little's law, tao-factory",

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from flexsim.calendar import HOURS_PER_DAY
 from flexsim.dists import Deterministic, DistSpec, Exponential, UniformInt
-from flexsim.scenario import ALWAYS_OPEN, CustomerSpec, FactorySpec, LineSpec, Scenario
+from flexsim.scenario import (
+    ALWAYS_OPEN,
+    BreakdownSpec,
+    CustomerSpec,
+    FactorySpec,
+    LineSpec,
+    Scenario,
+)
 
 
 def utilisation(lam: float, es: float, servers: int = 1) -> float:
@@ -147,6 +154,63 @@ def service_moments(
     return order_service_moments(changeover, Moments.of(quantity), Moments.of(unit_time_h))
 
 
+def with_breakdowns(work: Moments, failure_rate_h: float, repair: Moments) -> Moments:
+    """Moments of the time processing work W takes on a line that fails at rate f per
+    processing hour (exponential time between failures, so a Poisson number N of failures with
+    mean fW) and is repaired in R after each: W + R₁ + … + R_N.
+
+    E = E[W](1 + fE[R]);  E2 = E[W²](1 + fE[R])² + f·E[W]·E[R²].
+    """
+    stretch = 1 + failure_rate_h * repair.mean
+    return Moments(
+        work.mean * stretch,
+        work.second * stretch**2 + failure_rate_h * work.mean * repair.second,
+    )
+
+
+def polling_weighted_wait(
+    arrival_rates_h: list[float], services: list[Moments], cycle_switchover: Moments, gated: bool
+) -> float:
+    """Σᵢ ρᵢ·E[Wᵢ] (hours) of a cyclic polling system, all queues exhaustive or all gated: the
+    pseudo-conservation law of Boxma & Groenendijk (1987),
+
+    ρ/(2(1−ρ))·Σλᵢbᵢ⁽²⁾ + ρ·R⁽²⁾/(2R) + R/(2(1−ρ))·(ρ² − Σρᵢ²) [+ R/(1−ρ)·Σρᵢ² when gated],
+
+    with R, R⁽²⁾ the mean and second moment of the total switchover time of a cycle. With one
+    queue it is the M/G/1 queue with multiple vacations.
+    """
+    rhos = [lam * s.mean for lam, s in zip(arrival_rates_h, services, strict=True)]
+    rho = sum(rhos)
+    if rho >= 1:
+        return math.inf
+    r, r2 = cycle_switchover.mean, cycle_switchover.second
+    squares = sum(x * x for x in rhos)
+    total = (
+        rho
+        / (2 * (1 - rho))
+        * sum(lam * s.second for lam, s in zip(arrival_rates_h, services, strict=True))
+    )
+    total += rho * r2 / (2 * r) + r / (2 * (1 - rho)) * (rho**2 - squares)
+    return total + (r / (1 - rho) * squares if gated else 0.0)
+
+
+def symmetric_polling_wait(
+    queues: int, arrival_rate_h: float, service: Moments, switchover: Moments, gated: bool
+) -> float:
+    """Mean wait (hours) at each of `queues` identical queues polled cyclically (Takagi):
+    δ²/(2r) + (Nλb⁽²⁾ + r(N ∓ ρ))/(2(1−ρ)), − exhaustive, + gated, with r and δ² the mean and
+    variance of one switchover and ρ = Nλb."""
+    n, lam = queues, arrival_rate_h
+    rho = n * lam * service.mean
+    if rho >= 1:
+        return math.inf
+    r = switchover.mean
+    sign = 1 if gated else -1
+    return switchover.variance / (2 * r) + (n * lam * service.second + r * (n + sign * rho)) / (
+        2 * (1 - rho)
+    )
+
+
 def per_piece_service_moments(
     changeover: Moments, quantity: Moments, unit_time: Moments
 ) -> Moments:
@@ -223,6 +287,8 @@ def queue_model(scenario: Scenario) -> QueueModel:
     )
     unit = Moments.of(line.unit_time_h)
     service = order_service_moments(change, quantity, unit)
+    if line.breakdowns is not None:
+        service = _with_line_breakdowns(line.breakdowns, change, quantity, unit)
     fixed_quantity = quantity.variance == 0
     return QueueModel(
         arrival_rate_h=1 / (customer.interarrival_days.mean * HOURS_PER_DAY),
@@ -232,9 +298,26 @@ def queue_model(scenario: Scenario) -> QueueModel:
         quantity=quantity,
         unit_time=unit,
         exponential=change.second == 0
+        and line.breakdowns is None
         and fixed_quantity
         and isinstance(line.unit_time_h, Exponential),
         deterministic=service.variance <= 1e-12 * service.second,  # zero up to rounding
+    )
+
+
+def _with_line_breakdowns(
+    breakdowns: BreakdownSpec, change: Moments, quantity: Moments, unit: Moments
+) -> Moments:
+    """S = C + W' where the processing work W = Q·U is stretched by failures and repairs
+    (the failure clock counts processing hours only, so the changeover C never fails)."""
+    between = breakdowns.between_failures_h
+    if not isinstance(between, Exponential):
+        raise NotAQueue("between_failures_h must be exponential for a closed form")
+    work = Moments(quantity.mean * unit.mean, quantity.second * unit.second)
+    stretched = with_breakdowns(work, 1 / between.mean, Moments.of(breakdowns.repair_h))
+    return Moments(
+        change.mean + stretched.mean,
+        change.second + 2 * change.mean * stretched.mean + stretched.second,
     )
 
 
@@ -257,13 +340,17 @@ def _identical_lines(scenario: Scenario, lines: list[LineSpec], customer: Custom
             raise NotAQueue(f"line '{line.name}' must be always open")
         if line.dispatch != "fifo":
             raise NotAQueue(f"line '{line.name}' must dispatch fifo")
-        if (line.unit_time_h, line.changeover_h) != (first.unit_time_h, first.changeover_h):
+        mine = (line.unit_time_h, line.changeover_h, line.breakdowns)
+        if mine != (first.unit_time_h, first.changeover_h, first.breakdowns):
             raise NotAQueue(f"line '{line.name}' differs from line '{first.name}'")
     return first
 
 
 def _always_open(scenario: Scenario, calendar: str) -> bool:
-    return calendar == ALWAYS_OPEN or scenario.calendars[calendar].always_open
+    if calendar == ALWAYS_OPEN:
+        return True
+    spec = scenario.calendars[calendar]
+    return spec.always_open and not spec.holidays
 
 
 def _whole_quantity(dist: DistSpec, moq: int) -> Moments:

@@ -55,6 +55,11 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "mmc.toml": QUEUE_DAYS,
     "md1.toml": QUEUE_DAYS,
     "mg1.toml": QUEUE_DAYS,
+    "polling_exhaustive.toml": QUEUE_DAYS,
+    "polling_gated.toml": QUEUE_DAYS,
+    "polling_asymmetric_exhaustive.toml": QUEUE_DAYS,
+    "polling_asymmetric_gated.toml": QUEUE_DAYS,
+    "breakdowns.toml": QUEUE_DAYS,
     "tao-factory": LITTLE_DAYS,
 }
 
@@ -158,6 +163,67 @@ def test_mg1_rejects_unit_time_drawn_per_piece(runs: Values) -> None:
     """flexsim draws one unit time per order; independent draws per piece would make the
     service far less variable and the wait a third shorter."""
     assert_rejects(runs, "M/G/1", "wait_h", "one unit-time draw per piece")
+
+
+def test_symmetric_exhaustive_polling_matches_takagi(runs: Values) -> None:
+    assert_matches(runs, "Polling, symmetric, exhaustive", "wait_h")
+
+
+def test_symmetric_exhaustive_polling_rejects_the_gated_formula(runs: Values) -> None:
+    assert_rejects(runs, "Polling, symmetric, exhaustive", "wait_h", "the gated formula")
+
+
+def test_symmetric_gated_polling_matches_takagi(runs: Values) -> None:
+    assert_matches(runs, "Polling, symmetric, gated", "wait_h")
+
+
+def test_symmetric_gated_polling_rejects_the_exhaustive_formula(runs: Values) -> None:
+    assert_rejects(runs, "Polling, symmetric, gated", "wait_h", "the exhaustive formula")
+
+
+def test_asymmetric_exhaustive_polling_obeys_pseudo_conservation(runs: Values) -> None:
+    assert_matches(runs, "Polling, asymmetric, exhaustive", "polling_h")
+
+
+def test_asymmetric_exhaustive_polling_rejects_the_gated_law(runs: Values) -> None:
+    assert_rejects(runs, "Polling, asymmetric, exhaustive", "polling_h", "the law for gated")
+
+
+def test_asymmetric_gated_polling_obeys_pseudo_conservation(runs: Values) -> None:
+    assert_matches(runs, "Polling, asymmetric, gated", "polling_h")
+
+
+def test_asymmetric_gated_polling_rejects_the_exhaustive_law(runs: Values) -> None:
+    assert_rejects(runs, "Polling, asymmetric, gated", "polling_h", "the law for exhaustive")
+
+
+def test_breakdowns_match_pollaczek_khinchine_with_repairs(runs: Values) -> None:
+    assert_matches(runs, "Breakdowns, M/G/1", "wait_h")
+
+
+def test_breakdowns_reject_a_model_without_repairs(runs: Values) -> None:
+    assert_rejects(runs, "Breakdowns, M/G/1", "wait_h", "Pollaczek-Khinchine without")
+
+
+def test_polling_formulas_agree_with_each_other() -> None:
+    """The symmetric formula is the pseudo-conservation law divided by ρ, and one queue
+    polled alone is the M/G/1 queue with multiple vacations."""
+    service, switch = theory.Moments(24.0, 2 * 24.0**2), theory.Moments.constant(12.0)
+    for gated in (False, True):
+        symmetric = theory.symmetric_polling_wait(3, 0.2 / 24, service, switch, gated)
+        total = theory.Moments.constant(36.0)
+        law = theory.polling_weighted_wait([0.2 / 24] * 3, [service] * 3, total, gated)
+        assert law == pytest.approx(0.6 * symmetric)
+    alone = theory.polling_weighted_wait([0.5 / 24], [service], switch, gated=False)
+    vacation = theory.mg1_wq(0.5 / 24, service.mean, service.second) + 12.0 / 2
+    assert alone == pytest.approx(0.5 * vacation)
+
+
+def test_breakdown_moments_by_hand() -> None:
+    """Service exp(24 h), failures at 1/48 per processing hour, 6 h repairs: E = 24·1.125 = 27,
+    E2 = 1152·1.125² + (1/48)·24·36 = 1458 + 18 = 1476."""
+    result = theory.with_breakdowns(theory.Moments(24.0, 1152.0), 1 / 48, theory.Moments(6, 36))
+    assert result == theory.Moments(27.0, 1476.0)
 
 
 def test_littles_law_holds_over_replications(runs: Values) -> None:
