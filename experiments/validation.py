@@ -23,18 +23,13 @@ import itertools
 import json
 import math
 import os
-import platform
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +39,7 @@ from tqdm import tqdm
 import flexsim
 from flexsim.calendar import HOURS_PER_DAY
 from flexsim.metrics import finished_orders, utilisation
+from flexsim.results import provenance, write_text
 from flexsim.run import RunResult
 from flexsim.stats import Interval, mean_interval
 from flexsim.theory import (
@@ -659,13 +655,8 @@ def manifest(args: argparse.Namespace, seeds: Sequence[int], wall_s: float) -> d
             for ref, (over, _) in needed(CASES).items()
         },
         "jobs": args.jobs,
-        "flexsim_version": metadata.version("flexsim"),
-        "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
-        "python": platform.python_version(),
-        "packages": {name: metadata.version(name) for name in PACKAGES},
+        **provenance(PACKAGES),
         "wall_s": round(wall_s, 1),
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
@@ -678,40 +669,16 @@ def scenario_input(ref: str) -> dict[str, str]:
     return {"file": str(source.relative_to(REPO)), "sha256": digest}
 
 
-def _git(*args: str) -> str | None:
-    """git's answer about this checkout, or None outside one (read-only commands only)."""
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, timeout=5, check=True
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write(out: Path, summary: pd.DataFrame, controls: pd.DataFrame, meta: dict[str, Any]) -> None:
     """The results folder; the manifest last, so a folder with one is complete."""
     out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "summary.csv", summary.to_csv(index=False))
-    write_atomic(out / "controls.csv", controls.to_csv(index=False))
-    write_atomic(out / "summary.md", markdown(summary, controls))
+    write_text(out / "summary.csv", summary.to_csv(index=False))
+    write_text(out / "controls.csv", controls.to_csv(index=False))
+    write_text(out / "summary.md", markdown(summary, controls))
     text = json.dumps(meta, indent=2, ensure_ascii=False)
     # one line for a list of numbers (the seeds), not one line per number
     text = re.sub(r"\[\s+([-\d.,\s]+?)\s+\]", lambda m: "[" + " ".join(m[1].split()) + "]", text)
-    write_atomic(out / "manifest.json", text + "\n")
+    write_text(out / "manifest.json", text + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

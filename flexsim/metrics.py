@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flexsim.calendar import HOURS_PER_DAY
 from flexsim.records import LINE_STATES, ORDER_STATUSES, PAYMENT_STATES
 
-HOURS_PER_DAY = 24.0
 STAGES = ("waiting_h", "changeover_h", "processing_h", "transit_h")
 INVENTORY_ACCOUNTS = ("materials", "wip", "finished_goods")
 SELLER_KINDS = ("trial", "repeat")

@@ -46,9 +46,14 @@ def write(
         "manifest.json": _json(manifest(result, source, overrides or {})),
     }
     for name, text in texts.items():
-        _atomic(folder / name, partial(_write_text, text=text))
+        write_text(folder / name, text)
         written.append(folder / name)
     return written
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically (a temporary file beside it, then a rename)."""
+    _atomic(path, partial(_write_text, text=text))
 
 
 def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
@@ -68,15 +73,23 @@ def manifest(result: RunResult, source: str, overrides: dict[str, Any]) -> dict[
         "source": source,
         "overrides": overrides,
         "seed": result.seed,
+        **provenance(),
+        "wall_s": round(result.wall_s, 3),
+        "streams": result.streams,
+        "tables": {name: len(table) for name, table in result.tables.items()},
+    }
+
+
+def provenance(packages: tuple[str, ...] = PACKAGES) -> dict[str, Any]:
+    """Which code made a result: flexsim version, git commit (and whether the checkout had
+    uncommitted changes), Python and package versions, and when."""
+    return {
         "flexsim_version": metadata.version("flexsim"),
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "python": platform.python_version(),
-        "packages": {name: metadata.version(name) for name in PACKAGES},
-        "wall_s": round(result.wall_s, 3),
+        "packages": {name: metadata.version(name) for name in packages},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "streams": result.streams,
-        "tables": {name: len(table) for name, table in result.tables.items()},
     }
 
 

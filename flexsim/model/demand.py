@@ -59,6 +59,14 @@ class Item:
 class Seller:
     """A seller's items, its daily trading and its reorder decisions."""
 
+    rate: np.ndarray
+    stock: np.ndarray
+    sold: np.ndarray
+    lost: np.ndarray
+    threshold: np.ndarray
+    deadline: np.ndarray
+    next_review: np.ndarray
+
     def __init__(
         self,
         env: simpy.Environment,
@@ -97,23 +105,25 @@ class Seller:
         self.cover_days = reorder.lead_time_days + reorder.review_days
         self.lead_h = reorder.lead_time_days * HOURS_PER_DAY
 
+    # Per-slot arrays and the value of an empty slot in each: a listed item's demand rate,
+    # stock, sales, lost sales, sell-through threshold and deadline, and next review time.
+    SLOT_FIELDS = (
+        ("rate", 0.0, float),
+        ("stock", 0, np.int64),
+        ("sold", 0, np.int64),
+        ("lost", 0, np.int64),
+        ("threshold", NEVER, float),
+        ("deadline", -NEVER, float),
+        ("next_review", NEVER, float),
+    )
+
     def _allocate(self, size: int) -> None:
         """Grow the per-slot arrays to `size` slots (doubling keeps growth amortised)."""
         old = len(self.slot_items)
-        grow = size - old
-
-        def extend(array: np.ndarray | None, fill: float, dtype: type) -> np.ndarray:
-            more: np.ndarray = np.full(grow, fill, dtype=dtype)
-            return more if array is None else np.concatenate([array, more])
-
-        self.rate = extend(getattr(self, "rate", None), 0.0, float)
-        self.stock = extend(getattr(self, "stock", None), 0, np.int64)
-        self.sold = extend(getattr(self, "sold", None), 0, np.int64)
-        self.lost = extend(getattr(self, "lost", None), 0, np.int64)
-        self.threshold = extend(getattr(self, "threshold", None), NEVER, float)
-        self.deadline = extend(getattr(self, "deadline", None), -NEVER, float)
-        self.next_review = extend(getattr(self, "next_review", None), NEVER, float)
-        self.slot_items += [None] * grow
+        for name, empty, dtype in self.SLOT_FIELDS:
+            more = np.full(size - old, empty, dtype=dtype)
+            setattr(self, name, np.concatenate([getattr(self, name), more]) if old else more)
+        self.slot_items += [None] * (size - old)
         self.free += range(size - 1, old - 1, -1)
 
     # -- processes -----------------------------------------------------------------------
