@@ -28,7 +28,7 @@ ChannelName = Literal["ecommerce", "offline"]
 DispatchName = Literal["fifo", "edd", "spt", "cyclic_exhaustive", "cyclic_gated"]
 POLLING_RULES = ("cyclic_exhaustive", "cyclic_gated")
 RegimeName = Literal["offline_credit", "voucher", "prepaid", "deposit_balance"]
-ReorderPolicyName = Literal["sell_through", "none"]
+ReorderPolicyName = Literal["sell_through", "bayes", "none"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 ALWAYS_OPEN = "always"  # the calendar every scenario has without declaring it
@@ -282,6 +282,11 @@ class ReorderSpec(Spec):
     the seller orders up to it. The forecast rate is the item's sales per listed day so far.
     Every order is at least the channel's MOQ, and none is placed when the item's remaining
     life is shorter than the lead time.
+
+    Policy `bayes` reviews every `review_days` from listing and orders up to the same cover,
+    forecasting with the gamma-Poisson posterior mean of the item's daily rate: a gamma prior
+    (moment-matched to the sellers' `popularity` unless `prior_mean`/`prior_cv` are given),
+    updated with each day's sales, sold-out days counted as censored (demand ≥ stock).
     """
 
     policy: ReorderPolicyName = "sell_through"
@@ -289,6 +294,8 @@ class ReorderSpec(Spec):
     within_days: PositiveFloat = 14.0
     review_days: PositiveFloat = 7.0
     lead_time_days: NonNegative = 12.0
+    prior_mean: PositiveFloat | None = None
+    prior_cv: PositiveFloat | None = None
 
 
 class SellersSpec(Spec):

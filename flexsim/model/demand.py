@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -21,6 +21,7 @@ import simpy
 from flexsim.calendar import HOURS_PER_DAY, HOURS_PER_WEEK
 from flexsim.dists import Exponential, choice_sampler
 from flexsim.model.factory import Factory
+from flexsim.model.forecast import censored_gamma_rate, gamma_prior, naive_rate
 from flexsim.model.ledger import COGS, EXPENSES, FLOWS, INVENTORY, REVENUE, WORLD, Ledger
 from flexsim.model.order import NOT_YET, Order
 from flexsim.model.schedule import after
@@ -54,6 +55,7 @@ class Item:
     salvaged: int = 0
     repeats: int = 0
     recorded: bool = False
+    sold_out_at: list[int] = field(default_factory=list)  # stock on each sold-out day (bayes)
 
 
 class Seller:
@@ -66,6 +68,8 @@ class Seller:
     threshold: np.ndarray
     deadline: np.ndarray
     next_review: np.ndarray
+    open_days: np.ndarray
+    open_sales: np.ndarray
 
     def __init__(
         self,
@@ -104,6 +108,10 @@ class Seller:
         self.review_h = reorder.review_days * HOURS_PER_DAY
         self.cover_days = reorder.lead_time_days + reorder.review_days
         self.lead_h = reorder.lead_time_days * HOURS_PER_DAY
+        self.bayes = reorder.policy == "bayes"
+        mean = reorder.prior_mean or spec.popularity.expectation
+        cv = reorder.prior_cv or spec.popularity.variance**0.5 / spec.popularity.expectation
+        self.prior = gamma_prior(mean, (mean * cv) ** 2)
 
     # Per-slot arrays and the value of an empty slot in each: a listed item's demand rate,
     # stock, sales, lost sales, sell-through threshold and deadline, and next review time.
@@ -115,6 +123,8 @@ class Seller:
         ("threshold", NEVER, float),
         ("deadline", -NEVER, float),
         ("next_review", NEVER, float),
+        ("open_days", 0, np.int64),  # days the item kept stock, and its sales on them (bayes)
+        ("open_sales", 0, np.int64),
     )
 
     def _allocate(self, size: int) -> None:
@@ -207,15 +217,19 @@ class Seller:
         item.listed_at = now
         self.slot_items[slot] = item
         self.rate[slot], self.stock[slot] = item.rate, quantity
-        self.sold[slot] = self.lost[slot] = 0
+        self.sold[slot] = self.lost[slot] = self.open_days[slot] = self.open_sales[slot] = 0
         if self.spec.reorder.policy == "sell_through":
             self.threshold[slot] = self.spec.reorder.sell_through_share * quantity
             self.deadline[slot] = now + self.within_h
+        elif self.bayes:
+            self.next_review[slot] = now + self.review_h
         after(self.env, self.spec.life_days * HOURS_PER_DAY, lambda: self.end(item))
 
     def trade_day(self) -> None:
         demand = self.rng.poisson(self.rate)
         sold = np.minimum(demand, self.stock)
+        if self.bayes:
+            self.observe(sold)
         self.stock -= sold
         self.sold += sold
         self.lost += demand - sold
@@ -231,6 +245,16 @@ class Seller:
         cost = pieces * self.spec.factory_price
         self.ledger.post(self.party, COGS, INVENTORY, cost, NO_ORDER, "retail_sales")
         self.check_reorders()
+
+    def observe(self, sold: np.ndarray) -> None:
+        """A day with stock left shows its demand; a sold-out day shows demand ≥ stock."""
+        kept = sold < self.stock
+        self.open_days += kept
+        self.open_sales += np.where(kept, sold, 0)
+        for slot in np.flatnonzero((sold == self.stock) & (self.stock > 0)).tolist():
+            item = self.slot_items[slot]
+            assert item is not None
+            item.sold_out_at.append(int(self.stock[slot]))
 
     def check_reorders(self) -> None:
         now = self.env.now
@@ -250,12 +274,20 @@ class Seller:
         if remaining_h < self.lead_h:
             self.next_review[slot] = NEVER
             return
-        listed_days = max((now - item.listed_at) / HOURS_PER_DAY, 1.0)
-        forecast = self.sold[slot] / listed_days * self.cover_days
+        forecast = self.forecast_rate(slot, item, now) * self.cover_days
         short = math.ceil(forecast - self.stock[slot] - item.on_order)
         if first or short > 0:
             item.repeats += 1
             self.order(item, "repeat", max(self.moq, short))
+
+    def forecast_rate(self, slot: int, item: Item, now: float) -> float:
+        """Pieces a day: the censored posterior mean (bayes) or sales per listed day."""
+        if self.bayes:
+            shape, rate = self.prior
+            open_sales, open_days = float(self.open_sales[slot]), float(self.open_days[slot])
+            return censored_gamma_rate(shape, rate, open_sales, open_days, item.sold_out_at)
+        listed_days = max((now - item.listed_at) / HOURS_PER_DAY, 1.0)
+        return naive_rate(float(self.sold[slot]), listed_days)
 
     def end(self, item: Item) -> None:
         """The item's life is over: sell off what is left, free its slot."""
