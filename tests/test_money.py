@@ -185,3 +185,31 @@ def test_platform_absorbs_seller_defaults_under_voucher(default_run: flexsim.Run
     orders = default_run.tables["orders"]
     ecommerce = orders[orders["channel"] == "ecommerce"]
     assert (ecommerce["payment"] != "written_off").all()
+
+
+def test_tighter_seller_cash_lowers_repeat_orders_under_prepaid_not_under_voucher() -> None:
+    """Paired over common random numbers: sellers starting with 3,000 instead of 30,000 CNY.
+    Under prepaid a seller pays each order in full when placing it, so a seller short of cash
+    orders less; under the voucher the platform's credit pays, so nothing changes."""
+
+    def repeats(regime: str, cash: float) -> list[float]:
+        scenario = flexsim.load_builtin(
+            "tao-factory",
+            {
+                "channels.ecommerce.payment.regime": regime,
+                "sellers.initial_cash": cash,
+                "horizon_days": 300,
+                "warmup_days": 60,
+            },
+        )
+        counts = []
+        for seed in range(6):
+            orders = flexsim.run(scenario, seed).tables["orders"]
+            placed = orders[(orders["kind"] == "repeat") & (orders["status"] != "refused")]
+            counts.append(float(len(placed)))
+        return counts
+
+    prepaid = paired_difference(repeats("prepaid", 3_000), repeats("prepaid", 30_000))
+    assert prepaid.high < 0, prepaid
+    voucher = paired_difference(repeats("voucher", 3_000), repeats("voucher", 30_000))
+    assert voucher.low == voucher.high == 0, voucher

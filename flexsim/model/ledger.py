@@ -42,6 +42,7 @@ class Ledger:
     def __init__(self, env: simpy.Environment, records: list[Row]) -> None:
         self.env, self.records = env, records
         self.ids = itertools.count()
+        self.cash: dict[str, float] = {}  # each party's cash now, for decisions that need it
 
     def post(
         self,
@@ -59,6 +60,10 @@ class Ledger:
             raise ValueError(f"negative posting {amount} ({reason}, order {order_id})")
         if amount == 0 or (party == WORLD and CASH not in (debit, credit)):
             return  # nothing moves; the world keeps no books beyond cash
+        if debit == CASH:
+            self.cash[party] = self.cash.get(party, 0.0) + amount
+        elif credit == CASH:
+            self.cash[party] = self.cash.get(party, 0.0) - amount
         when = self.env.now if at is None else at
         # a LedgerRecord row
         self.records.append((next(self.ids), when, party, debit, credit, amount, order_id, reason))

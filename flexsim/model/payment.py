@@ -44,6 +44,10 @@ class Regime:
         self.spec, self.env, self.ledger, self.settle = spec, env, ledger, settle
         self.write_off_h = spec.write_off_days * HOURS_PER_DAY
 
+    def upfront(self, order: Order) -> float:
+        """What the buyer must pay when the factory accepts the order."""
+        return 0.0
+
     def ordered(self, order: Order) -> None:
         """The factory accepted the order."""
 
@@ -63,8 +67,11 @@ class OfflineCredit(Regime):
     def deposit_share(self) -> float:
         return self.spec.deposit_share
 
+    def upfront(self, order: Order) -> float:
+        return self.deposit_share() * order.value
+
     def ordered(self, order: Order) -> None:
-        order.deposit = self.deposit_share() * order.value
+        order.deposit = self.upfront(order)
         if order.deposit == 0:
             return
         self.ledger.pay(

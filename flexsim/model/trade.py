@@ -22,6 +22,7 @@ from flexsim.model.ledger import (
     PAYABLES,
     RECEIVABLES,
     REVENUE,
+    WORLD,
     Ledger,
 )
 from flexsim.model.order import Buyer, Order
@@ -55,13 +56,21 @@ class Trade:
         regime = self.regimes[order.channel]
         order.regime = regime.name
         order.value = order.price * order.quantity
-        if not factory.accepts(order):
+        if order.value and not self.can_pay(order, regime.upfront(order)):
+            order.refused = "buyer_cash"
+        if order.refused or not factory.accepts(order):
             self.recorder.orders.append(order.record())
             return
         self.open[order.order_id] = order
         if order.value:  # the hook moves money; an order without value has none to move
             regime.ordered(order)
         factory.receive(order)
+
+    def can_pay(self, order: Order, upfront: float) -> bool:
+        """Whether the buyer has the cash its regime asks for at order (the outside world
+        always has); a buyer short of it cannot place the order."""
+        party = order.buyer.party
+        return party == WORLD or upfront <= self.ledger.cash.get(party, 0.0)
 
     def ship(self, order: Order) -> None:
         """The factory finished the order; it travels to the buyer."""
