@@ -95,7 +95,8 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load(args.scenario, overrides)
     _warn_short_warmup(scenario)
     result = run(scenario, args.seed)
-    kpis = metrics.kpis(result.tables, scenario.warmup_h, scenario.horizon_h)
+    discount = scenario.finance.discount_rate
+    kpis = metrics.kpis(result.tables, scenario.warmup_h, scenario.horizon_h, discount)
     print(render(result, kpis))
     if args.out is not None:
         try:

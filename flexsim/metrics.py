@@ -124,9 +124,12 @@ def flow(
     return float(inside["amount"].sum())
 
 
-def cash_cycle(ledger: pd.DataFrame, party: str, start_h: float, end_h: float) -> dict[str, float]:
+def cash_cycle(
+    ledger: pd.DataFrame, party: str, start_h: float, end_h: float, discount_rate: float = 0.0
+) -> dict[str, float]:
     """DIO, DSO, DPO and CCC = DIO + DSO − DPO in days, from time-weighted balances, with the
-    flows they divide by, cash at the end, lowest cash and bad debt."""
+    flows they divide by, cash at the end, lowest cash, bad debt, financing, profit and the
+    net present value of the party's cash flows."""
     days = (end_h - start_h) / HOURS_PER_DAY
     cogs = flow(ledger, party, "cogs", "debit", start_h, end_h)
     revenue = flow(ledger, party, "revenue", "credit", start_h, end_h)
@@ -156,7 +159,40 @@ def cash_cycle(ledger: pd.DataFrame, party: str, start_h: float, end_h: float) -
         "cash_min": float(cash["level"].min()) if len(cash) else 0.0,
         "receivables_end": level_at(receivables_levels, end_h),
         "bad_debt": flow(ledger, party, "bad_debt", "debit", start_h, end_h),
+    } | money(ledger, party, start_h, end_h, revenue - cogs, discount_rate)
+
+
+def money(
+    ledger: pd.DataFrame,
+    party: str,
+    start_h: float,
+    end_h: float,
+    gross_profit: float,
+    discount_rate: float,
+) -> dict[str, float]:
+    """Financing cost, interest income, other expenses and profit over the window, and the
+    net present value of the party's cash flows from time 0 to the end of the window."""
+    financing = flow(ledger, party, "financing_cost", "debit", start_h, end_h)
+    interest = flow(ledger, party, "interest_income", "credit", start_h, end_h)
+    expenses = flow(ledger, party, "expenses", "debit", start_h, end_h)
+    bad_debt = flow(ledger, party, "bad_debt", "debit", start_h, end_h)
+    return {
+        "financing_cost": financing,
+        "interest_income": interest,
+        "expenses": expenses,
+        "profit": gross_profit - expenses - bad_debt - financing + interest,
+        "npv": npv(ledger, party, end_h, discount_rate),
     }
+
+
+def npv(ledger: pd.DataFrame, party: str, end_h: float, rate_per_year: float) -> float:
+    """Σ cash in − cash out, each discounted to time 0 by (1 + rate)^−years, over [0, end_h];
+    the owners' initial capital excluded. Stock and receivables left at the end count nothing."""
+    books = ledger[(ledger["party"] == party) & (ledger["at"] <= end_h)]
+    books = books[books["reason"] != "initial_capital"]
+    sign = (books["debit"] == "cash").astype(float) - (books["credit"] == "cash")
+    years = books["at"] / (365 * HOURS_PER_DAY)
+    return float((sign * books["amount"] * (1 + rate_per_year) ** -years).sum())
 
 
 def _days(balance: float, per_day: float) -> float:
@@ -193,8 +229,10 @@ def _share(part: float, whole: float) -> float:
     return float(part / whole) if whole else math.nan
 
 
-def kpis(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> dict[str, Any]:
-    """All KPIs of one run as a JSON-ready dict."""
+def kpis(
+    tables: dict[str, pd.DataFrame], start_h: float, end_h: float, discount_rate: float = 0.0
+) -> dict[str, Any]:
+    """All KPIs of one run as a JSON-ready dict; `discount_rate` (per year) for the NPVs."""
     lead = lead_times(tables["orders"], start_h)
     util = utilisation(tables["line_states"], start_h, end_h)
     util.index = [f"{factory}.{line}" for factory, line in util.index]
@@ -207,7 +245,9 @@ def kpis(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> dict[
         "orders": order_counts(tables["orders"]),
         "lead_time": _plain(lead.to_dict(orient="index")),
         "utilisation": _plain(util.to_dict(orient="index")),
-        "cash_cycle": _plain({p: cash_cycle(ledger, p, start_h, end_h) for p in factories}),
+        "cash_cycle": _plain(
+            {p: cash_cycle(ledger, p, start_h, end_h, discount_rate) for p in factories}
+        ),
         "sellers": _plain(seller_kpis(tables, start_h, end_h) | {"cash_end": seller_cash}),
         "platform": _plain(
             {"bad_debt": flow(ledger, "platform", "bad_debt", "debit", start_h, end_h)}

@@ -333,6 +333,17 @@ class SellersSpec(Spec):
         return [f"seller-{i}" for i in range(self.count)]
 
 
+class FinanceSpec(Spec):
+    """The cost of money: interest on each party's cash, settled in cash every
+    `interest_days` (a bank in the outside world lends and borrows), and the rate at which
+    cash flows are discounted for the net present value."""
+
+    overdraft_rate: Annotated[float, Field(ge=0, description="per year")] = 0.06  # [G]
+    deposit_rate: Annotated[float, Field(ge=0, description="per year")] = 0.01  # [G]
+    discount_rate: Annotated[float, Field(ge=0, description="per year")] = 0.08  # [G]
+    interest_days: PositiveFloat = 30.0
+
+
 class Scenario(Spec):
     """Everything one run needs besides the seed."""
 
@@ -347,6 +358,7 @@ class Scenario(Spec):
     factories: list[FactorySpec] = Field(min_length=1)
     customers: list[CustomerSpec] = []
     sellers: SellersSpec = SellersSpec()
+    finance: FinanceSpec = FinanceSpec()
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -173,6 +173,17 @@ def test_cash_cycle_and_seller_kpis_recomputed_from_tables_match_kpis_json(writt
     assert expect["cash_min"] == pytest.approx(min(np.cumsum(cash)))
     assert expect["bad_debt"] == pytest.approx(flows.get(("bad_debt", 1.0), 0.0))
     assert expect["revenue"] == pytest.approx(flows[("revenue", -1.0)])
+    profit = flows[("revenue", -1.0)] - flows[("cogs", 1.0)] - flows.get(("expenses", 1.0), 0.0)
+    profit += flows.get(("interest_income", -1.0), 0.0) - flows.get(("financing_cost", 1.0), 0.0)
+    assert expect["profit"] == pytest.approx(profit - flows.get(("bad_debt", 1.0), 0.0))
+    scenario = flexsim.Scenario.model_validate_json((written / "scenario.json").read_text())
+    discount = 1 + scenario.finance.discount_rate
+    npv = sum(
+        r.amount * ((r.debit == "cash") - (r.credit == "cash")) * discount ** (-r.at / 8760)
+        for r in tables["ledger"].itertuples()
+        if r.party == party and r.at <= end and r.reason != "initial_capital"
+    )
+    assert expect["npv"] == pytest.approx(npv)
     assert expect["purchases"] == pytest.approx(flows[("payables", -1.0)])
     receivables = [c for at, c in changes["receivables"] if at <= end]
     assert expect["receivables_end"] == pytest.approx(sum(receivables))

@@ -10,11 +10,14 @@ from flexsim.metrics import account_levels, cash_cycle, level_at
 from flexsim.stats import paired_difference
 
 DAY = 24.0
+# Interest depends on the cash path, not on the orders; the checks that rebuild cash from the
+# orders table alone switch it off (test_interest_compounds_as_computed_by_hand covers it).
+NO_INTEREST = {"finance.deposit_rate": 0.0, "finance.overdraft_rate": 0.0}
 
 
 @pytest.fixture(scope="module")
 def default_run() -> flexsim.RunResult:
-    return flexsim.run(flexsim.load_builtin("tao-factory"), seed=11)
+    return flexsim.run(flexsim.load_builtin("tao-factory", NO_INTEREST), seed=11)
 
 
 def test_cash_is_conserved_across_all_parties_at_every_instant(
@@ -108,7 +111,8 @@ def _expected_factory_cash(scenario: flexsim.Scenario, orders: pd.DataFrame) -> 
 def test_every_regime_conserves_cash_and_matches_the_orders_table(regime: str) -> None:
     scenario = flexsim.load_builtin(
         "tao-factory",
-        {"channels.ecommerce.payment.regime": regime, "horizon_days": 400, "warmup_days": 180},
+        {"channels.ecommerce.payment.regime": regime, "horizon_days": 400, "warmup_days": 180}
+        | NO_INTEREST,
     )
     tables = flexsim.run(scenario, seed=5).tables
     ledger, orders = tables["ledger"], tables["orders"]
@@ -152,7 +156,7 @@ def test_hand_made_ledger_of_three_orders_gives_hand_computed_cash_cycle() -> No
         if supplier is not None:
             rows.append((supplier, f, "payables", "cash", cost))
     ledger = pd.DataFrame(rows, columns=["day", "party", "debit", "credit", "amount"])
-    ledger = ledger.assign(at=ledger["day"] * DAY).sort_values("at", kind="stable")
+    ledger = ledger.assign(at=ledger["day"] * DAY, reason="").sort_values("at", kind="stable")
     result = cash_cycle(ledger, f, 0.0, 10 * DAY)
     assert result["dio_days"] == pytest.approx(4.0)
     assert result["dso_days"] == pytest.approx(131 / 47)
@@ -168,14 +172,18 @@ def test_voucher_lowers_factory_dso_and_bad_debt_against_offline_credit() -> Non
     voucher = base.with_overrides({"channels.ecommerce.payment.regime": "voucher"})
     dso: dict[str, list[float]] = {"credit": [], "voucher": []}
     bad: dict[str, list[float]] = {"credit": [], "voucher": []}
+    npv: dict[str, list[float]] = {"credit": [], "voucher": []}
     for seed in range(8):
         for name, scenario in (("credit", credit), ("voucher", voucher)):
             result = flexsim.run(scenario, seed)
-            kpis = flexsim.kpis(result.tables, scenario.warmup_h, scenario.horizon_h)
+            rate = scenario.finance.discount_rate
+            kpis = flexsim.kpis(result.tables, scenario.warmup_h, scenario.horizon_h, rate)
             dso[name].append(kpis["cash_cycle"]["factory/fuchun"]["dso_days"])
             bad[name].append(kpis["cash_cycle"]["factory/fuchun"]["bad_debt"])
+            npv[name].append(kpis["cash_cycle"]["factory/fuchun"]["npv"])
     assert paired_difference(dso["voucher"], dso["credit"]).high < 0
     assert paired_difference(bad["voucher"], bad["credit"]).high < 0
+    assert paired_difference(npv["voucher"], npv["credit"]).low > 0  # waiting costs money
 
 
 def test_platform_absorbs_seller_defaults_under_voucher(default_run: flexsim.RunResult) -> None:
@@ -213,3 +221,22 @@ def test_tighter_seller_cash_lowers_repeat_orders_under_prepaid_not_under_vouche
     assert prepaid.high < 0, prepaid
     voucher = paired_difference(repeats("voucher", 3_000), repeats("voucher", 30_000))
     assert voucher.low == voucher.high == 0, voucher
+
+
+def test_interest_compounds_as_computed_by_hand() -> None:
+    """A factory holding 1,000,000 with nothing else moving earns 3.65 % a year, settled every
+    30 days: after three periods 1e6·((1 + q)³ − 1) with q = 0.0365·30/365 = 0.003, each
+    period's interest earning interest in the next."""
+    scenario = flexsim.load_builtin(
+        "mm1",
+        {
+            "factories.plant.initial_cash": 1_000_000.0,
+            "finance.deposit_rate": 0.0365,
+            "horizon_days": 95,
+            "warmup_days": 1,
+        },
+    )
+    ledger = flexsim.run(scenario, seed=1).tables["ledger"]
+    income = ledger[(ledger["party"] == "factory/plant") & (ledger["credit"] == "interest_income")]
+    assert len(income) == 3
+    assert income["amount"].sum() == pytest.approx(1e6 * ((1 + 0.003) ** 3 - 1))

@@ -29,6 +29,8 @@ COGS = "cogs"
 EXPENSES = "expenses"
 BAD_DEBT = "bad_debt"
 EQUITY = "equity"
+FINANCING_COST = "financing_cost"  # interest paid on negative cash
+INTEREST_INCOME = "interest_income"  # interest earned on positive cash
 FLOWS = "flows"  # the world's counter-account for the cash it pays and receives
 
 WORLD = "world"
@@ -43,6 +45,8 @@ class Ledger:
         self.env, self.records = env, records
         self.ids = itertools.count()
         self.cash: dict[str, float] = {}  # each party's cash now, for decisions that need it
+        # hours × money of positive and of negative cash since the last interest settlement
+        self.area: dict[str, list[float]] = {}  # party → [positive, negative, since]
 
     def post(
         self,
@@ -60,10 +64,10 @@ class Ledger:
             raise ValueError(f"negative posting {amount} ({reason}, order {order_id})")
         if amount == 0 or (party == WORLD and CASH not in (debit, credit)):
             return  # nothing moves; the world keeps no books beyond cash
-        if debit == CASH:
-            self.cash[party] = self.cash.get(party, 0.0) + amount
-        elif credit == CASH:
-            self.cash[party] = self.cash.get(party, 0.0) - amount
+        if CASH in (debit, credit) and party != WORLD:  # the bank charges itself nothing
+            self._accrue(party)
+            change = amount if debit == CASH else -amount
+            self.cash[party] = self.cash.get(party, 0.0) + change
         when = self.env.now if at is None else at
         # a LedgerRecord row
         self.records.append((next(self.ids), when, party, debit, credit, amount, order_id, reason))
@@ -84,6 +88,27 @@ class Ledger:
         self.post(payer, debit, CASH, amount, order_id, reason, at)
         credit = FLOWS if payee == WORLD else payee_credit
         self.post(payee, CASH, credit, amount, order_id, reason, at)
+
+    def _accrue(self, party: str) -> None:
+        """Add the cash held since the last posting to the party's interest areas (clock
+        time: a deposit booked at an earlier placement time counts from when it is booked)."""
+        now = self.env.now
+        area = self.area.setdefault(party, [0.0, 0.0, now])
+        level, hours = self.cash.get(party, 0.0), now - area[2]
+        area[0 if level > 0 else 1] += abs(level) * hours
+        area[2] = now
+
+    def settle_interest(self, party: str, overdraft_per_h: float, deposit_per_h: float) -> None:
+        """The bank charges interest on the party's negative cash and pays it on its positive
+        cash since the last settlement, in cash."""
+        self._accrue(party)
+        area = self.area[party]
+        owed = area[1] * overdraft_per_h - area[0] * deposit_per_h
+        area[0] = area[1] = 0.0
+        if owed > 0:
+            self.pay(party, FINANCING_COST, WORLD, "", owed, NO_ORDER, "interest")
+        elif owed < 0:
+            self.pay(WORLD, FLOWS, party, INTEREST_INCOME, -owed, NO_ORDER, "interest")
 
     def capitalise(self, party: str, amount: float) -> None:
         """The owners put `amount` of cash into `party` at the start."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Generator
+from typing import Any
 
 import simpy
 
@@ -16,8 +18,10 @@ from flexsim.model.rules import POLLING
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
-from flexsim.scenario import CalendarSpec, Scenario
+from flexsim.scenario import CalendarSpec, FinanceSpec, Scenario
 from flexsim.streams import Streams
+
+HOURS_PER_YEAR = 365 * HOURS_PER_DAY  # interest rates are per year of 365 days
 
 
 class World:
@@ -25,6 +29,17 @@ class World:
 
     def __init__(self, factories: dict[str, Factory], sellers: list[Seller], trade: Trade):
         self.factories, self.sellers, self.trade = factories, sellers, trade
+
+    def charge_interest(self, finance: FinanceSpec) -> Generator[simpy.Event, Any, None]:
+        """Every interest period the bank settles interest with every party but itself."""
+        env, ledger = self.trade.env, self.trade.ledger
+        overdraft = finance.overdraft_rate / HOURS_PER_YEAR
+        deposit = finance.deposit_rate / HOURS_PER_YEAR
+        parties = [f.party for f in self.factories.values()] + [s.party for s in self.sellers]
+        while True:
+            yield env.timeout(finance.interest_days * HOURS_PER_DAY)
+            for party in [*parties, PLATFORM]:
+                ledger.settle_interest(party, overdraft, deposit)
 
     def close(self, at: float) -> None:
         """Record everything still open at the horizon."""
@@ -96,4 +111,7 @@ def build(
         env.process(seller.launch_items())
         env.process(seller.trade_days())
         sellers.append(seller)
-    return World(factories, sellers, trade)
+    world = World(factories, sellers, trade)
+    if scenario.finance.overdraft_rate or scenario.finance.deposit_rate:
+        env.process(world.charge_interest(scenario.finance))
+    return world
