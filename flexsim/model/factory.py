@@ -146,12 +146,17 @@ class Line:  # writes LineStateRecord rows
 
     def process(self, order: Order, now: float) -> None:
         """Quantity × one unit-time draw of work, ending at its calendar end."""
-        self.work_left = order.quantity * self.unit_time()
+        work_h = order.quantity * self.unit_time()
         order.start_at = now if self.always else self.calendar.next_open(now)
         if self.factory.material_cost:
             self.factory.issue_materials(order)
         self.enter(PROCESSING, order.order_id, now)
-        self.work(now)
+        if self.always and work_h <= self.until_failure:  # the hot path: one timeout, no calls
+            self.until_failure -= work_h
+            self.env.timeout(work_h).callbacks.append(self.finished)
+        else:
+            self.work_left = work_h
+            self.work(now)
 
     def work(self, now: float) -> None:
         """Process until the order is done, or until the next failure if that comes first."""
