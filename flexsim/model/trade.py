@@ -80,11 +80,7 @@ class Trade:
             return
         if order.value:
             self.regimes[order.channel].made(order)
-        transit_h = order.buyer.transit_h()
-        if transit_h > 0:
-            after(self.env, transit_h, lambda: self.deliver(order))
-        else:
-            self.deliver(order)
+        after(self.env, order.buyer.transit_h(), lambda: self.deliver(order))
 
     def deliver(self, order: Order) -> None:
         order.delivered_at = self.env.now
@@ -98,10 +94,7 @@ class Trade:
             buyer.receive(order)
         self.regimes[order.channel].delivered(order)
         confirm_h = min(buyer.confirm_h(), self.auto_confirm_h[order.channel])
-        if confirm_h > 0:
-            after(self.env, confirm_h, lambda: self.confirm(order))
-        else:
-            self.confirm(order)
+        after(self.env, confirm_h, lambda: self.confirm(order))
 
     def confirm(self, order: Order) -> None:
         order.confirmed_at = self.env.now
