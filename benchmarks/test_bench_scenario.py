@@ -176,6 +176,15 @@ def marginal(values: dict[int, float]) -> tuple[float, float, str]:
     return lower, upper, f"per added seller: {lower:.4g} ({a}→{b}), {upper:.4g} ({b}→{c})"
 
 
+def assert_linear(values: dict[int, float], what: str, summary: list[str]) -> None:
+    """Cost per seller, and per added seller, may grow at most LINEARITY-fold across sizes."""
+    first, last, line = per_seller(values)
+    lower, upper, slope = marginal(values)
+    summary.append(f"scaling {what} {line}; {slope}")
+    assert last <= LINEARITY * first, line
+    assert upper <= LINEARITY * lower, slope
+
+
 # The checks below request `benchmark` only so that --benchmark-only keeps them (it skips every
 # test without it) and so they can see --benchmark-disable; they time nothing themselves.
 
@@ -185,12 +194,7 @@ def marginal(values: dict[int, float]) -> tuple[float, float, str]:
 def test_time_linear_in_sellers(benchmark: Any, sizes: dict[int, Size], summary: list[str]) -> None:
     if benchmark.disabled:
         pytest.skip("--benchmark-disable: each size ran once, too noisy to judge time linearity")
-    seconds = {n: s.seconds for n, s in measured(sizes).items()}
-    first, last, line = per_seller(seconds)
-    lower, upper, slope = marginal(seconds)
-    summary.append(f"scaling time (s) {line}; {slope}")
-    assert last <= LINEARITY * first, line
-    assert upper <= LINEARITY * lower, slope
+    assert_linear({n: s.seconds for n, s in measured(sizes).items()}, "time (s)", summary)
 
 
 @pytest.mark.slow
@@ -199,11 +203,7 @@ def test_memory_linear_in_sellers(
     benchmark: Any, sizes: dict[int, Size], summary: list[str]
 ) -> None:
     peaks = {n: float(s.peak_bytes) for n, s in measured(sizes).items()}
-    first, last, line = per_seller(peaks)
-    lower, upper, slope = marginal(peaks)
-    summary.append(f"scaling peak memory (bytes) {line}; {slope}")
-    assert last <= LINEARITY * first, line
-    assert upper <= LINEARITY * lower, slope
+    assert_linear(peaks, "peak memory (bytes)", summary)
 
 
 @pytest.mark.slow

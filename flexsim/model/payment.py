@@ -10,6 +10,7 @@ repays the platform after the interest-free period, or defaults and the platform
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import simpy
@@ -35,6 +36,11 @@ def factory_party(order: Order) -> str:
     return f"factory/{order.factory}"
 
 
+def balance(order: Order) -> float:
+    """What the buyer still owes the factory beyond its deposit."""
+    return order.value - order.deposit
+
+
 class Regime:
     """The hooks a regime fills in; each runs at its moment in the order's life."""
 
@@ -47,6 +53,21 @@ class Regime:
     def upfront(self, order: Order) -> float:
         """What the buyer must pay when the factory accepts the order."""
         return 0.0
+
+    def buyer_pays(
+        self,
+        order: Order,
+        amount: float,
+        buyer_debit: str,
+        factory_credit: str,
+        reason: str,
+        at: float | None = None,
+    ) -> None:
+        """The buyer pays the factory for the order; each side books what the payment settles."""
+        self.ledger.pay(
+            order.buyer.party, buyer_debit, factory_party(order), factory_credit,
+            amount, order.order_id, reason, at,
+        )  # fmt: skip
 
     def ordered(self, order: Order) -> None:
         """The factory accepted the order."""
@@ -72,12 +93,8 @@ class OfflineCredit(Regime):
 
     def ordered(self, order: Order) -> None:
         order.deposit = self.upfront(order)
-        if order.deposit == 0:
-            return
-        self.ledger.pay(
-            order.buyer.party, PREPAYMENTS, factory_party(order), DEPOSITS,
-            order.deposit, order.order_id, "deposit", at=order.placed_at,
-        )  # fmt: skip
+        if order.deposit:
+            self.buyer_pays(order, order.deposit, PREPAYMENTS, DEPOSITS, "deposit", order.placed_at)
 
     def delivered(self, order: Order) -> None:
         factory, buyer, ledger = factory_party(order), order.buyer, self.ledger
@@ -86,8 +103,9 @@ class OfflineCredit(Regime):
             ledger.post(
                 buyer.party, PAYABLES, PREPAYMENTS, order.deposit, order.order_id, "deposit"
             )
-        if order.value - order.deposit <= 0:  # nothing left to collect
-            order.paid_at = order.placed_at if order.deposit else self.env.now
+        if balance(order) <= 0:  # nothing left to collect
+            if math.isnan(order.paid_at):  # else the last payment already stamped it
+                order.paid_at = order.placed_at if order.deposit else self.env.now
             self.settle(order, "paid")
         elif buyer.defaults():
             after(self.env, buyer.term_h() + self.write_off_h, lambda: self.write_off(order))
@@ -95,19 +113,15 @@ class OfflineCredit(Regime):
             after(self.env, buyer.term_h(), lambda: self.collect(order))
 
     def collect(self, order: Order) -> None:
-        balance = order.value - order.deposit
-        self.ledger.pay(
-            order.buyer.party, PAYABLES, factory_party(order), RECEIVABLES,
-            balance, order.order_id, "balance",
-        )  # fmt: skip
+        self.buyer_pays(order, balance(order), PAYABLES, RECEIVABLES, "balance")
         order.paid_at = self.env.now
         self.settle(order, "paid")
 
     def write_off(self, order: Order) -> None:
-        balance = order.value - order.deposit
         self.ledger.post(
-            factory_party(order), BAD_DEBT, RECEIVABLES, balance, order.order_id, "buyer_default"
-        )
+            factory_party(order), BAD_DEBT, RECEIVABLES, balance(order), order.order_id,
+            "buyer_default",
+        )  # fmt: skip
         order.written_off_at = self.env.now
         self.settle(order, "written_off")
 
@@ -161,18 +175,9 @@ class DepositBalance(OfflineCredit):
     name = "deposit_balance"
 
     def made(self, order: Order) -> None:
-        balance = order.value - order.deposit
-        self.ledger.pay(
-            order.buyer.party, PREPAYMENTS, factory_party(order), DEPOSITS,
-            balance, order.order_id, "balance_before_shipment",
-        )  # fmt: skip
-        order.deposit = order.value
+        self.buyer_pays(order, balance(order), PREPAYMENTS, DEPOSITS, "balance_before_shipment")
+        order.deposit = order.value  # delivery applies it all: nothing is left to collect
         order.paid_at = self.env.now
-
-    def delivered(self, order: Order) -> None:
-        paid_at = order.paid_at
-        super().delivered(order)  # applies the prepayments; nothing is left to collect
-        order.paid_at = paid_at
 
 
 REGIMES: dict[str, type[Regime]] = {
