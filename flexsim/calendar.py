@@ -16,7 +16,15 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 
-__all__ = ["DAYS_PER_WEEK", "HOURS_PER_DAY", "HOURS_PER_WEEK", "Calendar", "shift_windows"]
+__all__ = [
+    "DAYS_PER_WEEK",
+    "HOURS_PER_DAY",
+    "HOURS_PER_WEEK",
+    "Calendar",
+    "overtime_spans",
+    "overtime_windows",
+    "shift_windows",
+]
 
 HOURS_PER_DAY = 24.0
 DAYS_PER_WEEK = 7
@@ -54,6 +62,32 @@ def shift_windows(
         for lo, hi in pieces:
             windows += _wrap_week(midnight + lo, midnight + hi)
     return _merge(windows)
+
+
+def overtime_windows(windows: Iterable[Window], hours: float) -> list[Window]:
+    """Weekly windows with each day's last window extended by `hours` of overtime.
+
+    A day's last window is the one ending latest among those starting that day; its extension
+    runs into the next window when the gap is shorter (the two merge), and past Sunday 24:00
+    into Monday.
+    """
+    windows = _merge(windows)
+    last_end: dict[int, float] = {}
+    for lo, hi in windows:
+        day = int(lo // HOURS_PER_DAY)
+        last_end[day] = max(last_end.get(day, 0.0), hi)
+    extra = [piece for end in last_end.values() for piece in _wrap_week(end, end + hours)]
+    return _merge(windows + extra)
+
+
+def overtime_spans(normal: Calendar, extended: Calendar, t0: float, t1: float) -> list[Window]:
+    """The periods in [t0, t1] when `extended` is open and `normal` is closed, in time order."""
+    return [
+        span
+        for lo, hi in normal.closed_spans(t0, t1)
+        for span in extended.open_spans(lo, hi)
+        if span[1] > span[0]
+    ]
 
 
 def _check_hour(hour: float, name: str) -> None:
@@ -361,6 +395,12 @@ class Calendar:
         if cursor < t1:
             spans.append((cursor, t1))
         return spans
+
+    def open_spans(self, t0: float, t1: float) -> list[Window]:
+        """The open periods inside [t0, t1], clipped to it, in time order."""
+        if self._always:
+            return [(t0, t1)] if t1 > t0 else []
+        return list(self._open_spans(t0, t1))
 
     def _in_holiday(self, t: float) -> bool:
         """Whether t falls inside a holiday [start, end)."""

@@ -163,9 +163,11 @@ def render(result: RunResult, kpis: dict[str, Any]) -> str:
             "Lead time in hours (orders placed after the warm-up and finished, placed → finished)",
             _frame(kpis["lead_time"], "kind"),
             "",
-            "Line time shares (of calendar time; busy_of_open = processing + changeover over open)",
+            "Line time shares (of calendar time; busy_of_open = processing + changeover over "
+            "open; overtime in hours)",
             _frame(kpis["utilisation"], "line"),
             "",
+            *_booked(kpis),
             f"Orders at the horizon: {counts}",
             "",
             "Cash conversion cycle per factory (days; money in "
@@ -177,6 +179,14 @@ def render(result: RunResult, kpis: dict[str, Any]) -> str:
             f"Platform bad debt absorbed: {kpis['platform']['bad_debt']:,.0f} {scenario.currency}",
         ]
     )
+
+
+def _booked(kpis: dict[str, Any]) -> list[str]:
+    """The booked shares of lines under capacity booking, if any."""
+    if not kpis["capacity"]:
+        return []
+    title = "Booked share of open capacity (published daily; the next 7 days, the whole horizon)"
+    return [title, _frame(kpis["capacity"], "line"), ""]
 
 
 def _frame(rows: dict[str, dict[str, Any]], label: str) -> str:

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from flexsim.calendar import HOURS_PER_DAY
-from flexsim.records import LINE_STATES, ORDER_STATUSES, PAYMENT_STATES
+from flexsim.records import LINE_STATES, ORDER_STATUSES, PAYMENT_STATES, REFUSAL_REASONS
 
-STAGES = ("waiting_h", "changeover_h", "processing_h", "transit_h")
+STAGES = ("fabric_wait_h", "waiting_h", "changeover_h", "processing_h", "transit_h")
 INVENTORY_ACCOUNTS = ("materials", "wip", "finished_goods")
 SELLER_KINDS = ("trial", "repeat")
 
@@ -32,18 +32,27 @@ def finished_orders(orders: pd.DataFrame, start_h: float) -> pd.DataFrame:
     return done.assign(
         lead_time_h=done["finished_at"] - done["placed_at"],
         delivered_h=done["delivered_at"] - done["placed_at"],
-        waiting_h=done["setup_at"] - done["placed_at"],
+        fabric_wait_h=done["fabric_at"] - done["placed_at"],
+        waiting_h=done["setup_at"] - done["fabric_at"],
         changeover_h=done["start_at"] - done["setup_at"],
         processing_h=done["finished_at"] - done["start_at"],
         transit_h=done["delivered_at"] - done["finished_at"],
         on_time=done["finished_at"] <= done["due_at"],
+        on_time_quote=(done["finished_at"] <= done["quote_at"]).where(done["quote_at"].notna()),
     )
 
 
-def lead_times(orders: pd.DataFrame, start_h: float) -> pd.DataFrame:
+def lead_times(
+    orders: pd.DataFrame, start_h: float, items: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per order kind: count, mean, p50, p95 of ex-works lead time, mean stages, mean and p95
-    of delivered lead time, share finished by the due date."""
+    of delivered lead time, share finished by the due date and by the quoted date; with the
+    items table, the mean proof-sample time of the items of trial orders."""
     done = finished_orders(orders, start_h)
+    if items is not None:
+        sample_h = (items["sampled_at"] - items["launched_at"]).set_axis(items["item"])
+        trial = done["kind"] == "trial"
+        done = done.assign(sample_h=done["item"].map(sample_h).where(trial))
     grouped = done.groupby("kind")
     lead, delivered = grouped["lead_time_h"], grouped["delivered_h"]
     table = pd.DataFrame(
@@ -59,27 +68,41 @@ def lead_times(orders: pd.DataFrame, start_h: float) -> pd.DataFrame:
     table["delivered_mean_h"] = delivered.mean()
     table["delivered_p95_h"] = delivered.quantile(0.95)
     table["on_time_share"] = grouped["on_time"].mean()
+    table["on_time_quote_share"] = grouped["on_time_quote"].mean()
+    if items is not None:
+        table["sample_h"] = grouped["sample_h"].mean()
     return table
 
 
-def state_durations(line_states: pd.DataFrame, start_h: float, end_h: float) -> pd.DataFrame:
-    """Hours each line spent in each state inside [start_h, end_h): rows factory, line."""
-    states = line_states.sort_values(["factory", "line", "at"], kind="stable")
+def state_durations(
+    line_states: pd.DataFrame, start_h: float, end_h: float, every: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Hours each line spent in each state inside [start_h, end_h): rows factory, line. With
+    `every`, the records of `line_states` are a subset of it and each lasts until the line's
+    next record in `every`."""
+    whole = line_states if every is None else every
+    states = whole.sort_values(["factory", "line", "at"], kind="stable")
     following = states.groupby(["factory", "line"])["at"].shift(-1).fillna(end_h)
     hours = following.clip(start_h, end_h) - states["at"].clip(start_h, end_h)
-    table = states.assign(hours=hours).pivot_table(
+    states = states.assign(hours=hours)
+    if every is not None:
+        states = states.loc[states.index.intersection(line_states.index)]
+    table = states.pivot_table(
         index=["factory", "line"], columns="state", values="hours", aggfunc="sum", fill_value=0.0
     )
     return table.reindex(columns=list(LINE_STATES), fill_value=0.0)
 
 
 def utilisation(line_states: pd.DataFrame, start_h: float, end_h: float) -> pd.DataFrame:
-    """Share of calendar time per state, and processing + changeover as a share of open time."""
+    """Share of calendar time per state, processing + changeover as a share of open time, and
+    the hours of overtime (open time flagged overtime)."""
     hours = state_durations(line_states, start_h, end_h)
     shares = hours / (end_h - start_h)
     open_h = hours[["processing", "changeover", "idle", "down"]].sum(axis=1)
     busy = hours["processing"] + hours["changeover"]
     shares["busy_of_open"] = (busy / open_h.where(open_h > 0)).fillna(0.0)
+    overtime = state_durations(line_states[line_states["overtime"]], start_h, end_h, line_states)
+    shares["overtime_h"] = overtime.sum(axis=1).reindex(shares.index, fill_value=0.0)
     return shares
 
 
@@ -89,7 +112,29 @@ def order_counts(orders: pd.DataFrame) -> dict[str, int]:
     result = {"placed": len(orders)}
     result.update({s: int(status.get(s, 0)) for s in ORDER_STATUSES})
     result.update({f"payment_{p}": int(payment.get(p, 0)) for p in PAYMENT_STATES})
+    reasons = orders.loc[orders["status"] == "refused", "reason"].value_counts()
+    result.update({f"refused_{r}": int(reasons.get(r, 0)) for r in REFUSAL_REASONS})
     return result
+
+
+def booked_shares(capacity: pd.DataFrame, start_h: float, end_h: float) -> pd.DataFrame:
+    """Per line, over the schedules published inside [start_h, end_h): the share of open hours
+    already booked in the next 7 days and over the whole booking horizon."""
+    published = capacity[(capacity["at"] >= start_h) & (capacity["at"] < end_h)]
+    week = published[published["day_at"] < published["at"] + 7 * HOURS_PER_DAY]
+    table = pd.DataFrame(
+        {
+            "booked_share_7d": _booked(week),
+            "booked_share_horizon": _booked(published),
+        }
+    )
+    table.index = [f"{factory}.{line}" for factory, line in table.index]
+    return table
+
+
+def _booked(capacity: pd.DataFrame) -> pd.Series:
+    sums = capacity.groupby(["factory", "line"])[["booked_h", "open_h"]].sum()
+    return sums["booked_h"] / sums["open_h"].where(sums["open_h"] > 0)
 
 
 def account_levels(ledger: pd.DataFrame, party: str, accounts: tuple[str, ...]) -> pd.DataFrame:
@@ -233,7 +278,7 @@ def kpis(
     tables: dict[str, pd.DataFrame], start_h: float, end_h: float, discount_rate: float = 0.0
 ) -> dict[str, Any]:
     """All KPIs of one run as a JSON-ready dict; `discount_rate` (per year) for the NPVs."""
-    lead = lead_times(tables["orders"], start_h)
+    lead = lead_times(tables["orders"], start_h, tables["items"])
     util = utilisation(tables["line_states"], start_h, end_h)
     util.index = [f"{factory}.{line}" for factory, line in util.index]
     ledger = tables["ledger"]
@@ -249,6 +294,9 @@ def kpis(
             {p: cash_cycle(ledger, p, start_h, end_h, discount_rate) for p in factories}
         ),
         "sellers": _plain(seller_kpis(tables, start_h, end_h) | {"cash_end": seller_cash}),
+        "capacity": _plain(
+            booked_shares(tables["capacity"], start_h, end_h).to_dict(orient="index")
+        ),
         "platform": _plain(
             {"bad_debt": flow(ledger, "platform", "bad_debt", "debit", start_h, end_h)}
         ),

@@ -29,6 +29,8 @@ class OrderRecord(NamedTuple):
     quantity: int
     placed_at: float
     due_at: float  # the promised or requested ex-works date
+    quote_at: float  # the completion date quoted under capacity booking (NaN without)
+    fabric_at: float  # the fabric is in: at placement from stock, later when ordered
     setup_at: float  # work on the line begins (changeover, or processing when none)
     start_at: float  # processing begins
     finished_at: float  # made and shipped
@@ -43,7 +45,7 @@ class OrderRecord(NamedTuple):
     written_off_at: float  # the factory wrote the receivable off
     status: str  # refused | waiting | in_production | in_transit | delivered
     payment: str  # none | open | paid | written_off (the factory's view)
-    reason: str  # why refused (below_moq), else ""
+    reason: str  # why refused (below_moq, late_quote, no_capacity, buyer_cash), else ""
 
 
 class LineStateRecord(NamedTuple):
@@ -52,8 +54,9 @@ class LineStateRecord(NamedTuple):
     factory: str
     line: str
     at: float
-    state: str  # processing | changeover | idle | off_shift
+    state: str  # processing | changeover | idle | down | off_shift
     order_id: int  # the order being worked on, -1 when none
+    overtime: bool  # the line is open in overtime hours (never with off_shift)
 
 
 class LedgerRecord(NamedTuple):
@@ -101,8 +104,21 @@ class SellerDayRecord(NamedTuple):
     revenue: float
 
 
+class CapacityRecord(NamedTuple):
+    """A line's published schedule for one day ahead, under capacity booking: written every
+    day for each day of the booking horizon."""
+
+    factory: str
+    line: str
+    at: float  # when the schedule was published (the start of a simulated day)
+    day_at: float  # the start of the day it is for
+    open_h: float  # the line's open hours that day by its calendar (overtime not counted)
+    booked_h: float  # hours of that day taken by the work in hand and booked, laid out from `at`
+
+
 ORDER_STATUSES = ("refused", "waiting", "in_production", "in_transit", "delivered")
 PAYMENT_STATES = ("none", "open", "paid", "written_off")
+REFUSAL_REASONS = ("below_moq", "no_capacity", "late_quote", "buyer_cash")
 LINE_STATES = ("processing", "changeover", "idle", "down", "off_shift")
 
 TABLES: dict[str, list[str]] = {
@@ -111,6 +127,7 @@ TABLES: dict[str, list[str]] = {
     "ledger": list(LedgerRecord._fields),
     "items": list(ItemRecord._fields),
     "seller_days": list(SellerDayRecord._fields),
+    "capacity": list(CapacityRecord._fields),
 }
 """Table name → column names; every Recorder list has a table of this name."""
 
@@ -124,6 +141,7 @@ class Recorder:
         self.ledger: list[Row] = []  # LedgerRecord
         self.items: list[Row] = []  # ItemRecord
         self.seller_days: list[Row] = []  # SellerDayRecord
+        self.capacity: list[Row] = []  # CapacityRecord
 
     def lists(self) -> dict[str, list[tuple[object, ...]]]:
         """Each table's name with its records, in TABLES order."""

@@ -19,6 +19,7 @@ SORT_KEYS = {
     "ledger": ["at", "entry_id"],
     "items": ["seller", "launched_at"],
     "seller_days": ["seller", "at"],
+    "capacity": ["factory", "line", "at", "day_at"],
 }
 
 

@@ -25,7 +25,7 @@ from flexsim.dists import DIST_NAMES, Deterministic, DistSpec, Exponential, Logn
 from flexsim.spec import Spec
 
 ChannelName = Literal["ecommerce", "offline"]
-DispatchName = Literal["fifo", "edd", "spt", "cyclic_exhaustive", "cyclic_gated"]
+DispatchName = Literal["fifo", "edd", "spt", "family", "cyclic_exhaustive", "cyclic_gated"]
 POLLING_RULES = ("cyclic_exhaustive", "cyclic_gated")
 RegimeName = Literal["offline_credit", "voucher", "prepaid", "deposit_balance"]
 ReorderPolicyName = Literal["sell_through", "bayes", "none"]
@@ -149,6 +149,22 @@ class BreakdownSpec(Spec):
     repair_h: DistSpec
 
 
+class OvertimeSpec(Spec):
+    """Extra hours after each day's last shift, worked while the line's backlog is long.
+
+    When the line starts an order and the hours of work waiting for it (booked hours under
+    capacity booking, else the expected hours of the queued orders it may make) exceed
+    `backlog_h`, and it has worked less than `hours_per_month` of overtime this calendar month,
+    its day is extended by up to `hours_per_day` until it next starts an order or goes idle.
+    Each overtime hour costs `premium_per_hour`, paid in cash.
+    """
+
+    hours_per_day: Annotated[float, Field(gt=0, le=12)]
+    hours_per_month: PositiveFloat
+    backlog_h: NonNegative = 0.0
+    premium_per_hour: Money = 0.0
+
+
 class LineSpec(Spec):
     """A production line: one order at a time, during its calendar's open hours."""
 
@@ -156,6 +172,13 @@ class LineSpec(Spec):
     unit_time_h: DistSpec = Field(
         description="hours per piece; one draw per order, times the order's quantity"
     )
+    unit_time_by_family: dict[Name, DistSpec] = Field(
+        default={}, description="hours per piece of the listed families, instead of unit_time_h"
+    )
+    efficiency: Annotated[float, Field(gt=0, le=2)] = Field(
+        default=1.0, description="output against the unit times: work takes unit time ÷ efficiency"
+    )
+    overtime: OvertimeSpec | None = None
     changeover_h: Changeover = Changeover()
     changeover_cost: Changeover = Changeover()
     calendar: Name = ALWAYS_OPEN
@@ -174,10 +197,40 @@ class LineSpec(Spec):
                 f"dispatch '{self.dispatch}' visits families in the order of `families`: list them"
             )
         _require_unique(self.families, "family")
+        if self.families:
+            for family in self.unit_time_by_family:
+                if family not in self.families:
+                    raise ValueError(
+                        f"unit_time_by_family: the line does not make family '{family}'; "
+                        f"it makes {', '.join(self.families)}"
+                    )
         return self
+
+    def unit_time(self, family: str) -> DistSpec:
+        """The hours per piece of the family on this line."""
+        return self.unit_time_by_family.get(family, self.unit_time_h)
 
     def serves(self, channel: str, family: str) -> bool:
         return channel in self.channels and (not self.families or family in self.families)
+
+
+class FabricSpec(Spec):
+    """Where an order's fabric comes from: with `in_stock_probability` from stock, available
+    at once; otherwise ordered from a supplier when the order is accepted, arriving after
+    `lead_days`. Production cannot start before the fabric is in."""
+
+    in_stock_probability: Share = 1.0
+    lead_days: DistSpec = Deterministic(value=7)
+
+
+class BookingSpec(Spec):
+    """Capacity booking and order promising: each line publishes its open hours per day for
+    the next `horizon_days` (calendar hours minus hours already reserved); an order reserves
+    its expected hours on the line that can finish it first and is quoted that completion
+    date. A quote after the order's due date is put to the buyer (see the channel's
+    `accept_later_*` keys); a quote beyond the horizon is refused for lack of capacity."""
+
+    horizon_days: PositiveFloat = 30.0
 
 
 class FactorySpec(Spec):
@@ -189,6 +242,8 @@ class FactorySpec(Spec):
     material_cost: Money = 0.0
     labour_cost: Money = 0.0
     supplier_terms_days: NonNegative = 30.0
+    booking: BookingSpec | None = None
+    fabric: FabricSpec = FabricSpec()
 
     @field_validator("lines")
     @classmethod
@@ -222,11 +277,18 @@ class PaymentSpec(Spec):
 
 
 class ChannelSpec(Spec):
-    """A sales channel's terms: minimum order quantity, promised production time, payment."""
+    """A sales channel's terms: minimum order quantity, promised production time, payment.
+
+    Under capacity booking a buyer quoted a completion date after the order's due date takes
+    the later date with `accept_later_probability` when it is at most `accept_later_days`
+    late, and withdraws otherwise (the order is refused with reason `late_quote`).
+    """
 
     moq: Annotated[int, Field(ge=1)] = 1
     promise_days: PositiveFloat = 7.0
     auto_confirm_days: NonNegative = 10.0
+    accept_later_probability: Share = 0.5
+    accept_later_days: NonNegative = 7.0
     payment: PaymentSpec = PaymentSpec()
 
 
@@ -388,6 +450,13 @@ class Scenario(Spec):
                     raise ValueError(
                         f"factories.{i}.lines.{j}.calendar: calendar '{line.calendar}' is not "
                         f"defined; defined: {', '.join(sorted(calendars))}"
+                    )
+                spec = self.calendars.get(line.calendar)
+                if line.overtime is not None and (spec is None or spec.always_open):
+                    raise ValueError(
+                        f"factories.{i}.lines.{j}.overtime: the line's calendar "
+                        f"'{line.calendar}' is always open, so there are no hours to add; "
+                        "give the line a calendar with shifts"
                     )
         buyers = [
             (f"customers.{k}", c.factory, c.channel, c.families)

@@ -324,6 +324,10 @@ def _with_line_breakdowns(
 def _single_factory_and_customer(scenario: Scenario) -> tuple[FactorySpec, CustomerSpec]:
     if len(scenario.factories) != 1:
         raise NotAQueue("exactly one factory is needed")
+    if scenario.factories[0].booking is not None:
+        raise NotAQueue("capacity booking refuses orders and ties them to lines")
+    if scenario.factories[0].fabric.in_stock_probability < 1:
+        raise NotAQueue("orders waiting for fabric do not join the queue when they arrive")
     if scenario.sellers.count:
         raise NotAQueue("sellers place orders by their own logic, not as a Poisson stream")
     if len(scenario.customers) != 1 or scenario.customers[0].count != 1:
@@ -340,6 +344,10 @@ def _identical_lines(scenario: Scenario, lines: list[LineSpec], customer: Custom
             raise NotAQueue(f"line '{line.name}' must be always open")
         if line.dispatch != "fifo":
             raise NotAQueue(f"line '{line.name}' must dispatch fifo")
+        if line.unit_time_by_family or line.efficiency != 1 or line.overtime is not None:
+            raise NotAQueue(
+                f"line '{line.name}' must have one unit time, efficiency 1 and no overtime"
+            )
         mine = (line.unit_time_h, line.changeover_h, line.breakdowns)
         if mine != (first.unit_time_h, first.changeover_h, first.breakdowns):
             raise NotAQueue(f"line '{line.name}' differs from line '{first.name}'")

@@ -12,7 +12,7 @@ from flexsim.stats import paired_difference
 SEEDS = range(10)
 
 
-def factory(lines: list[dict[str, Any]], customer: dict[str, Any]) -> flexsim.Scenario:
+def factory(lines: list[dict[str, Any]], customer: dict[str, Any], **top: Any) -> flexsim.Scenario:
     return flexsim.Scenario.model_validate(
         {
             "name": "behaviour",
@@ -20,6 +20,7 @@ def factory(lines: list[dict[str, Any]], customer: dict[str, Any]) -> flexsim.Sc
             "warmup_days": 40,
             "factories": [{"name": "f", "lines": lines}],
             "customers": [{"name": "c", "factory": "f", **customer}],
+            **top,
         }
     )
 
@@ -58,3 +59,36 @@ def test_shorter_changeover_raises_throughput_under_load() -> None:
     quick = factory([LINE | {"changeover_h": {"same_family": 0.2, "other_family": 0.5}}], orders)
     difference = paired(throughput, quick, slow)
     assert difference.low > 0, difference
+
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+WEEK = {"shifts": [{"days": WEEKDAYS, "start": "08:00", "end": "17:00"}]}
+
+
+def lateness_h(result: flexsim.RunResult, scenario: flexsim.Scenario) -> float:
+    done = finished_orders(result.tables["orders"], scenario.warmup_h)
+    return float((done["finished_at"] - done["due_at"]).clip(lower=0).mean())
+
+
+def test_overtime_lowers_lateness() -> None:
+    """A shift line (45 open hours a week) loaded to 95 % of them: overtime when the backlog is
+    long cuts the mean hours by which orders finish after their due date."""
+    line = LINE | {"calendar": "week", "unit_time_h": {"dist": "exponential", "mean": 0.5}}
+    per_week = 0.95 * 45 / 0.5
+    orders = ORDERS | {"interarrival_days": {"dist": "exponential", "mean": 7 / per_week}}
+    orders |= {"due_days": 3}
+    plain = factory([line], orders, calendars={"week": WEEK})
+    overtime = {"hours_per_day": 3, "hours_per_month": 40, "backlog_h": 4}
+    extra = plain.with_overrides({"factories.0.lines.0.overtime": overtime})
+    difference = paired(lateness_h, extra, plain)
+    assert difference.high < 0, difference
+
+
+def test_ordered_fabric_lengthens_lead_time() -> None:
+    """Fabric ordered from a supplier (3-7 days) instead of taken from stock lengthens the
+    mean lead time, and by no more than its mean lead (waiting for fabric overlaps queueing)."""
+    stock = factory([LINE], ORDERS)
+    fabric = {"in_stock_probability": 0.0, "lead_days": {"dist": "uniform", "low": 3, "high": 7}}
+    ordered = stock.with_overrides({"factories.0.fabric": fabric})
+    difference = paired(mean_lead_time, ordered, stock)
+    assert difference.low > 0 and difference.high < 5 * 24 + 1, difference

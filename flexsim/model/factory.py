@@ -1,22 +1,25 @@
 """Factory: lines that make one order at a time in their open hours.
 
-order arrives → refused (below the channel's MOQ) or queued, or taken at once by an idle line →
-setup: materials bought on supplier terms → changeover when the line last made a different item
-(its cost paid) → processing (quantity × one unit-time draw; materials issued to WIP) →
-finished (piece-rate labour paid, cost moved to finished goods) → shipped. Work pauses outside
-the line's calendar; the pauses are computed by calendar arithmetic and written as off-shift
-state records, not simulated hour by hour.
+order arrives → refused (below the channel's MOQ; under capacity booking also when no line can
+finish it within the booking horizon, or when the buyer turns down a quote after its due date) →
+fabric from stock, or ordered and waited for → queued, or taken at once by an idle line (under
+booking only by the line it reserved hours on) → setup: materials bought on supplier terms →
+changeover when the line last made a different item (its cost paid) → processing (quantity ×
+one unit-time draw; materials issued to WIP) → finished (piece-rate labour paid, cost moved to
+finished goods) → shipped. Work pauses outside the line's calendar; the pauses are computed by
+calendar arithmetic and written as off-shift state records, not simulated hour by hour.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Protocol
+from bisect import bisect_right
+from collections.abc import Callable, Generator
+from typing import Any, Protocol
 
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY, Calendar
+from flexsim.calendar import HOURS_PER_DAY, Calendar, overtime_spans
 from flexsim.model.ledger import (
     EXPENSES,
     FINISHED_GOODS,
@@ -30,7 +33,7 @@ from flexsim.model.order import Order
 from flexsim.model.rules import DISPATCH, Rule
 from flexsim.model.schedule import after
 from flexsim.records import Recorder
-from flexsim.scenario import FactorySpec, LineSpec
+from flexsim.scenario import FactorySpec, LineSpec, OvertimeSpec
 
 PROCESSING, CHANGEOVER, IDLE, DOWN = "processing", "changeover", "idle", "down"
 OFF_SHIFT = "off_shift"
@@ -42,6 +45,37 @@ class Breakdowns:
 
     def __init__(self, between_h: Callable[[], float], repair_h: Callable[[], float]) -> None:
         self.between_h, self.repair_h = between_h, repair_h
+
+
+class Overtime:
+    """A line's overtime: its calendar with the extra hours, and the hours used per month."""
+
+    def __init__(self, spec: OvertimeSpec, extended: Calendar, month_starts: list[float]):
+        self.spec, self.extended, self.month_starts = spec, extended, month_starts
+        self.used: dict[int, float] = {}  # month number → overtime hours worked
+
+    def month(self, at: float) -> int:
+        return bisect_right(self.month_starts, at)
+
+    def left(self, at: float) -> float:
+        """Overtime hours still allowed in the month of `at`."""
+        return self.spec.hours_per_month - self.used.get(self.month(at), 0.0)
+
+    def add(self, spans: list[tuple[float, float]]) -> float:
+        """Count overtime worked in the spans (each in the month it starts); its hours."""
+        total = 0.0
+        for lo, hi in spans:
+            month = self.month(lo)
+            self.used[month] = self.used.get(month, 0.0) + hi - lo
+            total += hi - lo
+        return total
+
+
+class Fabric:
+    """Where each order's fabric comes from: stock, or a supplier with a lead time."""
+
+    def __init__(self, in_stock: Callable[[], bool], lead_h: Callable[[], float]) -> None:
+        self.in_stock, self.lead_h = in_stock, lead_h
 
 
 class Stream(Protocol):
@@ -76,16 +110,31 @@ class Line:  # writes LineStateRecord rows
         calendar: Calendar,
         unit_time: Callable[[], float],
         breakdowns: Breakdowns | None = None,
+        by_family: dict[str, Callable[[], float]] | None = None,
+        overtime: Overtime | None = None,
     ) -> None:
         self.env, self.factory, self.calendar, self.unit_time = env, factory, calendar, unit_time
-        self.breakdowns = breakdowns
+        self.by_family = by_family or None  # unit-time draws of families with their own
+        self.breakdowns, self.overtime, self.normal = breakdowns, overtime, calendar
+        # expected hours per piece, for booking and for the overtime backlog
+        families = {*spec.families, *spec.unit_time_by_family}
+        self.mean_unit = {f: spec.unit_time(f).expectation / spec.efficiency for f in families}
+        self.mean_default = spec.unit_time_h.expectation / spec.efficiency
+        self.booked_h = 0.0  # hours reserved by booked orders not yet started
+        self.busy_until = 0.0  # when the order in hand is expected to be (or was) done
+        self.booked_item: str | None = None  # the last item booked: the next changeover
+        self.booked_family: str | None = None
         self.until_failure = breakdowns.between_h() if breakdowns else NEVER  # processing h
         self.work_left = 0.0  # processing hours the current order still needs
         self.always = calendar.always
         self.name = spec.name
         self.channels: frozenset[str] = frozenset(spec.channels)
         self.families: frozenset[str] = frozenset(spec.families)
-        self.serves_all = self.channels >= {"ecommerce", "offline"} and not self.families
+        self.serves_all = (
+            self.channels >= {"ecommerce", "offline"}
+            and not self.families
+            and factory.booking is None  # booked orders are for one line only
+        )
         self.visiting = ""  # the family a polling line is at
         self.rule: Rule = DISPATCH[spec.dispatch]
         self.changeover_h, self.changeover_cost = spec.changeover_h, spec.changeover_cost
@@ -94,12 +143,15 @@ class Line:  # writes LineStateRecord rows
         self.current: Order | None = None
         self.states = factory.recorder.line_states
         self.state, self.since, self.state_order = IDLE, env.now, NO_ORDER
-        self.states.append((factory.name, self.name, env.now, IDLE, NO_ORDER))
+        self.states.append((factory.name, self.name, env.now, IDLE, NO_ORDER, False))
 
     def serves(self, order: Order) -> bool:
-        """Whether the line may make the order: its channel, and its family if listed."""
-        return order.channel in self.channels and (
-            not self.families or order.family in self.families
+        """Whether the line may make the order: its channel, its family if listed, and, once
+        the order has reserved hours on a line, only that line."""
+        return (
+            order.channel in self.channels
+            and (not self.families or order.family in self.families)
+            and (not order.line or order.line == self.name)
         )
 
     def start(self) -> None:
@@ -114,6 +166,11 @@ class Line:  # writes LineStateRecord rows
         """Start work on the order now: setup, then a changeover when the item changes."""
         self.current = order
         order.line = self.name
+        if self.overtime is not None:
+            self.decide_overtime(now)
+        if order.planned_h:  # booked: its reservation becomes the work in hand
+            self.booked_h = max(0.0, self.booked_h - order.planned_h)
+            self.busy_until = self.calendar.finish(now, order.planned_h)
         order.setup_at = now if self.always else self.calendar.next_open(now)
         if self.factory.material_cost:
             self.factory.buy_materials(order)
@@ -146,7 +203,9 @@ class Line:  # writes LineStateRecord rows
 
     def process(self, order: Order, now: float) -> None:
         """Quantity × one unit-time draw of work, ending at its calendar end."""
-        work_h = order.quantity * self.unit_time()
+        by_family = self.by_family
+        draw = self.unit_time if by_family is None else by_family.get(order.family, self.unit_time)
+        work_h = order.quantity * draw()
         order.start_at = now if self.always else self.calendar.next_open(now)
         if self.factory.material_cost:
             self.factory.issue_materials(order)
@@ -194,13 +253,20 @@ class Line:  # writes LineStateRecord rows
         assert order is not None
         order.finished_at = now = self.env.now
         self.item, self.family, self.current = order.item, order.family, None
+        self.busy_until = now  # an order released late is quoted from here
         self.factory.finish(order)
         following = self.factory.next_for(self, now)
         if following is None:
-            self.enter(IDLE, NO_ORDER, now)
-            self.factory.go_idle(self)
+            self.rest(now)
         else:
             self.take(following, now)
+
+    def rest(self, now: float) -> None:
+        """Nothing to do: the line goes idle (and works no overtime while it is)."""
+        if self.overtime is not None:
+            self.use(self.normal, now)
+        self.enter(IDLE, NO_ORDER, now)
+        self.factory.go_idle(self)
 
     def enter(self, state: str, order_id: int, now: float) -> None:
         """Record a state change now, after the off-shift spans of the state it leaves."""
@@ -208,18 +274,106 @@ class Line:  # writes LineStateRecord rows
             return
         if not self.always:
             self.close(now)
-        self.states.append((self.factory.name, self.name, now, state, order_id))
+        self.states.append((self.factory.name, self.name, now, state, order_id, False))
         self.state, self.since, self.state_order = state, now, order_id
 
     def close(self, until: float) -> None:
-        """Write the off-shift spans between the last state change and `until`."""
+        """Write the off-shift spans between the last state change and `until` (and, in
+        overtime, the spans of overtime)."""
         if self.calendar.always:
+            return
+        if self.calendar is not self.normal:
+            self.close_overtime(until)
             return
         factory, states = self.factory.name, self.states
         for start, end in self.calendar.closed_spans(self.since, until):
-            states.append((factory, self.name, start, OFF_SHIFT, self.state_order))
+            states.append((factory, self.name, start, OFF_SHIFT, self.state_order, False))
             if end < until:
-                states.append((factory, self.name, end, self.state, self.state_order))
+                states.append((factory, self.name, end, self.state, self.state_order, False))
+
+    # -- overtime ------------------------------------------------------------------------
+
+    def decide_overtime(self, now: float) -> None:
+        """Work overtime from now while the backlog is long and the month's hours last."""
+        overtime = self.overtime
+        assert overtime is not None
+        if self.calendar is not self.normal:  # count the overtime worked so far
+            self.close(now)
+            self.since = now
+        long = self.backlog_h() > overtime.spec.backlog_h
+        self.use(overtime.extended if long and overtime.left(now) > 0 else self.normal, now)
+
+    def backlog_h(self) -> float:
+        """Hours of work waiting for the line: its bookings, or the queued orders it may make."""
+        if self.factory.booking is not None:
+            return self.booked_h
+        return sum(self.expected_h(order) for order in self.factory.queue if self.serves(order))
+
+    def use(self, calendar: Calendar, now: float) -> None:
+        """Switch to the normal or the overtime calendar from now on."""
+        if calendar is not self.calendar:
+            self.close(now)
+            self.since = now
+            self.calendar = calendar
+
+    def close_overtime(self, until: float) -> None:
+        """Write the off-shift and the overtime spans between the last record and `until`,
+        and pay the overtime premium."""
+        assert self.overtime is not None
+        closed = self.calendar.closed_spans(self.since, until)
+        extra = overtime_spans(self.normal, self.calendar, self.since, until)
+        hours = self.overtime.add(extra)
+        self.factory.spend_on_line(hours * self.overtime.spec.premium_per_hour, "overtime")
+        # (time, status): 0 normal open time, 1 overtime, 2 closed; an end gives way to a start
+        marks: list[tuple[float, int]] = sorted(
+            [(lo, 2) for lo, _ in closed]
+            + [(hi, 0) for _, hi in closed]
+            + [(lo, 1) for lo, _ in extra]
+            + [(hi, 0) for _, hi in extra],
+            key=lambda mark: (mark[0], mark[1] != 0),
+        )
+        factory, states = self.factory.name, self.states
+        status: int = 0
+        for i, (at, mark) in enumerate(marks):
+            if at >= until or (i + 1 < len(marks) and marks[i + 1][0] == at) or mark == status:
+                continue
+            state = OFF_SHIFT if mark == 2 else self.state
+            states.append((factory, self.name, at, state, self.state_order, mark == 1))
+            status = mark
+
+    # -- capacity booking ----------------------------------------------------------------
+
+    def expected_h(self, order: Order) -> float:
+        """The hours the order is expected to take here, without changeover."""
+        return order.quantity * self.mean_unit.get(order.family, self.mean_default)
+
+    def quote(self, order: Order, at: float) -> tuple[float, float]:
+        """When the line would finish the order if booked at `at`, and the hours it reserves
+        (the expected work plus the changeover from the last item booked)."""
+        if self.booked_item is None or order.item == self.booked_item:
+            change = 0.0  # a fresh line, or the same item again
+        elif order.family == self.booked_family:
+            change = self.changeover_h.same_family
+        else:
+            change = self.changeover_h.value(self.booked_family, order.family)
+        hours = change + self.expected_h(order)
+        start = max(at, self.busy_until)
+        done = self.calendar.finish(start, self.booked_h + hours)
+        if order.fabric_at > at:  # the fabric comes first, whatever the line has on
+            done = max(done, self.calendar.finish(order.fabric_at, hours))
+        return done, hours
+
+    def book(self, order: Order, hours: float) -> None:
+        order.line, order.planned_h = self.name, hours
+        self.booked_h += hours
+        self.booked_item, self.booked_family = order.item, order.family
+
+    def committed_h(self, now: float) -> float:
+        """Open hours of work the line has in hand and booked, from now."""
+        in_hand = 0.0
+        if self.current is not None and self.busy_until > now:
+            in_hand = self.calendar.open_hours(now, self.busy_until)
+        return in_hand + self.booked_h
 
 
 class PollingLine(Line):
@@ -240,9 +394,11 @@ class PollingLine(Line):
         calendar: Calendar,
         unit_time: Callable[[], float],
         breakdowns: Breakdowns | None,
+        by_family: dict[str, Callable[[], float]] | None,
+        overtime: Overtime | None,
         gated: bool,
     ) -> None:
-        super().__init__(env, factory, spec, calendar, unit_time, breakdowns)
+        super().__init__(env, factory, spec, calendar, unit_time, breakdowns, by_family, overtime)
         self.cycle, self.gated = list(spec.families), gated
         self.position, self.gate = 0, 0
         self.visiting = self.cycle[0]
@@ -278,7 +434,7 @@ class PollingLine(Line):
         order = self.current
         assert order is not None
         order.finished_at = now = self.env.now
-        self.item, self.current = order.item, None
+        self.item, self.current, self.busy_until = order.item, None, now
         self.factory.finish(order)
         self.serve(now)
 
@@ -296,8 +452,7 @@ class PollingLine(Line):
         elif any(self.serves(order) for order in self.factory.queue):
             self.visit(now)
         else:
-            self.enter(IDLE, NO_ORDER, now)
-            self.factory.go_idle(self)
+            self.rest(now)
 
     def arrived(self, _event: simpy.Event) -> None:
         self.visit(self.env.now)
@@ -324,6 +479,8 @@ class Factory:
         self.streams: list[Stream] = []
         self.wake_at = math.inf  # when a wake-up for the streams' next arrival is scheduled
         self.catching_up = False
+        self.booking = spec.booking
+        self.fabric: Fabric | None = None  # None: all fabric from stock
 
     def add_line(self, line: Line) -> None:
         self.lines.append(line)
@@ -371,16 +528,54 @@ class Factory:
         self.schedule_wake()
 
     def accepts(self, order: Order) -> bool:
-        """Whether the order meets its channel's MOQ; a refusal is noted on the order."""
+        """Whether the factory takes the order: it meets its channel's MOQ, and under capacity
+        booking a line can make it in time (see `book`); a refusal is noted on the order."""
         if order.quantity < self.moq[order.channel]:
             order.refused = "below_moq"
             return False
-        return True
+        fabric = self.fabric
+        if fabric is None or fabric.in_stock():
+            order.fabric_at = order.placed_at
+        else:
+            order.fabric_at = order.placed_at + fabric.lead_h()
+        return self.booking is None or self.book(order)
+
+    def book(self, order: Order) -> bool:
+        """Reserve hours on the line that can finish the order first, if the quote is within
+        the booking horizon and, when after the due date, the buyer takes it."""
+        assert self.booking is not None
+        at = order.placed_at
+        best, hours, done = None, 0.0, math.inf
+        for line in self.lines:
+            if line.serves(order):
+                quote, need = line.quote(order, at)
+                if quote < done:
+                    best, hours, done = line, need, quote
+        assert best is not None  # the scenario checks that some line makes every order
+        order.quote_at = done
+        if done > at + self.booking.horizon_days * HOURS_PER_DAY:
+            order.refused = "no_capacity"
+        elif done > order.due_at and not order.buyer.accepts_later(done - order.due_at):
+            order.refused = "late_quote"
+        else:
+            best.book(order, hours)
+        return not order.refused
 
     def receive(self, order: Order) -> None:
-        """An accepted order arrives: hand it to an idle line that serves it, or queue it."""
+        """An accepted order arrives: once its fabric is in, an idle line that serves it takes
+        it, or it is queued."""
         if not self.catching_up:
             self.catch_up(order.placed_at)  # orders placed before it go first
+        if order.fabric_at > self.env.now:
+            after(self.env, order.fabric_at - self.env.now, lambda: self.fabric_in(order))
+            return
+        self.dispatch(order)
+
+    def fabric_in(self, order: Order) -> None:
+        self.catch_up(self.env.now)
+        self.dispatch(order)
+
+    def dispatch(self, order: Order) -> None:
         for i, line in enumerate(self.idle):
             if line.serves(order):
                 del self.idle[i]
@@ -431,6 +626,25 @@ class Factory:
                 self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, "finished"
             )
         self.ship(order)
+
+    def publish(self) -> Generator[simpy.Event, Any, None]:
+        """Each day, each line's open and booked hours for each day of the booking horizon:
+        the work in hand and booked, laid out from now in open hours, day after day."""
+        assert self.booking is not None
+        days = math.ceil(self.booking.horizon_days)
+        capacity = self.recorder.capacity
+        while True:
+            now = self.env.now
+            for line in self.lines:
+                left = line.committed_h(now)
+                worked = [line.normal.worked(now + day * HOURS_PER_DAY) for day in range(days + 1)]
+                for day in range(days):
+                    open_h = worked[day + 1] - worked[day]
+                    booked = min(open_h, left)
+                    left -= booked
+                    start = now + day * HOURS_PER_DAY
+                    capacity.append((self.name, line.name, now, start, open_h, booked))
+            yield self.env.timeout(HOURS_PER_DAY)
 
     def close(self, at: float) -> None:
         """At the horizon: stream orders placed before it come in (to be recorded as open by

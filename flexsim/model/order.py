@@ -24,6 +24,8 @@ class Buyer:
     confirm_h: Callable[[], float]
     term_h: Callable[[], float]  # payment term after delivery (offline credit)
     defaults: Callable[[], bool]  # draws whether this order's debt will never be paid
+    # whether it takes a quote this many hours after the due date (capacity booking)
+    accepts_later: Callable[[float], bool]
     receive: Callable[[Order], None] | None = None  # called on delivery
     # nothing travels, waits for confirmation or is paid: the trade settles orders as made
     instant: bool = False
@@ -44,6 +46,9 @@ class Order:
     price: float
     buyer: Buyer
     line: str = ""
+    quote_at: float = NOT_YET
+    fabric_at: float = NOT_YET
+    planned_h: float = 0.0  # the line hours reserved for it under capacity booking
     setup_at: float = NOT_YET
     start_at: float = NOT_YET
     finished_at: float = NOT_YET
@@ -88,6 +93,8 @@ class Order:
             self.quantity,
             self.placed_at,
             self.due_at,
+            self.quote_at,
+            self.fabric_at,
             self.setup_at,
             self.start_at,
             self.finished_at,

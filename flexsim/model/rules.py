@@ -19,6 +19,7 @@ class Taker(Protocol):
 
     serves_all: bool  # every channel and every family: no eligibility check needed
     visiting: str  # the family a polling line is at ("" for other lines)
+    family: str | None  # the family of the last order the line made (None: none yet)
 
     def serves(self, order: Order) -> bool: ...
 
@@ -55,6 +56,19 @@ def spt(queue: Sequence[Order], line: Taker) -> int:
     return _best(queue, line, lambda order: order.quantity)
 
 
+def family_batching(queue: Sequence[Order], line: Taker) -> int:
+    """Family batching: stay on the family the line last made while it has orders waiting
+    (first come, first served among them), then switch to the oldest order."""
+    first = -1
+    for i, order in enumerate(queue):
+        if line.serves(order):
+            if order.family == line.family:
+                return i
+            if first < 0:
+                first = i
+    return first
+
+
 def visiting_family(queue: Sequence[Order], line: Taker) -> int:
     """The first order of the family a polling line is visiting (first come, first served)."""
     for i, order in enumerate(queue):
@@ -67,6 +81,7 @@ DISPATCH: dict[str, Rule] = {
     "fifo": fifo,
     "edd": edd,
     "spt": spt,
+    "family": family_batching,
     "cyclic_exhaustive": visiting_family,
     "cyclic_gated": visiting_family,
 }

@@ -129,12 +129,15 @@ def make_buyer(
     term = channel.payment.term_days
     default_p = channel.payment.default_probability
     uniform = Uniform(dist="uniform", low=0, high=1).sampler(streams[f"payment.default/{name}"])
+    later = Uniform(dist="uniform", low=0, high=1).sampler(streams[f"booking.later/{name}"])
+    later_h, later_p = channel.accept_later_days * HOURS_PER_DAY, channel.accept_later_probability
     return Buyer(
         party=party,
         transit_h=transit_days.sampler(streams[f"transit/{name}"], HOURS_PER_DAY),
         confirm_h=confirm_days.sampler(streams[f"confirm/{name}"], HOURS_PER_DAY),
         term_h=term.sampler(streams[f"payment.term/{name}"], HOURS_PER_DAY),
         defaults=lambda: uniform() < default_p,
+        accepts_later=lambda late_h: late_h <= later_h and later() < later_p,
         receive=receive,
         instant=not priced
         and receive is None

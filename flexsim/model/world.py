@@ -10,15 +10,15 @@ from typing import Any
 
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY, Calendar
+from flexsim.calendar import HOURS_PER_DAY, Calendar, overtime_windows
 from flexsim.model.demand import Seller
-from flexsim.model.factory import Breakdowns, Factory, Line, PollingLine
+from flexsim.model.factory import Breakdowns, Fabric, Factory, Line, Overtime, PollingLine
 from flexsim.model.ledger import PLATFORM, Ledger
 from flexsim.model.rules import POLLING
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
-from flexsim.scenario import CalendarSpec, FinanceSpec, Scenario
+from flexsim.scenario import CalendarSpec, FactorySpec, FinanceSpec, LineSpec, Scenario
 from flexsim.streams import Streams
 
 HOURS_PER_YEAR = 365 * HOURS_PER_DAY  # interest rates are per year of 365 days
@@ -50,16 +50,87 @@ class World:
         self.trade.close()
 
 
-def make_calendar(spec: CalendarSpec | None, start_date: dt.date) -> Calendar:
-    """A Calendar from its spec; None is the implicit always-open calendar."""
+def make_calendar(
+    spec: CalendarSpec | None, start_date: dt.date, overtime_h: float = 0.0
+) -> Calendar:
+    """A Calendar from its spec, each day's last shift extended by `overtime_h`; None is the
+    implicit always-open calendar."""
     if spec is None:
         return Calendar.always_open()
     closed = [holiday.hours(start_date) for holiday in spec.holidays]
     if spec.always_open:
         return Calendar.always_open(closed=closed)
     windows = [window for shift in spec.shifts for window in shift.windows()]
+    if overtime_h:
+        windows = overtime_windows(windows, overtime_h)
     offset_h = start_date.weekday() * HOURS_PER_DAY
     return Calendar.weekly(windows, offset_h=offset_h, closed=closed)
+
+
+def month_starts(start_date: dt.date, horizon_days: float) -> list[float]:
+    """The simulation hours at which each calendar month after the start date begins."""
+    starts: list[float] = []
+    month = dt.date(start_date.year, start_date.month, 1)
+    while True:
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        hours = (month - start_date).days * HOURS_PER_DAY
+        if hours > horizon_days * HOURS_PER_DAY:
+            return starts
+        starts.append(hours)
+
+
+def make_line(
+    env: simpy.Environment, factory: Factory, spec: LineSpec, scenario: Scenario, streams: Streams
+) -> Line:
+    """A line with its calendars and its own random streams."""
+    calendar_spec = scenario.calendars.get(spec.calendar)
+    calendar = make_calendar(calendar_spec, scenario.start_date)
+    label = f"{factory.name}.{spec.name}"
+    scale = 1 / spec.efficiency
+    unit_time = spec.unit_time_h.sampler(streams[f"line.unit_time/{label}"], scale)
+    by_family = {
+        family: dist.sampler(streams[f"line.unit_time/{label}/{family}"], scale)
+        for family, dist in spec.unit_time_by_family.items()
+    }
+    failures = None
+    if spec.breakdowns is not None:
+        failures = Breakdowns(
+            spec.breakdowns.between_failures_h.sampler(streams[f"line.failure/{label}"]),
+            spec.breakdowns.repair_h.sampler(streams[f"line.repair/{label}"]),
+        )
+    overtime = None
+    if spec.overtime is not None:
+        extended = make_calendar(calendar_spec, scenario.start_date, spec.overtime.hours_per_day)
+        months = month_starts(scenario.start_date, scenario.horizon_days)
+        overtime = Overtime(spec.overtime, extended, months)
+    args = (env, factory, spec, calendar, unit_time, failures, by_family, overtime)
+    if spec.dispatch in POLLING:
+        return PollingLine(*args, gated=POLLING[spec.dispatch])
+    return Line(*args)
+
+
+def make_factory(
+    env: simpy.Environment,
+    spec: FactorySpec,
+    scenario: Scenario,
+    streams: Streams,
+    recorder: Recorder,
+    ledger: Ledger,
+) -> Factory:
+    moq = {"ecommerce": scenario.channels.ecommerce.moq, "offline": scenario.channels.offline.moq}
+    factory = Factory(env, spec, moq, recorder, ledger)
+    fabric = spec.fabric
+    if fabric.in_stock_probability < 1:
+        uniform = streams[f"factory.fabric/{spec.name}"]
+        factory.fabric = Fabric(
+            lambda: bool(uniform.random() < fabric.in_stock_probability),
+            fabric.lead_days.sampler(streams[f"factory.fabric_lead/{spec.name}"], HOURS_PER_DAY),
+        )
+    for line in spec.lines:
+        factory.add_line(make_line(env, factory, line, scenario, streams))
+    if spec.booking is not None:
+        env.process(factory.publish())
+    return factory
 
 
 def build(
@@ -69,28 +140,12 @@ def build(
     channels = {"ecommerce": scenario.channels.ecommerce, "offline": scenario.channels.offline}
     ledger = Ledger(env, recorder.ledger)
     trade = Trade(env, channels, ledger, recorder)
-    moq = {name: channel.moq for name, channel in channels.items()}
     factories: dict[str, Factory] = {}
     for spec in scenario.factories:
-        factory = factories[spec.name] = Factory(env, spec, moq, recorder, ledger)
+        factory = make_factory(env, spec, scenario, streams, recorder, ledger)
+        factories[spec.name] = factory
         factory.ship = trade.ship
         ledger.capitalise(factory.party, spec.initial_cash)
-        for line in spec.lines:
-            calendar = make_calendar(scenario.calendars.get(line.calendar), scenario.start_date)
-            label = f"{spec.name}.{line.name}"
-            unit_time = line.unit_time_h.sampler(streams[f"line.unit_time/{label}"])
-            failures = None
-            if line.breakdowns is not None:
-                failures = Breakdowns(
-                    line.breakdowns.between_failures_h.sampler(streams[f"line.failure/{label}"]),
-                    line.breakdowns.repair_h.sampler(streams[f"line.repair/{label}"]),
-                )
-            if line.dispatch in POLLING:
-                gated = POLLING[line.dispatch]
-                args = (env, factory, line, calendar, unit_time, failures, gated)
-                factory.add_line(PollingLine(*args))
-            else:
-                factory.add_line(Line(env, factory, line, calendar, unit_time, failures))
     ledger.capitalise(PLATFORM, 0.0)
     order_ids = itertools.count()
     for customer in scenario.customers:
