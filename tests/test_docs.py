@@ -316,6 +316,16 @@ def test_every_column_is_defined(table: str) -> None:
     assert list(rows) == TABLES[table], f"{table}: columns missing, extra, or out of order"
 
 
+def test_every_refusal_reason_is_counted_and_defined() -> None:
+    """The reasons the model writes on refused orders are exactly records.REFUSAL_REASONS
+    (which the KPIs count), and the `reason` column's row in results.md names each."""
+    source = "".join(p.read_text("utf-8") for p in Path(records.__file__).parent.rglob("*.py"))
+    written = set(re.findall(r'refused = "(\w+)"', source))
+    assert written == set(records.REFUSAL_REASONS)
+    reason_row = table_rows(section(page("results.md"), "`orders.csv.gz`"))["reason"]["meaning"]
+    assert all(f"`{reason}`" in reason_row for reason in written)
+
+
 def test_every_status_and_state_is_defined() -> None:
     """Each vocabulary of records.py is a table under its own heading (others anywhere)."""
     text = page("results.md")

@@ -358,7 +358,7 @@ class Line:  # writes LineStateRecord rows
             change = self.changeover_h.value(self.booked_family, order.family)
         hours = change + self.expected_h(order)
         start = max(at, self.busy_until)
-        done = self.calendar.finish(start, self.booked_h + hours)
+        done = self.calendar.finish(start, self.backlog_h() + hours)
         if order.fabric_at > at:  # the fabric comes first, whatever the line has on
             done = max(done, self.calendar.finish(order.fabric_at, hours))
         return done, hours
@@ -540,20 +540,29 @@ class Factory:
             order.fabric_at = order.placed_at + fabric.lead_h()
         return self.booking is None or self.book(order)
 
-    def book(self, order: Order) -> bool:
-        """Reserve hours on the line that can finish the order first, if the quote is within
-        the booking horizon and, when after the due date, the buyer takes it."""
-        assert self.booking is not None
-        at = order.placed_at
-        best, hours, done = None, 0.0, math.inf
+    def quote(self, order: Order, at: float) -> float:
+        """The completion date the factory would quote for the order at `at`: the earliest
+        among its lines, from their booked hours (or without booking their queued work)."""
+        return self.best_line(order, at)[1]
+
+    def best_line(self, order: Order, at: float) -> tuple[Line, float, float]:
+        """The line that would finish the order first, that time, and the hours it needs."""
+        best, done, hours = None, math.inf, 0.0
         for line in self.lines:
             if line.serves(order):
                 quote, need = line.quote(order, at)
                 if quote < done:
-                    best, hours, done = line, need, quote
+                    best, done, hours = line, quote, need
         assert best is not None  # the scenario checks that some line makes every order
+        return best, done, hours
+
+    def book(self, order: Order) -> bool:
+        """Reserve hours on the line that can finish the order first, if the quote is within
+        the booking horizon and, when after the due date, the buyer takes it."""
+        assert self.booking is not None
+        best, done, hours = self.best_line(order, order.placed_at)
         order.quote_at = done
-        if done > at + self.booking.horizon_days * HOURS_PER_DAY:
+        if done > order.placed_at + self.booking.horizon_days * HOURS_PER_DAY:
             order.refused = "no_capacity"
         elif done > order.due_at and not order.buyer.accepts_later(done - order.due_at):
             order.refused = "late_quote"
