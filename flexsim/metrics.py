@@ -222,6 +222,20 @@ def seller_kpis(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -
             bought.loc[repeat, "quantity"].sum(), bought["quantity"].sum()
         ),
         "salvaged": int(decided["salvaged"].sum()),
+    } | sample_kpis(items[items["launched_at"] >= start_h])
+
+
+def sample_kpis(items: pd.DataFrame) -> dict[str, Any]:
+    """Proofing of the given items: sample lead time (launch → approval) in days, samples made
+    per item judged, items dropped, and the share of judged items that reached an order."""
+    lead_days = (items["sampled_at"] - items["launched_at"]).dropna() / HOURS_PER_DAY
+    judged = items[items["sampled_at"].notna() | items["dropped_at"].notna()]
+    return {
+        "sample_lead_mean_days": float(lead_days.mean()) if len(lead_days) else math.nan,
+        "sample_lead_p95_days": float(lead_days.quantile(0.95)) if len(lead_days) else math.nan,
+        "samples_per_item": float(judged["samples"].mean()) if len(judged) else math.nan,
+        "items_dropped": int(items["dropped_at"].notna().sum()),
+        "ordered_share": float((judged["ordered"] > 0).mean()) if len(judged) else math.nan,
     }
 
 

@@ -180,11 +180,27 @@ class LineSpec(Spec):
         return channel in self.channels and (not self.families or family in self.families)
 
 
+class SampleRoomSpec(Spec):
+    """A factory's proofing room: `sample_makers` make proof samples one at a time each, first
+    come first served, in the open hours of `calendar`, each taking one `making_h` draw; the
+    sample then reaches the seller, who judges it after `review_days` and approves it with
+    `approval_probability`. A rejected sample is remade, at most `max_remakes` times; after
+    that the seller drops the item. The defaults approve every sample 3 days after launch."""
+
+    sample_makers: Annotated[int, Field(ge=1)] = 1
+    making_h: DistSpec = Deterministic(value=0)
+    calendar: Name = ALWAYS_OPEN
+    review_days: DistSpec = Deterministic(value=3)
+    approval_probability: Share = 1.0
+    max_remakes: Annotated[int, Field(ge=0)] = 0
+
+
 class FactorySpec(Spec):
     """A factory, its lines and its costs per piece (materials bought on supplier terms)."""
 
     name: Name
     lines: list[LineSpec] = Field(min_length=1)
+    sample_room: SampleRoomSpec = SampleRoomSpec()
     initial_cash: Money = 1_000_000.0
     material_cost: Money = 0.0
     labour_cost: Money = 0.0
@@ -303,7 +319,8 @@ class SellersSpec(Spec):
 
     Each seller launches new items (launches_per_week × share_at_factory reach this factory, as
     a Poisson stream); an item's latent popularity is its daily demand rate. Per item: a proof
-    sample (sample_days), a trial order of at least the MOQ, listing when it arrives, daily
+    sample from the factory's sample room (remade when rejected, the item dropped after too
+    many rejections), a trial order of at least the MOQ, listing when it arrives, daily
     Poisson demand limited by stock (unmet demand is lost), repeat orders by the reorder
     policy, and salvage of leftover stock when its life ends.
     """
@@ -318,7 +335,6 @@ class SellersSpec(Spec):
         description="daily demand rate of an item, pieces per day",
     )
     life_days: PositiveFloat = 60.0
-    sample_days: DistSpec = Deterministic(value=3)
     sample_fee: Money = 0.0
     trial_quantity: DistSpec = Deterministic(value=50)
     retail_price: Money = 0.0
@@ -389,6 +405,12 @@ class Scenario(Spec):
                         f"factories.{i}.lines.{j}.calendar: calendar '{line.calendar}' is not "
                         f"defined; defined: {', '.join(sorted(calendars))}"
                     )
+            if factory.sample_room.calendar not in calendars:
+                raise ValueError(
+                    f"factories.{i}.sample_room.calendar: calendar "
+                    f"'{factory.sample_room.calendar}' is not defined; defined: "
+                    f"{', '.join(sorted(calendars))}"
+                )
         buyers = [
             (f"customers.{k}", c.factory, c.channel, c.families)
             for k, c in enumerate(self.customers)

@@ -1,7 +1,8 @@
 """Demand: Taobao sellers and their items, traded one vectorised day at a time.
 
-launch (a Poisson stream) → proof sample (sample_days, fee) → trial order of at least the MOQ →
-listed when the trial arrives → every day, for all listed items at once: Poisson demand, sales
+launch (a Poisson stream) → proof sample from the factory's sample room (fee per sample), judged
+by the seller: approved, remade, or the item dropped after `max_remakes` remakes → trial order
+of at least the MOQ → listed when the trial arrives → every day, for all listed items at once: Poisson demand, sales
 limited by stock, the rest lost → repeat orders by the reorder policy → end of life: leftover
 stock salvaged, the item recorded once nothing more is on order.
 """
@@ -19,9 +20,10 @@ import numpy as np
 import simpy
 
 from flexsim.calendar import HOURS_PER_DAY, HOURS_PER_WEEK
-from flexsim.dists import Exponential, choice_sampler
+from flexsim.dists import Exponential, Uniform, choice_sampler
 from flexsim.model.factory import Factory
 from flexsim.model.forecast import censored_gamma_rate, gamma_prior, naive_rate
+from flexsim.model.samples import SampleRoom
 from flexsim.model.ledger import COGS, EXPENSES, FLOWS, INVENTORY, REVENUE, WORLD, Ledger
 from flexsim.model.order import NOT_YET, Order
 from flexsim.model.schedule import after
@@ -54,6 +56,8 @@ class Item:
     lost: int = 0
     salvaged: int = 0
     repeats: int = 0
+    samples: int = 0
+    dropped_at: float = NOT_YET
     recorded: bool = False
     sold_out_at: list[int] = field(default_factory=list)  # stock on each sold-out day (bayes)
 
@@ -78,11 +82,13 @@ class Seller:
         spec: SellersSpec,
         channel: ChannelSpec,
         factory: Factory,
+        room: SampleRoom,
         trade: Trade,
         streams: Streams,
         order_ids: itertools.count[int],
     ) -> None:
         self.env, self.name, self.spec, self.factory, self.trade = env, name, spec, factory, trade
+        self.room = room
         self.party = f"seller/{name}"
         self.ledger: Ledger = trade.ledger
         self.records = trade.recorder
@@ -96,7 +102,11 @@ class Seller:
         self.popularity = spec.popularity.sampler(streams[f"seller.popularity/{name}"])
         self.family = choice_sampler(streams[f"seller.family/{name}"], [*spec.families.values()])
         self.families = list(spec.families)
-        self.sample_h = spec.sample_days.sampler(streams[f"seller.sample/{name}"], HOURS_PER_DAY)
+        self.sample_review_h = room.spec.review_days.sampler(
+            streams[f"sample.review/{name}"], HOURS_PER_DAY
+        )
+        uniform = Uniform(dist="uniform", low=0, high=1)
+        self.verdict = uniform.sampler(streams[f"sample.approval/{name}"])
         self.trial = spec.trial_quantity.sampler(streams[f"seller.trial/{name}"])
         self.launch_rng = streams[f"seller.launch/{name}"]
         self.items: dict[str, Item] = {}
@@ -154,7 +164,7 @@ class Seller:
                 launched_at=self.env.now,
             )
             self.items[item.name] = item
-            after(self.env, self.sample_h(), partial(self.sampled, item))
+            self.room.request(partial(self.sample_made, item))
 
     def trade_days(self) -> Generator[simpy.Event, Any, None]:
         """Each day: demand for every listed item in one numpy draw, then reorder checks."""
@@ -164,14 +174,26 @@ class Seller:
 
     # -- events --------------------------------------------------------------------------
 
-    def sampled(self, item: Item) -> None:
-        """The proof sample is approved: pay its fee, order the trial batch."""
-        item.sampled_at = self.env.now
+    def sample_made(self, item: Item) -> None:
+        """A proof sample is made: pay its fee; it reaches the seller, who judges it."""
+        item.samples += 1
         self.ledger.pay(
             self.party, EXPENSES, self.factory.party, REVENUE,
             self.spec.sample_fee, NO_ORDER, "sample_fee",
         )  # fmt: skip
-        self.order(item, "trial", max(self.moq, round(self.trial())))
+        after(self.env, self.sample_review_h(), partial(self.judge, item))
+
+    def judge(self, item: Item) -> None:
+        """Approve the sample and order the trial batch, ask for a remake, or drop the item."""
+        room = self.room.spec
+        if self.verdict() < room.approval_probability:
+            item.sampled_at = self.env.now
+            self.order(item, "trial", max(self.moq, round(self.trial())))
+        elif item.samples <= room.max_remakes:
+            self.room.request(partial(self.sample_made, item))
+        else:
+            item.dropped_at = self.env.now
+            self.record(item, in_stock=0)
 
     def order(self, item: Item, kind: str, quantity: int) -> None:
         now = self.env.now
@@ -323,7 +345,8 @@ class Seller:
             ItemRecord(
                 self.name, item.name, item.family, item.rate, item.launched_at,
                 item.sampled_at, item.listed_at, item.ended_at, item.ordered, item.received,
-                item.sold, item.lost, item.salvaged, in_stock, item.repeats,
+                item.sold, item.lost, item.salvaged, in_stock, item.repeats, item.samples,
+                item.dropped_at,
             )
         )  # fmt: skip
 

@@ -15,10 +15,11 @@ from flexsim.model.demand import Seller
 from flexsim.model.factory import Breakdowns, Factory, Line, PollingLine
 from flexsim.model.ledger import PLATFORM, Ledger
 from flexsim.model.rules import POLLING
+from flexsim.model.samples import SampleRoom
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
-from flexsim.scenario import CalendarSpec, FinanceSpec, Scenario
+from flexsim.scenario import CalendarSpec, FactorySpec, FinanceSpec, Scenario
 from flexsim.streams import Streams
 
 HOURS_PER_YEAR = 365 * HOURS_PER_DAY  # interest rates are per year of 365 days
@@ -62,6 +63,16 @@ def make_calendar(spec: CalendarSpec | None, start_date: dt.date) -> Calendar:
     return Calendar.weekly(windows, offset_h=offset_h, closed=closed)
 
 
+def make_sample_room(
+    env: simpy.Environment, spec: FactorySpec, scenario: Scenario, streams: Streams
+) -> SampleRoom:
+    """A factory's sample room on its calendar, with its own stream of making times."""
+    room = spec.sample_room
+    calendar = make_calendar(scenario.calendars.get(room.calendar), scenario.start_date)
+    making_h = room.making_h.sampler(streams[f"sample.making/{spec.name}"])
+    return SampleRoom(env, room, calendar, making_h)
+
+
 def build(
     env: simpy.Environment, scenario: Scenario, streams: Streams, recorder: Recorder
 ) -> World:
@@ -99,13 +110,16 @@ def build(
             factory = factories[customer.factory]
             stream = OrderStream(env, name, customer, channel, factory, trade, streams, order_ids)
             factory.add_stream(stream)
+    rooms = {
+        spec.name: make_sample_room(env, spec, scenario, streams) for spec in scenario.factories
+    }
     sellers = []
     spec_s = scenario.sellers
     for name in spec_s.seller_names():
         assert spec_s.factory is not None  # the scenario validates this
-        factory = factories[spec_s.factory]
+        factory, room = factories[spec_s.factory], rooms[spec_s.factory]
         seller = Seller(
-            env, name, spec_s, channels["ecommerce"], factory, trade, streams, order_ids
+            env, name, spec_s, channels["ecommerce"], factory, room, trade, streams, order_ids
         )
         ledger.capitalise(seller.party, spec_s.initial_cash)
         env.process(seller.launch_items())
