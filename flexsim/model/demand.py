@@ -2,9 +2,9 @@
 
 launch (a Poisson stream) → proof sample from the factory's sample room (fee per sample), judged
 by the seller: approved, remade, or the item dropped after `max_remakes` remakes → trial order
-of at least the MOQ → listed when the trial arrives → every day, for all listed items at once: Poisson demand, sales
-limited by stock, the rest lost → repeat orders by the reorder policy → end of life: leftover
-stock salvaged, the item recorded once nothing more is on order.
+of at least the MOQ → listed when the trial arrives → every day, for all listed items at once:
+Poisson demand, sales limited by stock, the rest lost → repeat orders by the reorder policy →
+end of life: leftover stock salvaged, the item recorded once nothing more is on order.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from flexsim.calendar import HOURS_PER_DAY, HOURS_PER_WEEK
 from flexsim.dists import Exponential, Uniform, choice_sampler
 from flexsim.model.factory import Factory
 from flexsim.model.forecast import censored_gamma_rate, gamma_prior, naive_rate
-from flexsim.model.samples import SampleRoom
 from flexsim.model.ledger import COGS, EXPENSES, FLOWS, INVENTORY, REVENUE, WORLD, Ledger
 from flexsim.model.order import NOT_YET, Order
+from flexsim.model.samples import SampleRoom
 from flexsim.model.schedule import after
 from flexsim.model.trade import Trade, make_buyer
 from flexsim.records import ItemRecord, SellerDayRecord
