@@ -115,7 +115,7 @@ def test_a_shorter_factory_lead_time_lowers_lost_sales() -> None:
     """A slower e-commerce line (busier, so orders wait longer) leaves sellers out of stock
     for longer while their repeat orders are made."""
     unit_time = "factories.fuchun.lines.ecom.unit_time_h"
-    slow = {unit_time: {"dist": "lognormal", "mean": 0.022, "cv": 0.25}}
+    slow = {unit_time: {"dist": "lognormal", "mean": 0.03, "cv": 0.25}}
     difference = paired_sellers("lost", {}, slow)
     assert difference.high < 0, difference
 
