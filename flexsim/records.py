@@ -90,6 +90,12 @@ class ItemRecord(NamedTuple):
     repeats: int  # repeat orders placed
     samples: int  # proof samples made (1 + remakes)
     dropped_at: float  # the last sample was rejected and the item dropped (NaN if not)
+    clicks: int  # visitors who clicked the listing (from listing, pre-sale included)
+    favourites: int  # of those, who added it to favourites
+    preorders: int  # pieces pre-ordered before the first batch arrived (policy presale)
+    first_sale_at: float  # the first piece sold (NaN if none)
+    retail_price: float  # per piece, drawn per item
+    factory_price: float  # per piece, drawn per item
 
 
 class SellerDayRecord(NamedTuple):

@@ -28,7 +28,8 @@ ChannelName = Literal["ecommerce", "offline"]
 DispatchName = Literal["fifo", "edd", "spt", "cyclic_exhaustive", "cyclic_gated"]
 POLLING_RULES = ("cyclic_exhaustive", "cyclic_gated")
 RegimeName = Literal["offline_credit", "voucher", "prepaid", "deposit_balance"]
-ReorderPolicyName = Literal["sell_through", "bayes", "none"]
+ReorderPolicyName = Literal["sell_through", "bayes", "early_signal", "presale", "none"]
+ListAt = Literal["arrival", "approval"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 ALWAYS_OPEN = "always"  # the calendar every scenario has without declaring it
@@ -289,6 +290,35 @@ class CustomerSpec(Spec):
         return [f"{self.name}-{i}" for i in range(self.count)]
 
 
+class Season(Holiday):
+    """A period of a sellers' year, both days included, in which launches and demand run at a
+    multiple of their usual rate (the Double Eleven ramp); overlapping seasons multiply."""
+
+    launch_factor: NonNegative = 1.0
+    demand_factor: NonNegative = 1.0
+
+
+class LifeCycleSpec(Spec):
+    """How an item's daily demand moves with its days since listing: a linear ramp from
+    `start_factor` to 1 over `ramp_days`, `peak_days` at 1, then a decay that halves it every
+    `half_life_days` (none: no decay). The defaults keep it at 1 throughout."""
+
+    ramp_days: NonNegative = 0.0
+    start_factor: Share = 1.0
+    peak_days: NonNegative = 0.0
+    half_life_days: PositiveFloat | None = None
+
+
+class FunnelSpec(Spec):
+    """Clicks, favourites and demand of a listed item: clicks are Poisson with mean the item's
+    daily rate / `conversion`, each click wants to buy with probability `conversion` (so demand
+    stays Poisson with the item's rate) and adds it to favourites with `favourite_share`. The
+    defaults (every click buys, none favourites) draw no extra random numbers."""
+
+    conversion: Annotated[float, Field(gt=0, le=1)] = 1.0
+    favourite_share: Share = 0.0
+
+
 class ReorderSpec(Spec):
     """When a seller orders an item again (policy `sell_through`; `none` never reorders).
 
@@ -299,6 +329,15 @@ class ReorderSpec(Spec):
     Every order is at least the channel's MOQ, and none is placed when the item's remaining
     life is shorter than the lead time.
 
+    Policy `early_signal` places the first repeat as soon as the item has `signal_favourites`
+    favourites within `within_days` of listing, ordering up to its forecast from favourites
+    (favourites per listed day × `favourite_conversion`, default the funnel's conversion /
+    favourite_share); reviews follow as for sell_through, the forecast the larger of that and
+    the sales rate. Policy `presale` (C2F) lists the item at sample approval and collects
+    pre-orders instead of placing a trial order; `presale_days` later it orders the pre-orders
+    plus the cover at their daily rate (at least the MOQ); the batch fills the pre-orders on
+    arrival, then reviews follow as for sell_through.
+
     Policy `bayes` reviews every `review_days` from listing and orders up to the same cover,
     forecasting with the gamma-Poisson posterior mean of the item's daily rate: a gamma prior
     (moment-matched to the sellers' `popularity` unless `prior_mean`/`prior_cv` are given),
@@ -307,6 +346,9 @@ class ReorderSpec(Spec):
 
     policy: ReorderPolicyName = "sell_through"
     sell_through_share: Share = 0.5
+    signal_favourites: Annotated[int, Field(ge=1)] = 20
+    favourite_conversion: PositiveFloat | None = None
+    presale_days: NonNegative = 5.0
     within_days: PositiveFloat = 14.0
     review_days: PositiveFloat = 7.0
     lead_time_days: NonNegative = 12.0
@@ -329,16 +371,25 @@ class SellersSpec(Spec):
     factory: Name | None = Field(default=None, description="required when count > 0")
     launches_per_week: NonNegative = 10.0
     share_at_factory: Share = 1.0
+    size: DistSpec = Field(
+        default=Deterministic(value=1),
+        description="one draw per seller; multiplies its launch rate and its items' popularity",
+    )
     families: Families = {"default": 1.0}
+    family_concentration: PositiveFloat | None = None
+    seasons: list[Season] = []
     popularity: DistSpec = Field(
         default=Lognormal(dist="lognormal", mean=2.0, cv=2.0),
         description="daily demand rate of an item, pieces per day",
     )
     life_days: PositiveFloat = 60.0
+    life_cycle: LifeCycleSpec = LifeCycleSpec()
+    funnel: FunnelSpec = FunnelSpec()
+    list_at: ListAt = "arrival"
     sample_fee: Money = 0.0
     trial_quantity: DistSpec = Deterministic(value=50)
-    retail_price: Money = 0.0
-    factory_price: Money = 0.0
+    retail_price: DistSpec = Deterministic(value=0)
+    factory_price: DistSpec = Deterministic(value=0)
     salvage_price: Money = 0.0
     transit_days: DistSpec = Deterministic(value=3)
     confirm_days: DistSpec = Deterministic(value=3)
@@ -450,7 +501,7 @@ class Scenario(Spec):
     def priced_channels(self) -> set[str]:
         """The channels on which some buyer pays a price above zero."""
         priced: set[str] = {c.channel for c in self.customers if c.factory_price > 0}
-        if self.sellers.count and self.sellers.factory_price > 0:
+        if self.sellers.count and self.sellers.factory_price.expectation > 0:
             priced.add("ecommerce")
         return priced
 

@@ -16,6 +16,7 @@ from flexsim.model.factory import Breakdowns, Factory, Line, PollingLine
 from flexsim.model.ledger import PLATFORM, Ledger
 from flexsim.model.rules import POLLING
 from flexsim.model.samples import SampleRoom
+from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
@@ -115,12 +116,14 @@ def build(
     }
     sellers = []
     spec_s = scenario.sellers
+    seasons = SeasonCalendar(spec_s.seasons, scenario.start_date)
     for name in spec_s.seller_names():
         assert spec_s.factory is not None  # the scenario validates this
         factory, room = factories[spec_s.factory], rooms[spec_s.factory]
         seller = Seller(
-            env, name, spec_s, channels["ecommerce"], factory, room, trade, streams, order_ids
-        )
+            env, name, spec_s, channels["ecommerce"], factory, room, trade, streams, order_ids,
+            seasons,
+        )  # fmt: skip
         ledger.capitalise(seller.party, spec_s.initial_cash)
         env.process(seller.launch_items())
         env.process(seller.trade_days())
