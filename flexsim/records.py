@@ -96,6 +96,7 @@ class ItemRecord(NamedTuple):
     first_sale_at: float  # the first piece sold (NaN if none)
     retail_price: float  # per piece, drawn per item
     factory_price: float  # per piece, drawn per item
+    factory: str  # the factory it was sampled and ordered at
 
 
 class SellerDayRecord(NamedTuple):

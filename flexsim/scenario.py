@@ -396,6 +396,15 @@ class SellersSpec(Spec):
     initial_cash: Money = 50_000.0
     reorder: ReorderSpec = ReorderSpec()
 
+    @model_validator(mode="after")
+    def _signals_exist(self) -> SellersSpec:
+        if self.reorder.policy == "early_signal" and self.funnel.favourite_share == 0:
+            raise ValueError(
+                "reorder.policy: 'early_signal' decides from favourites; give "
+                "funnel.favourite_share > 0"
+            )
+        return self
+
     def seller_names(self) -> list[str]:
         return [f"seller-{i}" for i in range(self.count)]
 

@@ -488,7 +488,7 @@ class Seller:
                 item.sampled_at, item.listed_at, item.ended_at, item.ordered, item.received,
                 item.sold, item.lost, item.salvaged, in_stock, item.repeats, item.samples,
                 item.dropped_at, item.clicks, item.favourites, item.preorders,
-                item.first_sale_at, item.retail_price, item.factory_price,
+                item.first_sale_at, item.retail_price, item.factory_price, self.factory.name,
             )
         )  # fmt: skip
 
