@@ -156,7 +156,7 @@ class Seller:
         self.flat_life = is_flat(spec.life_cycle)
         mean = reorder.prior_mean or spec.popularity.expectation
         cv = reorder.prior_cv or spec.popularity.variance**0.5 / spec.popularity.expectation
-        self.prior = gamma_prior(mean, (mean * cv) ** 2)
+        self.prior = gamma_prior(mean, (mean * max(cv, 1e-6)) ** 2)  # a fixed popularity
 
     def family_mix(self, streams: Streams) -> list[float]:
         """The seller's family weights: the sellers' own, or a Dirichlet draw around them."""
