@@ -343,6 +343,9 @@ class Seller:
 
     def trade_day(self) -> None:
         now = self.env.now
+        if len(self.free) == len(self.slot_items):  # nothing listed: a quiet day, no arrays
+            self.records.seller_days.append((self.name, now, 0, 0, 0, 0.0))
+            return
         rate = self.rate * self.seasons.demand_factor(now)
         if not self.flat_life:
             rate = rate * life_factor(self.spec.life_cycle, (now - self.listed) / HOURS_PER_DAY)
