@@ -100,9 +100,7 @@ def _job(args: tuple[str, dict[str, Any], int]) -> tuple[str, int, dict[str, flo
     return variant, seed, outputs(overrides, seed)
 
 
-def run_variants(
-    variants: dict[str, dict[str, Any]], replications: int, jobs: int
-) -> pd.DataFrame:
+def run_variants(variants: dict[str, dict[str, Any]], replications: int, jobs: int) -> pd.DataFrame:
     """One row per variant × seed × output."""
     work = [(name, o, seed) for name, o in variants.items() for seed in range(replications)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -152,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{key}={value}": {key: value} for key, values in SENSITIVITY.items() for value in values
     }
     sensitivity = summarise(run_variants(sweep, args.replications, args.jobs))
-    sensitivity = sensitivity[sensitivity["output"].isin(list(TARGETS) + ["fill_rate"])]
+    sensitivity = sensitivity[sensitivity["output"].isin([*TARGETS, "fill_rate"])]
     args.out.mkdir(parents=True, exist_ok=True)
     write_text(args.out / "summary.csv", summary.to_csv(index=False, float_format="%.4g"))
     write_text(args.out / "sensitivity.csv", sensitivity.to_csv(index=False, float_format="%.4g"))

@@ -319,6 +319,23 @@ class FunnelSpec(Spec):
     favourite_share: Share = 0.0
 
 
+class ChoiceSpec(Spec):
+    """How a seller with several factories picks one per new item: the lowest score
+    `delivery_weight` × quoted days to completion + `price_weight` × the factory's price
+    factor − `reputation_weight` × its on-time share with this seller (the mean of a
+    Beta(`prior_on_time` + deliveries on time, `prior_late` + late ones) posterior), drawn by
+    multinomial logit: probability ∝ exp(−score)."""
+
+    delivery_weight: NonNegative = 1.0
+    price_weight: NonNegative = 0.0
+    reputation_weight: NonNegative = 5.0
+    prior_on_time: PositiveFloat = 1.0
+    prior_late: PositiveFloat = 1.0
+    price_factors: dict[Name, PositiveFloat] = Field(
+        default={}, description="factory → multiplier of an item's factory price; 1 if absent"
+    )
+
+
 class ReorderSpec(Spec):
     """When a seller orders an item again (policy `sell_through`; `none` never reorders).
 
@@ -368,7 +385,11 @@ class SellersSpec(Spec):
     """
 
     count: Annotated[int, Field(ge=0)] = 0
-    factory: Name | None = Field(default=None, description="required when count > 0")
+    factory: Name | None = Field(
+        default=None, description="required when count > 0 and `factories` is empty"
+    )
+    factories: list[Name] = []
+    choice: ChoiceSpec = ChoiceSpec()
     launches_per_week: NonNegative = 10.0
     share_at_factory: Share = 1.0
     size: DistSpec = Field(
@@ -404,6 +425,10 @@ class SellersSpec(Spec):
                 "funnel.favourite_share > 0"
             )
         return self
+
+    def factory_names(self) -> list[str]:
+        """The factories the sellers may buy from: `factories`, else the one `factory`."""
+        return list(self.factories) or ([self.factory] if self.factory else [])
 
     def seller_names(self) -> list[str]:
         return [f"seller-{i}" for i in range(self.count)]
@@ -476,8 +501,8 @@ class Scenario(Spec):
             for k, c in enumerate(self.customers)
         ]
         if self.sellers.count:
-            factory_name = self.sellers.factory or "(none given)"
-            buyers.append(("sellers", factory_name, "ecommerce", self.sellers.families))
+            for factory_name in self.sellers.factory_names() or ["(none given)"]:
+                buyers.append(("sellers", factory_name, "ecommerce", self.sellers.families))
         for where, factory_name, channel, families in buyers:
             served_by = factories.get(factory_name)
             if served_by is None:

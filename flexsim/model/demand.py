@@ -24,6 +24,7 @@ import simpy
 
 from flexsim.calendar import HOURS_PER_DAY, HOURS_PER_WEEK
 from flexsim.dists import Exponential, Uniform, choice_sampler
+from flexsim.model.choice import FactoryChoice
 from flexsim.model.factory import Factory
 from flexsim.model.forecast import censored_gamma_rate, gamma_prior, naive_rate
 from flexsim.model.ledger import COGS, EXPENSES, FLOWS, INVENTORY, REVENUE, WORLD, Ledger
@@ -52,6 +53,7 @@ class Item:
     launched_at: float
     retail_price: float = 0.0
     factory_price: float = 0.0
+    factory: str = ""
     sampled_at: float = NOT_YET
     listed_at: float = NOT_YET
     ended_at: float = NOT_YET
@@ -101,15 +103,20 @@ class Seller:
         name: str,
         spec: SellersSpec,
         channel: ChannelSpec,
-        factory: Factory,
-        room: SampleRoom,
+        factories: dict[str, Factory],
+        rooms: dict[str, SampleRoom],
         trade: Trade,
         streams: Streams,
         order_ids: itertools.count[int],
         seasons: SeasonCalendar,
     ) -> None:
-        self.env, self.name, self.spec, self.factory, self.trade = env, name, spec, factory, trade
-        self.room, self.seasons = room, seasons
+        self.env, self.name, self.spec, self.trade = env, name, spec, trade
+        self.factories, self.rooms, self.seasons = factories, rooms, seasons
+        self.choice = FactoryChoice(
+            spec.choice, list(factories), Uniform(dist="uniform", low=0, high=1).sampler(
+                streams[f"seller.choice/{name}"]
+            ),
+        )  # fmt: skip
         self.party = f"seller/{name}"
         self.ledger: Ledger = trade.ledger
         self.records = trade.recorder
@@ -126,9 +133,10 @@ class Seller:
         self.families = list(spec.families)
         self.retail_price = spec.retail_price.sampler(streams[f"seller.retail_price/{name}"])
         self.factory_price = spec.factory_price.sampler(streams[f"seller.factory_price/{name}"])
-        self.sample_review_h = room.spec.review_days.sampler(
-            streams[f"sample.review/{name}"], HOURS_PER_DAY
-        )
+        review_rng = streams[f"sample.review/{name}"]
+        self.sample_review_h = {
+            f: room.spec.review_days.sampler(review_rng, HOURS_PER_DAY) for f, room in rooms.items()
+        }
         uniform = Uniform(dist="uniform", low=0, high=1)
         self.verdict = uniform.sampler(streams[f"sample.approval/{name}"])
         self.season_draw = uniform.sampler(streams[f"seller.season/{name}"])
@@ -229,8 +237,21 @@ class Seller:
             retail_price=self.retail_price(),
             factory_price=self.factory_price(),
         )
+        item.factory = self.choose_factory(item)
+        item.factory_price *= self.spec.choice.price_factors.get(item.factory, 1.0)
         self.items[item.name] = item
-        self.room.request(partial(self.sample_made, item))
+        self.rooms[item.factory].request(partial(self.sample_made, item))
+
+    def choose_factory(self, item: Item) -> str:
+        """The only factory, or one picked from the factories' quotes for a trial batch."""
+        if len(self.factories) == 1:
+            return next(iter(self.factories))
+        now, quantity = self.env.now, max(self.moq, round(self.spec.trial_quantity.expectation))
+        quoted_days = {}
+        for name, factory in self.factories.items():
+            order = self.new_order(item, "trial", quantity, name)
+            quoted_days[name] = (factory.quote(order) - now) / HOURS_PER_DAY
+        return self.choice.pick(quoted_days)
 
     def trade_days(self) -> Generator[simpy.Event, Any, None]:
         """Each day: demand for every listed item in one numpy draw, then reorder checks."""
@@ -244,15 +265,15 @@ class Seller:
         """A proof sample is made: pay its fee; it reaches the seller, who judges it."""
         item.samples += 1
         self.ledger.pay(
-            self.party, EXPENSES, self.factory.party, REVENUE,
+            self.party, EXPENSES, self.factories[item.factory].party, REVENUE,
             self.spec.sample_fee, NO_ORDER, "sample_fee",
         )  # fmt: skip
-        after(self.env, self.sample_review_h(), partial(self.judge, item))
+        after(self.env, self.sample_review_h[item.factory](), partial(self.judge, item))
 
     def judge(self, item: Item) -> None:
         """Approve the sample (list it for pre-sale and/or order the trial batch), ask for a
         remake, or drop the item."""
-        room = self.room.spec
+        room = self.rooms[item.factory].spec
         if self.verdict() < room.approval_probability:
             item.sampled_at = self.env.now
             if self.list_at_approval:
@@ -263,7 +284,7 @@ class Seller:
             else:
                 self.order(item, "trial", max(self.moq, round(self.trial())))
         elif item.samples <= room.max_remakes:
-            self.room.request(partial(self.sample_made, item))
+            self.rooms[item.factory].request(partial(self.sample_made, item))
         else:
             item.dropped_at = self.env.now
             self.record(item, in_stock=0)
@@ -276,16 +297,14 @@ class Seller:
         rate = pending / max(self.spec.reorder.presale_days, 1.0)
         self.order(item, "trial", max(self.moq, math.ceil(pending + rate * self.cover_days)))
 
-    def order(self, item: Item, kind: str, quantity: int) -> None:
+    def new_order(self, item: Item, kind: str, quantity: int, factory: str) -> Order:
         now = self.env.now
-        item.ordered += quantity
-        item.on_order += quantity
-        order = Order(
+        return Order(
             order_id=next(self.order_ids),
             kind=kind,
             channel="ecommerce",
             customer=self.name,
-            factory=self.factory.name,
+            factory=factory,
             family=item.family,
             item=item.name,
             quantity=quantity,
@@ -294,7 +313,12 @@ class Seller:
             price=item.factory_price,
             buyer=self.buyer,
         )
-        self.trade.place(order, self.factory)
+
+    def order(self, item: Item, kind: str, quantity: int) -> None:
+        item.ordered += quantity
+        item.on_order += quantity
+        order = self.new_order(item, kind, quantity, item.factory)
+        self.trade.place(order, self.factories[item.factory])
         if order.refused:  # nothing will arrive
             item.ordered -= quantity
             item.on_order -= quantity
@@ -302,6 +326,7 @@ class Seller:
     def receive(self, order: Order) -> None:
         """Goods arrive: list a new item, restock a listed one, or salvage for an ended one."""
         item = self.items[order.item]
+        self.choice.observe(order.factory, order.finished_at <= order.due_at)
         item.on_order -= order.quantity
         item.received += order.quantity
         if not math.isnan(item.ended_at):
@@ -491,7 +516,7 @@ class Seller:
                 item.sampled_at, item.listed_at, item.ended_at, item.ordered, item.received,
                 item.sold, item.lost, item.salvaged, in_stock, item.repeats, item.samples,
                 item.dropped_at, item.clicks, item.favourites, item.preorders,
-                item.first_sale_at, item.retail_price, item.factory_price, self.factory.name,
+                item.first_sale_at, item.retail_price, item.factory_price, item.factory,
             )
         )  # fmt: skip
 

@@ -438,3 +438,19 @@ class Factory:
         self.catch_up(math.nextafter(at, -math.inf))  # SimPy's run(until) stops before `at`
         for line in self.lines:
             line.close(at)
+
+    # PLACEHOLDER for capacity booking (issue 4): the lead replaces quote() when merging.
+    def quote(self, order: Order) -> float:
+        """The quoted completion time of `order` in absolute hours. Placeholder until capacity
+        booking: now + the expected hours of the pieces queued or in work for the order's
+        channel, shared among the lines that serve it, + this order's expected hours. It
+        ignores calendars and changeovers."""
+        lines = [spec for spec in self.spec.lines if order.channel in spec.channels]
+        if not lines:
+            return math.inf
+        per_piece = sum(spec.unit_time_h.expectation for spec in lines) / len(lines)
+        self.catch_up(self.env.now)
+        waiting = [o for o in self.queue if o.channel == order.channel]
+        working = [line.current for line in self.lines if line.current is not None]
+        pieces = sum(o.quantity for o in waiting + working if o.channel == order.channel)
+        return self.env.now + (pieces / len(lines) + order.quantity) * per_piece

@@ -118,11 +118,10 @@ def build(
     spec_s = scenario.sellers
     seasons = SeasonCalendar(spec_s.seasons, scenario.start_date)
     for name in spec_s.seller_names():
-        assert spec_s.factory is not None  # the scenario validates this
-        factory, room = factories[spec_s.factory], rooms[spec_s.factory]
+        mine = spec_s.factory_names()  # the scenario validates the names
         seller = Seller(
-            env, name, spec_s, channels["ecommerce"], factory, room, trade, streams, order_ids,
-            seasons,
+            env, name, spec_s, channels["ecommerce"], {f: factories[f] for f in mine},
+            {f: rooms[f] for f in mine}, trade, streams, order_ids, seasons,
         )  # fmt: skip
         ledger.capitalise(seller.party, spec_s.initial_cash)
         env.process(seller.launch_items())
