@@ -176,6 +176,9 @@ def render(result: RunResult, kpis: dict[str, Any]) -> str:
             "",
             "Sellers (all together, after the warm-up)",
             _frame({"sellers": kpis["sellers"]}, ""),
+            "",
+            "Sellers per factory (who asked for a sample after the warm-up; shares who ordered)",
+            _frame(kpis["seller_factories"], "factory"),
             f"Platform bad debt absorbed: {kpis['platform']['bad_debt']:,.0f} {scenario.currency}",
         ]
     )

@@ -81,7 +81,7 @@ class ItemRecord(NamedTuple):
     family: str
     rate: float  # latent daily demand rate, pieces per day
     launched_at: float
-    sampled_at: float  # the proof sample is approved
+    sampled_at: float  # the proof sample is approved (NaN until then, or if never)
     listed_at: float  # the trial batch arrived and the item went on sale
     ended_at: float  # end of life (NaN while live)
     ordered: int  # pieces ordered from the factory (trial + repeats)
@@ -91,6 +91,15 @@ class ItemRecord(NamedTuple):
     salvaged: int  # leftover pieces sold off at the salvage price
     in_stock: int  # pieces on hand when written (0 once ended)
     repeats: int  # repeat orders placed
+    samples: int  # proof samples made (1 + remakes)
+    dropped_at: float  # the last sample was rejected and the item dropped (NaN if not)
+    clicks: int  # visitors who clicked the listing (from listing, pre-sale included)
+    favourites: int  # of those, who added it to favourites
+    preorders: int  # pieces pre-ordered before the first batch arrived (policy presale)
+    first_sale_at: float  # the first piece sold (NaN if none)
+    retail_price: float  # per piece, drawn per item
+    factory_price: float  # per piece, drawn per item
+    factory: str  # the factory it was sampled and ordered at
 
 
 class SellerDayRecord(NamedTuple):

@@ -28,7 +28,8 @@ ChannelName = Literal["ecommerce", "offline"]
 DispatchName = Literal["fifo", "edd", "spt", "family", "cyclic_exhaustive", "cyclic_gated"]
 POLLING_RULES = ("cyclic_exhaustive", "cyclic_gated")
 RegimeName = Literal["offline_credit", "voucher", "prepaid", "deposit_balance"]
-ReorderPolicyName = Literal["sell_through", "bayes", "none"]
+ReorderPolicyName = Literal["sell_through", "bayes", "early_signal", "presale", "none"]
+ListAt = Literal["arrival", "approval"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 ALWAYS_OPEN = "always"  # the calendar every scenario has without declaring it
@@ -233,11 +234,27 @@ class BookingSpec(Spec):
     horizon_days: PositiveFloat = 30.0
 
 
+class SampleRoomSpec(Spec):
+    """A factory's proofing room: `sample_makers` make proof samples one at a time each, first
+    come first served, in the open hours of `calendar`, each taking one `making_h` draw; the
+    sample then reaches the seller, who judges it after `review_days` and approves it with
+    `approval_probability`. A rejected sample is remade, at most `max_remakes` times; after
+    that the seller drops the item. The defaults approve every sample 3 days after launch."""
+
+    sample_makers: Annotated[int, Field(ge=1)] = 1
+    making_h: DistSpec = Deterministic(value=0)
+    calendar: Name = ALWAYS_OPEN
+    review_days: DistSpec = Deterministic(value=3)
+    approval_probability: Share = 1.0
+    max_remakes: Annotated[int, Field(ge=0)] = 0
+
+
 class FactorySpec(Spec):
     """A factory, its lines and its costs per piece (materials bought on supplier terms)."""
 
     name: Name
     lines: list[LineSpec] = Field(min_length=1)
+    sample_room: SampleRoomSpec = SampleRoomSpec()
     initial_cash: Money = 1_000_000.0
     material_cost: Money = 0.0
     labour_cost: Money = 0.0
@@ -335,6 +352,52 @@ class CustomerSpec(Spec):
         return [f"{self.name}-{i}" for i in range(self.count)]
 
 
+class Season(Holiday):
+    """A period of a sellers' year, both days included, in which launches and demand run at a
+    multiple of their usual rate (the Double Eleven ramp); overlapping seasons multiply."""
+
+    launch_factor: NonNegative = 1.0
+    demand_factor: NonNegative = 1.0
+
+
+class LifeCycleSpec(Spec):
+    """How an item's daily demand moves with its days since listing: a linear ramp from
+    `start_factor` to 1 over `ramp_days`, `peak_days` at 1, then a decay that halves it every
+    `half_life_days` (none: no decay). The defaults keep it at 1 throughout."""
+
+    ramp_days: NonNegative = 0.0
+    start_factor: Share = 1.0
+    peak_days: NonNegative = 0.0
+    half_life_days: PositiveFloat | None = None
+
+
+class FunnelSpec(Spec):
+    """Clicks, favourites and demand of a listed item: clicks are Poisson with mean the item's
+    daily rate / `conversion`, each click wants to buy with probability `conversion` (so demand
+    stays Poisson with the item's rate) and adds it to favourites with `favourite_share`. The
+    defaults (every click buys, none favourites) draw no extra random numbers."""
+
+    conversion: Annotated[float, Field(gt=0, le=1)] = 1.0
+    favourite_share: Share = 0.0
+
+
+class ChoiceSpec(Spec):
+    """How a seller with several factories picks one per new item: the lowest score
+    `delivery_weight` × quoted days to completion + `price_weight` × the factory's price
+    factor − `reputation_weight` × its on-time share with this seller (the mean of a
+    Beta(`prior_on_time` + deliveries on time, `prior_late` + late ones) posterior), drawn by
+    multinomial logit: probability ∝ exp(−score)."""
+
+    delivery_weight: NonNegative = 1.0
+    price_weight: NonNegative = 0.0
+    reputation_weight: NonNegative = 5.0
+    prior_on_time: PositiveFloat = 1.0
+    prior_late: PositiveFloat = 1.0
+    price_factors: dict[Name, PositiveFloat] = Field(
+        default={}, description="factory → multiplier of an item's factory price; 1 if absent"
+    )
+
+
 class ReorderSpec(Spec):
     """When a seller orders an item again (policy `sell_through`; `none` never reorders).
 
@@ -345,6 +408,15 @@ class ReorderSpec(Spec):
     Every order is at least the channel's MOQ, and none is placed when the item's remaining
     life is shorter than the lead time.
 
+    Policy `early_signal` places the first repeat as soon as the item has `signal_favourites`
+    favourites within `within_days` of listing, ordering up to its forecast from favourites
+    (favourites per listed day × `favourite_conversion`, default the funnel's conversion /
+    favourite_share); reviews follow as for sell_through, the forecast the larger of that and
+    the sales rate. Policy `presale` (C2F) lists the item at sample approval and collects
+    pre-orders instead of placing a trial order; `presale_days` later it orders the pre-orders
+    plus the cover at their daily rate (at least the MOQ); the batch fills the pre-orders on
+    arrival, then reviews follow as for sell_through.
+
     Policy `bayes` reviews every `review_days` from listing and orders up to the same cover,
     forecasting with the gamma-Poisson posterior mean of the item's daily rate: a gamma prior
     (moment-matched to the sellers' `popularity` unless `prior_mean`/`prior_cv` are given),
@@ -353,6 +425,9 @@ class ReorderSpec(Spec):
 
     policy: ReorderPolicyName = "sell_through"
     sell_through_share: Share = 0.5
+    signal_favourites: Annotated[int, Field(ge=1)] = 20
+    favourite_conversion: PositiveFloat | None = None
+    presale_days: NonNegative = 5.0
     within_days: PositiveFloat = 14.0
     review_days: PositiveFloat = 7.0
     lead_time_days: NonNegative = 12.0
@@ -365,31 +440,57 @@ class SellersSpec(Spec):
 
     Each seller launches new items (launches_per_week × share_at_factory reach this factory, as
     a Poisson stream); an item's latent popularity is its daily demand rate. Per item: a proof
-    sample (sample_days), a trial order of at least the MOQ, listing when it arrives, daily
+    sample from the factory's sample room (remade when rejected, the item dropped after too
+    many rejections), a trial order of at least the MOQ, listing when it arrives, daily
     Poisson demand limited by stock (unmet demand is lost), repeat orders by the reorder
     policy, and salvage of leftover stock when its life ends.
     """
 
     count: Annotated[int, Field(ge=0)] = 0
-    factory: Name | None = Field(default=None, description="required when count > 0")
+    factory: Name | None = Field(
+        default=None, description="required when count > 0 and `factories` is empty"
+    )
+    factories: list[Name] = []
+    choice: ChoiceSpec = ChoiceSpec()
     launches_per_week: NonNegative = 10.0
     share_at_factory: Share = 1.0
+    size: DistSpec = Field(
+        default=Deterministic(value=1),
+        description="one draw per seller; multiplies its launch rate and its items' popularity",
+    )
     families: Families = {"default": 1.0}
+    family_concentration: PositiveFloat | None = None
+    seasons: list[Season] = []
     popularity: DistSpec = Field(
         default=Lognormal(dist="lognormal", mean=2.0, cv=2.0),
         description="daily demand rate of an item, pieces per day",
     )
     life_days: PositiveFloat = 60.0
-    sample_days: DistSpec = Deterministic(value=3)
+    life_cycle: LifeCycleSpec = LifeCycleSpec()
+    funnel: FunnelSpec = FunnelSpec()
+    list_at: ListAt = "arrival"
     sample_fee: Money = 0.0
     trial_quantity: DistSpec = Deterministic(value=50)
-    retail_price: Money = 0.0
-    factory_price: Money = 0.0
+    retail_price: DistSpec = Deterministic(value=0)
+    factory_price: DistSpec = Deterministic(value=0)
     salvage_price: Money = 0.0
     transit_days: DistSpec = Deterministic(value=3)
     confirm_days: DistSpec = Deterministic(value=3)
     initial_cash: Money = 50_000.0
     reorder: ReorderSpec = ReorderSpec()
+
+    @model_validator(mode="after")
+    def _signals_exist(self) -> SellersSpec:
+        if self.reorder.policy == "early_signal" and self.funnel.favourite_share == 0:
+            raise ValueError(
+                "reorder.policy: 'early_signal' decides from favourites; give "
+                "funnel.favourite_share > 0"
+            )
+        return self
+
+    def factory_names(self) -> list[str]:
+        """The factories the sellers may buy from: `factories`, else the one `factory`."""
+        return list(self.factories) or ([self.factory] if self.factory else [])
 
     def seller_names(self) -> list[str]:
         return [f"seller-{i}" for i in range(self.count)]
@@ -458,13 +559,19 @@ class Scenario(Spec):
                         f"'{line.calendar}' is always open, so there are no hours to add; "
                         "give the line a calendar with shifts"
                     )
+            if factory.sample_room.calendar not in calendars:
+                raise ValueError(
+                    f"factories.{i}.sample_room.calendar: calendar "
+                    f"'{factory.sample_room.calendar}' is not defined; defined: "
+                    f"{', '.join(sorted(calendars))}"
+                )
         buyers = [
             (f"customers.{k}", c.factory, c.channel, c.families)
             for k, c in enumerate(self.customers)
         ]
         if self.sellers.count:
-            factory_name = self.sellers.factory or "(none given)"
-            buyers.append(("sellers", factory_name, "ecommerce", self.sellers.families))
+            for factory_name in self.sellers.factory_names() or ["(none given)"]:
+                buyers.append(("sellers", factory_name, "ecommerce", self.sellers.families))
         for where, factory_name, channel, families in buyers:
             served_by = factories.get(factory_name)
             if served_by is None:
@@ -497,7 +604,7 @@ class Scenario(Spec):
     def priced_channels(self) -> set[str]:
         """The channels on which some buyer pays a price above zero."""
         priced: set[str] = {c.channel for c in self.customers if c.factory_price > 0}
-        if self.sellers.count and self.sellers.factory_price > 0:
+        if self.sellers.count and self.sellers.factory_price.expectation > 0:
             priced.add("ecommerce")
         return priced
 

@@ -164,15 +164,21 @@ OVERTIME = {"hours_per_day": 3, "hours_per_month": 20, "backlog_h": 5, "premium_
 
 
 def test_overtime_is_worked_up_to_the_monthly_allowance_and_paid() -> None:
-    """Under overload the line works overtime every month, never more than the allowance
-    plus the overtime of the order it started inside it (under a day of work), and the
-    premium paid is the overtime hours times the premium."""
+    """Under overload the line works overtime every month, only in the hours its calendar
+    extended by the overtime has and its own has not, never much more than the allowance (the
+    order started inside it may run on), and the premium paid is the overtime hours times the
+    premium."""
     line = {"name": "l", "unit_time_h": 0.7, "calendar": "week", "overtime": OVERTIME}
     spec = scenario([line], BUSY)
     result = flexsim.run(spec, seed=4)
     states = result.tables["line_states"]
     until = states["at"].shift(-1).fillna(spec.horizon_h)
     hours = (until - states["at"])[states["overtime"]]
+    normal = make_calendar(spec.calendars["week"], spec.start_date)
+    extended = make_calendar(spec.calendars["week"], spec.start_date, OVERTIME["hours_per_day"])
+    for at, stop in zip(states.loc[hours.index, "at"], until[hours.index], strict=True):
+        middle = (at + stop) / 2  # each overtime span lies after the shift, within the extension
+        assert not normal.is_open(middle) and extended.is_open(middle)
     month = (pd.Timestamp(spec.start_date) + pd.to_timedelta(states["at"], "h")).dt.month
     per_month = hours.groupby(month[states["overtime"]]).sum()
     assert len(per_month) >= 6

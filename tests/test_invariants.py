@@ -63,33 +63,6 @@ def test_line_time_is_conserved_and_off_shift_matches_calendar(written: Path) ->
             assert shares["off_shift"] == pytest.approx(1 - opened / (end - start))
 
 
-def test_overtime_lies_outside_the_shifts_and_within_the_allowance(written: Path) -> None:
-    """Every span flagged overtime starts where the line's own calendar is closed and its
-    calendar extended by the overtime hours is open; a month's overtime stays within the
-    allowance, give or take the last order started inside it."""
-    scenario = flexsim.Scenario.model_validate_json((written / "scenario.json").read_text())
-    states = read_tables(written)["line_states"]
-    lines = [(f, line) for f in scenario.factories for line in f.lines if line.overtime]
-    assert lines, "the default scenario should exercise overtime"
-    for factory, line in lines:
-        assert line.overtime is not None
-        spec = scenario.calendars.get(line.calendar)
-        normal = make_calendar(spec, scenario.start_date)
-        extended = make_calendar(spec, scenario.start_date, line.overtime.hours_per_day)
-        mine = states[(states["factory"] == factory.name) & (states["line"] == line.name)]
-        until = mine["at"].shift(-1).fillna(scenario.horizon_h)
-        flagged = mine["overtime"].astype(bool) & (until > mine["at"])
-        assert flagged.any()
-        for at, stop in zip(mine.loc[flagged, "at"], until[flagged], strict=True):
-            middle = (at + stop) / 2
-            assert not normal.is_open(middle) and extended.is_open(middle)
-        hours = (until - mine["at"])[flagged]
-        month = pd.to_datetime(scenario.start_date) + pd.to_timedelta(mine.loc[flagged, "at"], "h")
-        per_month = hours.groupby(month.dt.to_period("M").to_numpy()).sum()
-        # an order started inside the allowance finishes in overtime: a few days at most here
-        assert per_month.max() <= line.overtime.hours_per_month + 3 * line.overtime.hours_per_day
-
-
 def test_kpis_recomputed_from_tables_match_kpis_json(written: Path) -> None:
     """Lead times and utilisation recomputed with plain loops over the CSV rows."""
     tables = read_tables(written)

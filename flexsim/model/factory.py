@@ -543,6 +543,7 @@ class Factory:
     def quote(self, order: Order, at: float) -> float:
         """The completion date the factory would quote for the order at `at`: the earliest
         among its lines, from their booked hours (or without booking their queued work)."""
+        self.catch_up(at)
         return self.best_line(order, at)[1]
 
     def best_line(self, order: Order, at: float) -> tuple[Line, float, float]:

@@ -68,9 +68,10 @@ class Trade:
 
     def can_pay(self, order: Order, upfront: float) -> bool:
         """Whether the buyer has the cash its regime asks for at order (the outside world
-        always has); a buyer short of it cannot place the order."""
+        always has); a buyer short of it cannot place the order. An order that asks for
+        nothing (voucher) goes through even when the buyer's cash is below zero."""
         party = order.buyer.party
-        return party == WORLD or upfront <= self.ledger.cash.get(party, 0.0)
+        return party == WORLD or upfront <= 0 or upfront <= self.ledger.cash.get(party, 0.0)
 
     def ship(self, order: Order) -> None:
         """The factory finished the order; it travels to the buyer."""

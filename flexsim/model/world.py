@@ -15,6 +15,8 @@ from flexsim.model.demand import Seller
 from flexsim.model.factory import Breakdowns, Fabric, Factory, Line, Overtime, PollingLine
 from flexsim.model.ledger import PLATFORM, Ledger
 from flexsim.model.rules import POLLING
+from flexsim.model.samples import SampleRoom
+from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
@@ -133,6 +135,16 @@ def make_factory(
     return factory
 
 
+def make_sample_room(
+    env: simpy.Environment, spec: FactorySpec, scenario: Scenario, streams: Streams
+) -> SampleRoom:
+    """A factory's sample room on its calendar, with its own stream of making times."""
+    room = spec.sample_room
+    calendar = make_calendar(scenario.calendars.get(room.calendar), scenario.start_date)
+    making_h = room.making_h.sampler(streams[f"sample.making/{spec.name}"])
+    return SampleRoom(env, room, calendar, making_h)
+
+
 def build(
     env: simpy.Environment, scenario: Scenario, streams: Streams, recorder: Recorder
 ) -> World:
@@ -154,14 +166,18 @@ def build(
             factory = factories[customer.factory]
             stream = OrderStream(env, name, customer, channel, factory, trade, streams, order_ids)
             factory.add_stream(stream)
+    rooms = {
+        spec.name: make_sample_room(env, spec, scenario, streams) for spec in scenario.factories
+    }
     sellers = []
     spec_s = scenario.sellers
+    seasons = SeasonCalendar(spec_s.seasons, scenario.start_date)
     for name in spec_s.seller_names():
-        assert spec_s.factory is not None  # the scenario validates this
-        factory = factories[spec_s.factory]
+        mine = spec_s.factory_names()  # the scenario validates the names
         seller = Seller(
-            env, name, spec_s, channels["ecommerce"], factory, trade, streams, order_ids
-        )
+            env, name, spec_s, channels["ecommerce"], {f: factories[f] for f in mine},
+            {f: rooms[f] for f in mine}, trade, streams, order_ids, seasons,
+        )  # fmt: skip
         ledger.capitalise(seller.party, spec_s.initial_cash)
         env.process(seller.launch_items())
         env.process(seller.trade_days())

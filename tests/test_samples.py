@@ -1,0 +1,109 @@
+"""Sample room tests: the room's queue by hand (unit), what the items table says about
+samples (invariants), and the approval probability and the makers driving the sellers' results
+(behaviour, paired over common random numbers, and against the closed-form ordered share)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import simpy
+
+import flexsim
+from flexsim.calendar import Calendar
+from flexsim.metrics import seller_kpis
+from flexsim.model.samples import SampleRoom
+from flexsim.scenario import SampleRoomSpec
+from flexsim.stats import mean_interval, paired_difference
+
+SHORT = {"horizon_days": 200, "warmup_days": 50, "customers": []}  # sellers only
+SEEDS = range(6)
+ROOM = "factories.fuchun.sample_room"
+
+
+def made_at(makers: int, requests_at: list[float], calendar: Calendar) -> list[float]:
+    """When each request's sample is made, in a room of 2-hour samples."""
+    env = simpy.Environment()
+    spec = SampleRoomSpec(sample_makers=makers)
+    room = SampleRoom(env, spec, calendar, lambda: 2.0)
+    done: list[float] = []
+    for at in requests_at:
+        env.timeout(at).callbacks.append(lambda _e: room.request(lambda: done.append(env.now)))
+    env.run()
+    return done
+
+
+def test_samples_wait_for_a_free_maker_first_come_first_served() -> None:
+    always = Calendar.always_open()
+    assert made_at(1, [0, 0, 0], always) == [2, 4, 6]
+    assert made_at(2, [0, 0, 0], always) == [2, 2, 4]
+    assert made_at(1, [0, 5], always) == [2, 7]  # an idle maker starts at once
+
+
+def test_samples_are_made_in_the_rooms_open_hours() -> None:
+    nine_to_five = Calendar.weekly([(d * 24 + 9, d * 24 + 17) for d in range(7)])
+    assert made_at(1, [0], nine_to_five) == [11]  # waits for 09:00
+    assert made_at(1, [16], nine_to_five) == [24 + 10]  # one hour today, one tomorrow
+
+
+def kpis(result: flexsim.RunResult) -> dict[str, Any]:
+    scenario = result.scenario
+    return seller_kpis(result.tables, scenario.warmup_h, scenario.horizon_h)
+
+
+def run(overrides: dict[str, Any], seed: int) -> flexsim.RunResult:
+    return flexsim.run(flexsim.load_builtin("tao-factory", SHORT | overrides), seed)
+
+
+def test_dropped_items_had_every_sample_and_no_order() -> None:
+    result = run({f"{ROOM}.approval_probability": 0.5, f"{ROOM}.max_remakes": 2}, seed=3)
+    items = result.tables["items"]
+    dropped = items[items["dropped_at"].notna()]
+    approved = items[items["sampled_at"].notna()]
+    assert len(dropped) > 0 and len(approved) > 0
+    assert (dropped["samples"] == 3).all()
+    assert (dropped[["ordered", "received", "sold"]] == 0).all().all()
+    assert dropped["listed_at"].isna().all() and dropped["sampled_at"].isna().all()
+    assert approved["samples"].between(1, 3).all()
+    assert (approved["sampled_at"] > approved["launched_at"]).all()
+    # with remakes the sample lead time grows: an approved third sample took the longest
+    lead = approved["sampled_at"] - approved["launched_at"]
+    assert lead[approved["samples"] == 3].mean() > lead[approved["samples"] == 1].mean()
+
+
+def test_ordered_share_matches_one_minus_the_chance_of_every_sample_rejected() -> None:
+    """Each judged item reaches an order unless all its 1 + max_remakes samples are rejected:
+    1 − (1 − p)^(1 + r). Negative control: the same interval rejects the share without
+    remakes (p)."""
+    spec = flexsim.load_builtin("tao-factory").factories[0].sample_room
+    p, r = spec.approval_probability, spec.max_remakes
+    assert r >= 1  # the default scenario remakes, so the control differs from the claim
+    shares = [kpis(run({}, seed))["ordered_share"] for seed in SEEDS]
+    interval = mean_interval(shares)
+    assert interval.covers(1 - (1 - p) ** (1 + r)), interval
+    assert not interval.covers(p), interval
+
+
+def test_a_higher_approval_probability_raises_the_share_of_items_ordered() -> None:
+    def shares(p: float) -> list[float]:
+        return [kpis(run({f"{ROOM}.approval_probability": p}, s))["ordered_share"] for s in SEEDS]
+
+    difference = paired_difference(shares(0.8), shares(0.4))
+    assert difference.low > 0, difference
+
+
+def test_fewer_sample_makers_lengthen_the_sample_lead_time() -> None:
+    slow = {f"{ROOM}.making_h": {"dist": "exponential", "mean": 8.0}}
+
+    def lead(makers: int) -> list[float]:
+        overrides = slow | {f"{ROOM}.sample_makers": makers}
+        return [kpis(run(overrides, seed))["sample_lead_mean_days"] for seed in SEEDS]
+
+    difference = paired_difference(lead(1), lead(4))
+    assert difference.low > 0, difference
+
+
+@pytest.mark.parametrize("key", ["calendar"])
+def test_an_unknown_sample_room_calendar_is_named_at_load(key: str) -> None:
+    with pytest.raises(flexsim.ScenarioError, match=r"factories\.0\.sample_room\.calendar"):
+        flexsim.load_builtin("tao-factory", {f"{ROOM}.{key}": "nights"})
