@@ -202,13 +202,17 @@ class PaymentSpec(Spec):
     `--set channels.ecommerce.payment.regime=voucher` switches regimes; each key says which
     regime reads it.
 
-    offline_credit: `deposit_share` at order, the balance `term_days` after delivery; with
-    `default_probability` the buyer never pays and the factory writes the receivable off
-    `write_off_days` after the due date.
+    offline_credit: `deposit_share` at order, the balance `term_days` after delivery, and with
+    `late_probability` a further `late_days` later; with `default_probability` the buyer never
+    pays and the factory writes the receivable off `write_off_days` after the due date. The
+    factory refuses an order that would take what a buyer owes it (unpaid balances of its
+    accepted orders, the new one included) above `credit_limit`.
     voucher: the factory is paid when the buyer confirms delivery (at the latest the channel's
-    `auto_confirm_days`); the platform guarantees it. The buyer repays the platform
-    `repay_days` after confirmation, or defaults with `default_probability` and the platform
-    writes it off `write_off_days` after the due date.
+    `auto_confirm_days`), less the platform's `platform_fee_share`; the platform guarantees it.
+    The buyer repays the platform `repay_days` after confirmation, or defaults with
+    `default_probability` and the platform writes it off `write_off_days` after the due date.
+    Each order locks its value on the buyer's platform `credit_line` from placement until
+    the buyer repays; an order above what is left of the line is refused.
     prepaid: the whole value at order. deposit_balance: `deposit_share` at order, the rest when
     the goods are made, before they ship. Neither leaves anything to default on.
     """
@@ -218,7 +222,12 @@ class PaymentSpec(Spec):
     term_days: DistSpec = Deterministic(value=90)
     default_probability: Share = 0.0
     write_off_days: NonNegative = 180.0
+    late_probability: Share = 0.0
+    late_days: DistSpec = Deterministic(value=30)
+    credit_limit: Money | None = None  # None: unlimited
     repay_days: NonNegative = 30.0
+    platform_fee_share: Share = 0.0
+    credit_line: Money | None = None  # None: unlimited
 
 
 class ChannelSpec(Spec):

@@ -23,6 +23,7 @@ class Buyer:
     transit_h: Callable[[], float]
     confirm_h: Callable[[], float]
     term_h: Callable[[], float]  # payment term after delivery (offline credit)
+    late_h: Callable[[], float]  # extra delay past the term: 0 unless this payment is late
     defaults: Callable[[], bool]  # draws whether this order's debt will never be paid
     receive: Callable[[Order], None] | None = None  # called on delivery
     # nothing travels, waits for confirmation or is paid: the trade settles orders as made
