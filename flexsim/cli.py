@@ -168,23 +168,25 @@ def render(result: RunResult, kpis: dict[str, Any]) -> str:
             "",
             f"Orders at the horizon: {counts}",
             "",
-            "Cash conversion cycle per factory (days; money in "
+            "Cash conversion cycle per factory and of the sellers together (days; money in "
             f"{scenario.currency}; CCC = DIO + DSO - DPO from time-weighted balances)",
-            _frame(kpis["cash_cycle"], "factory"),
+            _frame(kpis["cash_cycle"], "party"),
             "",
             "Sellers (all together, after the warm-up)",
             _frame({"sellers": kpis["sellers"]}, ""),
-            f"Platform bad debt absorbed: {kpis['platform']['bad_debt']:,.0f} {scenario.currency}",
+            "",
+            f"Platform (money in {scenario.currency}; bad debt: the seller defaults it absorbed)",
+            _frame({"platform": kpis["platform"]}, "", tall=True),
         ]
     )
 
 
-def _frame(rows: dict[str, dict[str, Any]], label: str) -> str:
+def _frame(rows: dict[str, dict[str, Any]], label: str, tall: bool = False) -> str:
     if not rows:
         return "  (none)"
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = label
-    if len(frame.columns) > WIDE:  # long rows read better standing up
+    if tall or len(frame.columns) > WIDE:  # long rows read better standing up
         frame = frame.T
     return frame.to_string(float_format=_number)
 

@@ -314,7 +314,8 @@ class SellersSpec(Spec):
     a Poisson stream); an item's latent popularity is its daily demand rate. Per item: a proof
     sample (sample_days), a trial order of at least the MOQ, listing when it arrives, daily
     Poisson demand limited by stock (unmet demand is lost), repeat orders by the reorder
-    policy, and salvage of leftover stock when its life ends.
+    policy, and salvage of leftover stock when its life ends. Consumers pay the platform, which
+    holds a day's retail revenue in escrow and releases it to the seller `escrow_days` later.
     """
 
     count: Annotated[int, Field(ge=0)] = 0
@@ -335,6 +336,7 @@ class SellersSpec(Spec):
     salvage_price: Money = 0.0
     transit_days: DistSpec = Deterministic(value=3)
     confirm_days: DistSpec = Deterministic(value=3)
+    escrow_days: NonNegative = 10.0
     initial_cash: Money = 50_000.0
     reorder: ReorderSpec = ReorderSpec()
 

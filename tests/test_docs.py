@@ -316,6 +316,11 @@ def test_every_column_is_defined(table: str) -> None:
     assert list(rows) == TABLES[table], f"{table}: columns missing, extra, or out of order"
 
 
+def test_every_column_of_the_derived_cash_table_is_defined() -> None:
+    rows = table_rows(section(page("results.md"), "`cash.csv.gz`"))
+    assert list(rows) == ["party", "day", *metrics.CASH_COLUMNS]
+
+
 def test_every_status_and_state_is_defined() -> None:
     """Each vocabulary of records.py is a table under its own heading (others anywhere)."""
     text = page("results.md")

@@ -22,7 +22,18 @@ from flexsim.calendar import HOURS_PER_DAY, HOURS_PER_WEEK
 from flexsim.dists import Exponential, choice_sampler
 from flexsim.model.factory import Factory
 from flexsim.model.forecast import censored_gamma_rate, gamma_prior, naive_rate
-from flexsim.model.ledger import COGS, EXPENSES, FLOWS, INVENTORY, REVENUE, WORLD, Ledger
+from flexsim.model.ledger import (
+    COGS,
+    ESCROW,
+    EXPENSES,
+    FLOWS,
+    INVENTORY,
+    PLATFORM,
+    RECEIVABLES,
+    REVENUE,
+    WORLD,
+    Ledger,
+)
 from flexsim.model.order import NOT_YET, Order
 from flexsim.model.schedule import after
 from flexsim.model.trade import Trade, make_buyer
@@ -241,10 +252,29 @@ class Seller:
                 revenue,
             )
         )  # fmt: skip
-        self.ledger.pay(WORLD, FLOWS, self.party, REVENUE, revenue, NO_ORDER, "retail_sales")
+        self.book_sales(revenue)
         cost = pieces * self.spec.factory_price
         self.ledger.post(self.party, COGS, INVENTORY, cost, NO_ORDER, "retail_sales")
         self.check_reorders()
+
+    def book_sales(self, revenue: float) -> None:
+        """The day's retail revenue: consumers pay the platform, which holds it in escrow and
+        releases it to the seller escrow_days later (one event per seller-day); with no
+        escrow the seller is paid at once."""
+        escrow_h = self.spec.escrow_days * HOURS_PER_DAY
+        if escrow_h <= 0:
+            self.ledger.pay(WORLD, FLOWS, self.party, REVENUE, revenue, NO_ORDER, "retail_sales")
+            return
+        if revenue <= 0:
+            return
+        self.ledger.pay(WORLD, FLOWS, PLATFORM, ESCROW, revenue, NO_ORDER, "retail_sales")
+        self.ledger.post(self.party, RECEIVABLES, REVENUE, revenue, NO_ORDER, "retail_sales")
+        after(self.env, escrow_h, partial(self.release_escrow, revenue))
+
+    def release_escrow(self, revenue: float) -> None:
+        self.ledger.pay(
+            PLATFORM, ESCROW, self.party, RECEIVABLES, revenue, NO_ORDER, "escrow_release"
+        )
 
     def observe(self, sold: np.ndarray) -> None:
         """A day with stock left shows its demand; a sold-out day shows demand ≥ stock."""
