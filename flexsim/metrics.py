@@ -198,13 +198,15 @@ def money(
     interest = flow(ledger, party, "interest_income", "credit", start_h, end_h)
     expenses = flow(ledger, party, "expenses", "debit", start_h, end_h)
     fees = flow(ledger, party, "fees", "debit", start_h, end_h)
+    wages = flow(ledger, party, "wages", "debit", start_h, end_h)
     bad_debt = flow(ledger, party, "bad_debt", "debit", start_h, end_h)
     return {
         "financing_cost": financing,
         "interest_income": interest,
         "expenses": expenses,
         "fees": fees,
-        "profit": gross_profit - expenses - fees - bad_debt - financing + interest,
+        "wages": wages,
+        "profit": gross_profit - expenses - fees - wages - bad_debt - financing + interest,
         "npv": npv(ledger, party, end_h, discount_rate),
     }
 

@@ -28,6 +28,7 @@ ChannelName = Literal["ecommerce", "offline"]
 DispatchName = Literal["fifo", "edd", "spt", "cyclic_exhaustive", "cyclic_gated"]
 POLLING_RULES = ("cyclic_exhaustive", "cyclic_gated")
 RegimeName = Literal["offline_credit", "voucher", "prepaid", "deposit_balance"]
+WagesName = Literal["piece_rate", "payroll"]
 ReorderPolicyName = Literal["sell_through", "bayes", "none"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
@@ -181,7 +182,10 @@ class LineSpec(Spec):
 
 
 class FactorySpec(Spec):
-    """A factory, its lines and its costs per piece (materials bought on supplier terms)."""
+    """A factory, its lines and its costs: per piece (materials bought on supplier terms,
+    piece-rate labour paid when an order is finished), or under `wages = "payroll"` a shift
+    payroll for every open hour of each line's calendar instead of the piece rate; and an
+    overhead per day. Payroll and overhead are paid in cash at the end of each day."""
 
     name: Name
     lines: list[LineSpec] = Field(min_length=1)
@@ -189,6 +193,9 @@ class FactorySpec(Spec):
     material_cost: Money = 0.0
     labour_cost: Money = 0.0
     supplier_terms_days: NonNegative = 30.0
+    wages: WagesName = "piece_rate"
+    payroll_per_hour: Annotated[float, Field(ge=0, description="per open hour of a line")] = 0.0
+    overhead_per_day: Money = 0.0
 
     @field_validator("lines")
     @classmethod

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import flexsim
 from flexsim.metrics import account_levels, cash_positions, cash_to_cash, level_at
+from flexsim.model.world import make_calendar
 from flexsim.stats import paired_difference
 
 DAY = 24.0
@@ -53,12 +54,28 @@ def expected_factory_cash(scenario: flexsim.Scenario, orders: pd.DataFrame) -> f
         else:
             cash_in += deposit[mine].sum() + (value - deposit)[mine & made].sum()
     supplier_paid = orders["setup_at"] + factory.supplier_terms_days * DAY <= end
+    piece_rate = factory.labour_cost if factory.wages == "piece_rate" else 0.0
     cash_out = (
         (factory.material_cost * orders["quantity"])[supplier_paid].sum()
-        + (factory.labour_cost * orders["quantity"])[made].sum()
+        + (piece_rate * orders["quantity"])[made].sum()
         + orders["changeover_cost"][orders["setup_at"].notna()].sum()
+        + running_costs(scenario)
     )
     return float(factory.initial_cash + cash_in - cash_out)
+
+
+def running_costs(scenario: flexsim.Scenario) -> float:
+    """Overhead and payroll paid by the horizon: one payment per day that ends before it,
+    the payroll for the open hours of the lines' calendars over those days."""
+    factory = scenario.factories[0]
+    days = math.ceil(scenario.horizon_days) - 1
+    payroll = 0.0
+    if factory.wages == "payroll":
+        for line in factory.lines:
+            spec = scenario.calendars.get(line.calendar)
+            calendar = make_calendar(spec, scenario.start_date)
+            payroll += factory.payroll_per_hour * calendar.open_hours(0.0, days * DAY)
+    return days * factory.overhead_per_day + payroll
 
 
 # --- conservation on random scenarios ---------------------------------------------------------
@@ -86,6 +103,8 @@ money_terms = st.fixed_dictionaries(
     escrow_days=st.sampled_from([0.0, 10.0]),
     seller_cash=st.sampled_from([2_000.0, 30_000.0]),
     interest=st.booleans(),
+    wages=st.sampled_from(["piece_rate", "payroll"]),
+    overhead=st.sampled_from([0.0, 800.0]),
     seed=st.integers(0, 1000),
 )
 def test_cash_is_conserved_on_random_scenarios(
@@ -94,6 +113,8 @@ def test_cash_is_conserved_on_random_scenarios(
     escrow_days: float,
     seller_cash: float,
     interest: bool,
+    wages: str,
+    overhead: float,
     seed: int,
 ) -> None:
     """Whatever the regimes and terms: at every instant the cash of all parties, the world's
@@ -107,6 +128,9 @@ def test_cash_is_conserved_on_random_scenarios(
         "sellers.initial_cash": seller_cash,
         "channels.ecommerce.payment": ecommerce,
         "channels.offline.payment": offline,
+        "factories.fuchun.wages": wages,
+        "factories.fuchun.payroll_per_hour": 1_500.0,
+        "factories.fuchun.overhead_per_day": overhead,
     }
     scenario = flexsim.load_builtin("tao-factory", overrides | ({} if interest else NO_INTEREST))
     tables = flexsim.run(scenario, seed).tables
@@ -463,3 +487,71 @@ def test_cash_positions_on_a_hand_made_ledger() -> None:
     assert list(table["receivables"]) == [0.0, 50.0, 0.0]
     assert list(table["payables"]) == [0.0, 30.0, 0.0]
     assert list(table["inventory"]) == [0.0, 0.0, 0.0]
+
+
+# --- costs: payroll and overhead -----------------------------------------------------------------
+
+
+def _tiny_factory(wages: str) -> flexsim.Scenario:
+    """Two weeks and a half from Monday 2026-01-05: line `day` open Mon-Fri 08:00-17:00 with a
+    lunch hour (8 h a day), closed on Wednesday 7 January; line `all` always open. One
+    customer orders 10 pieces about every other day, paid 5 a piece under piece rates."""
+    data = {
+        "name": "tiny",
+        "horizon_days": 14.5,
+        "warmup_days": 0,
+        "calendars": {
+            "day": {
+                "shifts": [{"start": "08:00", "end": "17:00", "breaks": ["12:00-13:00"]}],
+                "holidays": [{"first_day": "2026-01-07", "last_day": "2026-01-07"}],
+            }
+        },
+        "factories": [
+            {
+                "name": "plant",
+                "labour_cost": 5.0,
+                "wages": wages,
+                "payroll_per_hour": 100.0,
+                "overhead_per_day": 50.0,
+                "lines": [
+                    {"name": "day", "unit_time_h": 0.1, "calendar": "day"},
+                    {"name": "all", "unit_time_h": 0.1},
+                ],
+            }
+        ],
+        "customers": [{"name": "c", "factory": "plant", "quantity": 10, "interarrival_days": 2}],
+        "finance": {"overdraft_rate": 0.0, "deposit_rate": 0.0},
+    }
+    return flexsim.scenario.validate(data, "test")
+
+
+def test_payroll_and_overhead_computed_by_hand_on_a_tiny_calendar() -> None:
+    """Fourteen day ends fall before the horizon. Payroll at 100 an open hour: line `day`
+    9 workdays × 8 h (the holiday and weekends pay nothing), line `all` 24 h every day, paid
+    each day for that day; overhead 50 a day. Piece rates instead: 5 × the pieces finished,
+    and no payroll. The same orders either way."""
+    runs = {w: flexsim.run(_tiny_factory(w), seed=1).tables for w in ("payroll", "piece_rate")}
+    pd.testing.assert_frame_equal(
+        runs["payroll"]["orders"].drop(columns="cost"),
+        runs["piece_rate"]["orders"].drop(columns="cost"),
+    )
+    books = {w: t["ledger"][t["ledger"]["party"] == "factory/plant"] for w, t in runs.items()}
+    payroll = books["payroll"][books["payroll"]["reason"] == "payroll"]
+    day_hours = [8, 8, 0, 8, 8, 0, 0, 8, 8, 8, 8, 8, 0, 0]  # Mon 5 Jan … Sun 18 Jan
+    expected = [100.0 * (hours + 24) for hours in day_hours]
+    assert list(payroll["at"]) == [DAY * (d + 1) for d in range(14)]
+    assert list(payroll["amount"]) == pytest.approx(expected)
+    assert (payroll["debit"] == "wages").all()
+    for wages in ("payroll", "piece_rate"):
+        overhead = books[wages][books[wages]["reason"] == "overhead"]
+        assert list(overhead["amount"]) == [50.0] * 14
+    assert not (books["payroll"]["reason"] == "labour").any()
+    labour = books["piece_rate"][books["piece_rate"]["reason"] == "labour"]
+    orders = runs["piece_rate"]["orders"]
+    assert labour["amount"].sum() == pytest.approx(
+        5.0 * orders["quantity"][orders["finished_at"].notna()].sum()
+    )
+    assert not (books["piece_rate"]["reason"] == "payroll").any()
+    kpis = flexsim.kpis(runs["payroll"], 0.0, 14.5 * DAY)["cash_cycle"]["factory/plant"]
+    assert kpis["wages"] == pytest.approx(sum(expected))
+    assert kpis["expenses"] == pytest.approx(700.0)

@@ -29,6 +29,7 @@ COGS = "cogs"
 EXPENSES = "expenses"
 BAD_DEBT = "bad_debt"
 EQUITY = "equity"
+WAGES = "wages"  # a factory's shift payroll (an expense of the period, not of an order)
 FEES = "fees"  # a factory's platform fees (an expense)
 VOUCHER_FLOAT = "voucher_float"  # the platform's claims on buyers for vouchers it paid out
 ESCROW = "escrow"  # consumer money the platform holds for sellers (a liability)

@@ -11,6 +11,7 @@ from typing import Any
 import simpy
 
 from flexsim.calendar import HOURS_PER_DAY, Calendar
+from flexsim.model.costs import pay_running_costs
 from flexsim.model.demand import Seller
 from flexsim.model.factory import Breakdowns, Factory, Line, PollingLine
 from flexsim.model.ledger import PLATFORM, Ledger
@@ -91,6 +92,14 @@ def build(
                 factory.add_line(PollingLine(*args))
             else:
                 factory.add_line(Line(env, factory, line, calendar, unit_time, failures))
+        payroll = spec.payroll_per_hour if spec.wages == "payroll" else 0.0
+        if payroll or spec.overhead_per_day:
+            calendars = [line.calendar for line in factory.lines]
+            env.process(
+                pay_running_costs(
+                    env, ledger, factory.party, spec.overhead_per_day, payroll, calendars
+                )
+            )
     ledger.capitalise(PLATFORM, 0.0)
     order_ids = itertools.count()
     for customer in scenario.customers:
