@@ -283,6 +283,30 @@ def sellers_lowest_cash(ledger: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def vouchers_outstanding_max(orders: pd.DataFrame, ledger: pd.DataFrame) -> float:
+    """Summed over sellers, the most each had locked on vouchers at once: an accepted voucher
+    order's value from its placement to the buyer's repayment to the platform (for ever when
+    it never repays). Funding the platform gives the seller on top of its own cash."""
+    vouchers = orders[
+        (orders["regime"] == "voucher")
+        & (orders["status"] != "refused")
+        & orders["kind"].isin(SELLER_KINDS)
+    ]
+    if vouchers.empty:
+        return 0.0
+    repaid = ledger[(ledger["party"] == "platform") & (ledger["reason"] == "voucher_repayment")]
+    value = vouchers["price"] * vouchers["quantity"]
+    repaid_at = vouchers["order_id"].map(repaid.set_index("order_id")["at"])
+    changes = pd.concat(
+        [
+            pd.DataFrame({"seller": vouchers["customer"], "at": vouchers["placed_at"], "v": value}),
+            pd.DataFrame({"seller": vouchers["customer"], "at": repaid_at, "v": -value}).dropna(),
+        ]
+    )  # at equal times the repayment goes first: sort by time, then by change
+    changes = changes.sort_values(["seller", "at", "v"], kind="stable")
+    return float(changes.groupby("seller")["v"].cumsum().groupby(changes["seller"]).max().sum())
+
+
 def _days(balance: float, per_day: float) -> float:
     return balance / per_day if per_day > 0 else math.nan
 
@@ -337,6 +361,7 @@ def kpis(
         cycles[SELLERS] = cash_cycle(
             sellers, SELLERS, start_h, end_h, discount_rate
         ) | sellers_lowest_cash(ledger)
+        cycles[SELLERS]["vouchers_outstanding_max"] = vouchers_outstanding_max(orders, ledger)
     return {
         "window_h": [start_h, end_h],
         "orders": order_counts(orders),

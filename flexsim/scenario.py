@@ -431,13 +431,16 @@ class Scenario(Spec):
     def longest_term_days(self) -> float:
         """The longest payment term among the channels that carry money, in days after
         delivery: the upper end of an offline-credit term (its mean plus 3 sd when unbounded),
-        or the auto-confirm delay under the voucher. The warm-up should be at least this long."""
+        plus that of `late_days` when payments can be late, or the auto-confirm delay under the
+        voucher. The warm-up should be at least this long."""
         longest = 0.0
         for name in self.priced_channels():
             channel = self.channels.get(name)
-            term = channel.payment.term_days
-            if channel.payment.regime == "offline_credit":
-                high = getattr(term, "high", term.expectation + 3 * term.variance**0.5)
+            payment = channel.payment
+            if payment.regime == "offline_credit":
+                high = _upper(payment.term_days)
+                if payment.late_probability:
+                    high += _upper(payment.late_days)
                 longest = max(longest, high)
             elif channel.payment.regime == "voucher":
                 longest = max(longest, channel.auto_confirm_days)
@@ -471,6 +474,12 @@ class Scenario(Spec):
             except ScenarioError as error:
                 raise ScenarioError(f"{source}: --set {key}: {error}.") from None
         return validate(data, f"{source} (with --set {', '.join(overrides)})")
+
+
+def _upper(dist: DistSpec) -> float:
+    """A distribution's upper end, or its mean plus 3 sd when it has none."""
+    high: float = getattr(dist, "high", dist.expectation + 3 * dist.variance**0.5)
+    return high
 
 
 def _require_unique(names: list[str], what: str) -> None:

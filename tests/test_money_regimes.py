@@ -350,6 +350,10 @@ def test_credit_line_locks_vouchers_until_repaid_and_refuses_above_it() -> None:
         assert (after[orders["status"] != "refused"] <= line + 1e-6).all()
         assert (after[by_line] > line).all()
         refused[line] = int(by_line.sum())
+        peaks = after[orders["status"] != "refused"].groupby(orders["customer"]).max()
+        kpis = flexsim.kpis(tables, scenario.warmup_h, scenario.horizon_h)
+        peak = kpis["cash_cycle"]["sellers"]["vouchers_outstanding_max"]
+        assert peak == pytest.approx(peaks.sum())
     assert refused[4_000.0] > refused[8_000.0] > 0, refused
 
 
