@@ -151,6 +151,13 @@ def test_cash_is_conserved_on_random_scenarios(
     written_off = orders[orders["payment"] == "written_off"]
     assert set(written_off["channel"]) <= offline_credit  # no other regime leaves a bad debt
     assert set(factory_bad_debt["order_id"]) == set(written_off["order_id"])
+    positions = cash_positions(ledger, scenario.horizon_h)
+    last_day = positions[positions["day"] == positions["day"].max()].set_index("party")
+    for party in last_day.index:
+        level = level_at(account_levels(ledger, party, ("cash",)), scenario.horizon_h)
+        assert last_day.at[party, "cash"] == pytest.approx(level)
+    world = level_at(account_levels(ledger, "world", ("cash",)), scenario.horizon_h)
+    assert last_day["cash"].sum() == pytest.approx(-world)
     if not interest:
         cash = level_at(account_levels(ledger, FACTORY, ("cash",)), scenario.horizon_h)
         assert cash == pytest.approx(expected_factory_cash(scenario, orders))
@@ -594,3 +601,19 @@ def test_sellers_cash_cycle_recomputed_from_the_ledger_with_plain_loops() -> Non
     purchases_per_day = flows[("payables", -1.0)] / days
     assert kpis["dpo_days"] == pytest.approx(-average("payables") / purchases_per_day)
     assert 8 < kpis["dso_days"] < 10  # 10 days of escrow on retail sales, none on salvage
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("channels.ecommerce.payment.platform_fee_share", 1.5, "less than or equal to 1"),
+        ("channels.offline.payment.credit_limit", -1.0, "greater than or equal to 0"),
+        ("channels.offline.payment.late_probability", True, "valid number"),
+        ("factories.0.wages", "salary", "'piece_rate' or 'payroll'"),
+        ("sellers.escrow_days", -2, "greater than or equal to 0"),
+    ],
+)
+def test_bad_money_input_names_the_dotted_key(key: str, value: Any, message: str) -> None:
+    with pytest.raises(flexsim.scenario.ScenarioError) as error:
+        flexsim.load_builtin("tao-factory", {key: value})
+    assert f"{key}: " in str(error.value) and message in str(error.value), str(error.value)
