@@ -283,6 +283,68 @@ def sellers_lowest_cash(ledger: pd.DataFrame) -> dict[str, float]:
     }
 
 
+SELLER_MONEY_BALANCES = {  # column → accounts whose debit balance it averages, and its sign
+    "avg_inventory": (("inventory",), 1.0),
+    "avg_receivables": (("receivables",), 1.0),
+    "avg_payables": (("payables",), -1.0),
+}
+SELLER_MONEY_FLOWS = {  # column → (account, side) summed over the window
+    "revenue": ("revenue", "credit"),
+    "cogs": ("cogs", "debit"),
+    "purchases": ("payables", "credit"),
+    "expenses": ("expenses", "debit"),
+    "financing_cost": ("financing_cost", "debit"),
+    "interest_income": ("interest_income", "credit"),
+}
+
+
+def seller_money(
+    ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float
+) -> pd.DataFrame:
+    """The derived `seller_money` table: per seller, the cash cycle figures of `cash_cycle`
+    computed for all sellers at once (balances time-weighted over the window, flows summed
+    in it, cash and NPV as there)."""
+    books = ledger[ledger["party"].str.startswith("seller/")]
+    books = books.sort_values(["party", "at"], kind="stable")
+    party = books["party"]
+    following = books.groupby("party")["at"].shift(-1).fillna(end_h)
+    hours = following.clip(start_h, end_h) - books["at"].clip(start_h, end_h)
+    inside = (books["at"] >= start_h) & (books["at"] < end_h)
+    table = pd.DataFrame(index=pd.Index(sorted(party.unique()), name="party"))
+    for column, (account, side) in SELLER_MONEY_FLOWS.items():
+        rows = inside & (books[side] == account)
+        table[column] = books["amount"].where(rows, 0.0).groupby(party).sum()
+    for column, (accounts, sign) in SELLER_MONEY_BALANCES.items():
+        level = _signed(books, accounts).groupby(party).cumsum()
+        table[column] = sign * (level * hours).groupby(party).sum() / (end_h - start_h)
+    days = (end_h - start_h) / HOURS_PER_DAY
+    table["dio_days"] = table["avg_inventory"] / (table["cogs"] / days).where(table["cogs"] > 0)
+    per_day = (table["revenue"] / days).where(table["revenue"] > 0)
+    table["dso_days"] = table["avg_receivables"] / per_day
+    bought = (table["purchases"] / days).where(table["purchases"] > 0)
+    table["dpo_days"] = table["avg_payables"] / bought
+    table["ccc_days"] = table["dio_days"] + table["dso_days"] - table["dpo_days"]
+    cash = _signed(books, ("cash",))
+    until_end = books["at"] <= end_h
+    table["cash_end"] = cash.where(until_end, 0.0).groupby(party).sum()
+    table["cash_min"] = cash.groupby(party).cumsum().groupby(party).min()
+    earned = cash.where(books["reason"] != "initial_capital", 0.0)
+    lowest = earned.groupby(party).cumsum().groupby(party).min()
+    table["peak_funding_need"] = (-lowest).clip(lower=0.0)
+    table["profit"] = (
+        table["revenue"] - table["cogs"] - table["expenses"] - table["financing_cost"]
+    ) + table["interest_income"]
+    discount = (1 + discount_rate) ** -(books["at"] / (365 * HOURS_PER_DAY))
+    table["npv"] = (earned * discount).where(until_end, 0.0).groupby(party).sum()
+    return table.reset_index()
+
+
+def _signed(books: pd.DataFrame, accounts: tuple[str, ...]) -> pd.Series:
+    """Each posting's change to the debit balance of `accounts`."""
+    sign = books["debit"].isin(accounts).astype(float) - books["credit"].isin(accounts)
+    return sign * books["amount"]
+
+
 def vouchers_outstanding_max(orders: pd.DataFrame, ledger: pd.DataFrame) -> float:
     """Summed over sellers, the most each had locked on vouchers at once: an accepted voucher
     order's value from its placement to the buyer's repayment to the platform (for ever when

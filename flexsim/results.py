@@ -54,8 +54,14 @@ def write(
 
 def derived_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     """Tables computed from the record tables, written beside them: `cash`, each party's
-    position at the end of each day."""
-    return {"cash": metrics.cash_positions(result.tables["ledger"], result.scenario.horizon_h)}
+    position at the end of each day, and `seller_money`, each seller's cash cycle."""
+    scenario, ledger = result.scenario, result.tables["ledger"]
+    return {
+        "cash": metrics.cash_positions(ledger, scenario.horizon_h),
+        "seller_money": metrics.seller_money(
+            ledger, scenario.warmup_h, scenario.horizon_h, scenario.finance.discount_rate
+        ),
+    }
 
 
 def write_text(path: Path, text: str) -> None:

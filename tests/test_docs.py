@@ -316,9 +316,13 @@ def test_every_column_is_defined(table: str) -> None:
     assert list(rows) == TABLES[table], f"{table}: columns missing, extra, or out of order"
 
 
-def test_every_column_of_the_derived_cash_table_is_defined() -> None:
+def test_every_column_of_the_derived_tables_is_defined() -> None:
     rows = table_rows(section(page("results.md"), "`cash.csv.gz`"))
     assert list(rows) == ["party", "day", *metrics.CASH_COLUMNS]
+    rows = table_rows(section(page("results.md"), "`seller_money.csv.gz`"))
+    ledger = run(load_builtin("tao-factory", {"horizon_days": 30, "warmup_days": 5})).tables
+    table = metrics.seller_money(ledger["ledger"], 120.0, 720.0, 0.0)
+    assert list(rows) == list(table.columns)
 
 
 def test_every_status_and_state_is_defined() -> None:

@@ -14,7 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import flexsim
-from flexsim.metrics import account_levels, cash_positions, cash_to_cash, level_at
+from flexsim.metrics import (
+    account_levels,
+    cash_cycle,
+    cash_positions,
+    cash_to_cash,
+    level_at,
+    seller_money,
+)
 from flexsim.model.world import make_calendar
 from flexsim.stats import paired_difference
 
@@ -617,3 +624,22 @@ def test_bad_money_input_names_the_dotted_key(key: str, value: Any, message: str
     with pytest.raises(flexsim.scenario.ScenarioError) as error:
         flexsim.load_builtin("tao-factory", {key: value})
     assert f"{key}: " in str(error.value) and message in str(error.value), str(error.value)
+
+
+def test_seller_money_table_matches_the_cash_cycle_of_each_seller() -> None:
+    """The per-seller table, computed for all sellers at once, equals cash_cycle run on each
+    seller's books alone, and its balances and flows add up to the sellers' together."""
+    scenario = flexsim.load_builtin("tao-factory", {"horizon_days": 160, "warmup_days": 40})
+    result = flexsim.run(scenario, seed=6)
+    start, end, rate = scenario.warmup_h, scenario.horizon_h, scenario.finance.discount_rate
+    ledger = result.tables["ledger"]
+    table = seller_money(ledger, start, end, rate).set_index("party")
+    assert len(table) == scenario.sellers.count
+    for party in ("seller/seller-0", "seller/seller-7", "seller/seller-29"):
+        alone = cash_cycle(ledger, party, start, end, rate)
+        for column in table.columns:
+            assert table.at[party, column] == pytest.approx(alone[column], nan_ok=True), column
+    together = flexsim.kpis(result.tables, start, end, rate)["cash_cycle"]["sellers"]
+    for column in ("revenue", "avg_inventory", "avg_receivables", "avg_payables", "profit"):
+        assert table[column].sum() == pytest.approx(together[column]), column
+    assert table["peak_funding_need"].sum() == pytest.approx(together["peak_funding_need"])
