@@ -170,16 +170,18 @@ def render(result: RunResult, kpis: dict[str, Any]) -> str:
             *_booked(kpis),
             f"Orders at the horizon: {counts}",
             "",
-            "Cash conversion cycle per factory (days; money in "
+            "Cash conversion cycle per factory and of the sellers together (days; money in "
             f"{scenario.currency}; CCC = DIO + DSO - DPO from time-weighted balances)",
-            _frame(kpis["cash_cycle"], "factory"),
+            _frame(kpis["cash_cycle"], "party"),
             "",
             "Sellers (all together, after the warm-up)",
             _frame({"sellers": kpis["sellers"]}, ""),
             "",
             "Sellers per factory (who asked for a sample after the warm-up; shares who ordered)",
             _frame(kpis["seller_factories"], "factory"),
-            f"Platform bad debt absorbed: {kpis['platform']['bad_debt']:,.0f} {scenario.currency}",
+            "",
+            f"Platform (money in {scenario.currency}; bad debt: the seller defaults it absorbed)",
+            _frame({"platform": kpis["platform"]}, "", tall=True),
         ]
     )
 
@@ -192,12 +194,12 @@ def _booked(kpis: dict[str, Any]) -> list[str]:
     return [title, _frame(kpis["capacity"], "line"), ""]
 
 
-def _frame(rows: dict[str, dict[str, Any]], label: str) -> str:
+def _frame(rows: dict[str, dict[str, Any]], label: str, tall: bool = False) -> str:
     if not rows:
         return "  (none)"
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = label
-    if len(frame.columns) > WIDE:  # long rows read better standing up
+    if tall or len(frame.columns) > WIDE:  # long rows read better standing up
         frame = frame.T
     return frame.to_string(float_format=_number)
 

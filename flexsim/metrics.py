@@ -20,6 +20,16 @@ from flexsim.records import LINE_STATES, ORDER_STATUSES, PAYMENT_STATES, REFUSAL
 
 STAGES = ("fabric_wait_h", "waiting_h", "changeover_h", "processing_h", "transit_h")
 INVENTORY_ACCOUNTS = ("materials", "wip", "finished_goods")
+STOCK_ACCOUNTS = (*INVENTORY_ACCOUNTS, "inventory")  # a factory's and a seller's stock at cost
+CLAIM_ACCOUNTS = ("receivables", "voucher_float")  # what others owe the party
+SELLERS = "sellers"  # all sellers' books taken together
+# the derived daily table of each party's position: column → accounts (debit balance) and sign
+CASH_COLUMNS: dict[str, tuple[tuple[str, ...], float]] = {
+    "cash": (("cash",), 1.0),
+    "receivables": (CLAIM_ACCOUNTS, 1.0),
+    "payables": (("payables",), -1.0),  # owed by the party: its credit balance, positive
+    "inventory": (STOCK_ACCOUNTS, 1.0),
+}
 SELLER_KINDS = ("trial", "repeat")
 
 
@@ -179,9 +189,7 @@ def cash_cycle(
     cogs = flow(ledger, party, "cogs", "debit", start_h, end_h)
     revenue = flow(ledger, party, "revenue", "credit", start_h, end_h)
     purchases = flow(ledger, party, "payables", "credit", start_h, end_h)
-    inventory = time_weighted_mean(
-        account_levels(ledger, party, INVENTORY_ACCOUNTS), start_h, end_h
-    )
+    inventory = time_weighted_mean(account_levels(ledger, party, STOCK_ACCOUNTS), start_h, end_h)
     receivables_levels = account_levels(ledger, party, ("receivables",))
     receivables = time_weighted_mean(receivables_levels, start_h, end_h)
     # payables are a liability: their balance is a credit, the negative of the debit level
@@ -203,8 +211,22 @@ def cash_cycle(
         "cash_end": level_at(cash, end_h),
         "cash_min": float(cash["level"].min()) if len(cash) else 0.0,
         "receivables_end": level_at(receivables_levels, end_h),
+        "peak_funding_need": peak_funding_need(cash, capital(ledger, party)),
         "bad_debt": flow(ledger, party, "bad_debt", "debit", start_h, end_h),
     } | money(ledger, party, start_h, end_h, revenue - cogs, discount_rate)
+
+
+def capital(ledger: pd.DataFrame, party: str) -> float:
+    """The cash the owners put into the party (its `initial_capital` postings)."""
+    rows = ledger[(ledger["party"] == party) & (ledger["reason"] == "initial_capital")]
+    return float(rows["amount"].sum())
+
+
+def peak_funding_need(cash: pd.DataFrame, capital: float) -> float:
+    """How far the party's cash fell below the owners' capital at worst: the working capital
+    its business needed beyond what it earned, 0 when cash never fell below the capital."""
+    lowest = float(cash["level"].min()) if len(cash) else 0.0
+    return max(0.0, capital - lowest)
 
 
 def money(
@@ -220,12 +242,16 @@ def money(
     financing = flow(ledger, party, "financing_cost", "debit", start_h, end_h)
     interest = flow(ledger, party, "interest_income", "credit", start_h, end_h)
     expenses = flow(ledger, party, "expenses", "debit", start_h, end_h)
+    fees = flow(ledger, party, "fees", "debit", start_h, end_h)
+    wages = flow(ledger, party, "wages", "debit", start_h, end_h)
     bad_debt = flow(ledger, party, "bad_debt", "debit", start_h, end_h)
     return {
         "financing_cost": financing,
         "interest_income": interest,
         "expenses": expenses,
-        "profit": gross_profit - expenses - bad_debt - financing + interest,
+        "fees": fees,
+        "wages": wages,
+        "profit": gross_profit - expenses - fees - wages - bad_debt - financing + interest,
         "npv": npv(ledger, party, end_h, discount_rate),
     }
 
@@ -238,6 +264,154 @@ def npv(ledger: pd.DataFrame, party: str, end_h: float, rate_per_year: float) ->
     sign = (books["debit"] == "cash").astype(float) - (books["credit"] == "cash")
     years = books["at"] / (365 * HOURS_PER_DAY)
     return float((sign * books["amount"] * (1 + rate_per_year) ** -years).sum())
+
+
+def cash_to_cash(
+    ledger: pd.DataFrame, orders: pd.DataFrame, party: str, start_h: float, end_h: float
+) -> float:
+    """Value-weighted mean cash-to-cash time in days of the party's (a factory's) orders paid
+    in full within [start_h, end_h): from its first cash payment for the order (materials,
+    changeover or labour) to `paid_at`, weighted by the order's value. Negative when the buyer
+    pays before the factory does; orders the factory paid nothing for are left out."""
+    books = ledger[(ledger["party"] == party) & (ledger["credit"] == "cash")]
+    first_out = books[books["order_id"] >= 0].groupby("order_id")["at"].min()
+    paid = orders[
+        (orders["factory"] == party.removeprefix("factory/"))
+        & (orders["payment"] == "paid")
+        & (orders["paid_at"] >= start_h)
+        & (orders["paid_at"] < end_h)
+    ]
+    out_at = paid["order_id"].map(first_out)
+    known = out_at.notna()
+    value = (paid["price"] * paid["quantity"])[known]
+    hours = (paid["paid_at"] - out_at)[known]
+    total = float(value.sum())
+    return float((value * hours).sum()) / total / HOURS_PER_DAY if total > 0 else math.nan
+
+
+def cash_positions(ledger: pd.DataFrame, end_h: float) -> pd.DataFrame:
+    """The derived `cash` table: each party's (the world's excepted) cash, receivables,
+    payables and inventory at the end of each day d (after every posting stamped before
+    (d + 1) × 24 h), for the days 0 … ⌈end_h / 24⌉ − 1."""
+    books = ledger[ledger["party"] != "world"]
+    days = math.ceil(end_h / HOURS_PER_DAY)
+    day = (books["at"] // HOURS_PER_DAY).clip(upper=days - 1).astype(int)
+    parties = sorted(books["party"].unique())
+    grid = pd.MultiIndex.from_product([parties, range(days)], names=["party", "day"])
+    table = pd.DataFrame(index=grid)
+    for column, (accounts, sign) in CASH_COLUMNS.items():
+        change = books["debit"].isin(accounts).astype(float) - books["credit"].isin(accounts)
+        daily = (sign * change * books["amount"]).groupby([books["party"], day]).sum()
+        daily.index.names = ["party", "day"]
+        table[column] = daily.reindex(grid, fill_value=0.0).groupby(level="party").cumsum()
+    return table.reset_index()
+
+
+def sellers_books(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger with every seller's postings booked to one party, `sellers`."""
+    is_seller = ledger["party"].str.startswith("seller/")
+    return ledger.assign(party=ledger["party"].where(~is_seller, SELLERS))
+
+
+def sellers_lowest_cash(ledger: pd.DataFrame) -> dict[str, float]:
+    """Summed over sellers, each one's lowest cash and its peak funding need (each seller
+    needs its own cash, so the lowest of the sellers' summed cash would understate both)."""
+    books = ledger[ledger["party"].str.startswith("seller/")].sort_values("at", kind="stable")
+    sign = (books["debit"] == "cash").astype(float) - (books["credit"] == "cash")
+    cash = sign * books["amount"]
+    earned = cash.where(books["reason"] != "initial_capital", 0.0)
+    lowest_cash = cash.groupby(books["party"]).cumsum().groupby(books["party"]).min()
+    lowest = earned.groupby(books["party"]).cumsum().groupby(books["party"]).min()
+    return {
+        "cash_min": float(lowest_cash.sum()),
+        "peak_funding_need": float((-lowest).clip(lower=0.0).sum()),
+    }
+
+
+SELLER_MONEY_BALANCES = {  # column → accounts whose debit balance it averages, and its sign
+    "avg_inventory": (("inventory",), 1.0),
+    "avg_receivables": (("receivables",), 1.0),
+    "avg_payables": (("payables",), -1.0),
+}
+SELLER_MONEY_FLOWS = {  # column → (account, side) summed over the window
+    "revenue": ("revenue", "credit"),
+    "cogs": ("cogs", "debit"),
+    "purchases": ("payables", "credit"),
+    "expenses": ("expenses", "debit"),
+    "financing_cost": ("financing_cost", "debit"),
+    "interest_income": ("interest_income", "credit"),
+}
+
+
+def seller_money(
+    ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float
+) -> pd.DataFrame:
+    """The derived `seller_money` table: per seller, the cash cycle figures of `cash_cycle`
+    computed for all sellers at once (balances time-weighted over the window, flows summed
+    in it, cash and NPV as there)."""
+    books = ledger[ledger["party"].str.startswith("seller/")]
+    books = books.sort_values(["party", "at"], kind="stable")
+    party = books["party"]
+    following = books.groupby("party")["at"].shift(-1).fillna(end_h)
+    hours = following.clip(start_h, end_h) - books["at"].clip(start_h, end_h)
+    inside = (books["at"] >= start_h) & (books["at"] < end_h)
+    table = pd.DataFrame(index=pd.Index(sorted(party.unique()), name="party"))
+    for column, (account, side) in SELLER_MONEY_FLOWS.items():
+        rows = inside & (books[side] == account)
+        table[column] = books["amount"].where(rows, 0.0).groupby(party).sum()
+    for column, (accounts, sign) in SELLER_MONEY_BALANCES.items():
+        level = _signed(books, accounts).groupby(party).cumsum()
+        table[column] = sign * (level * hours).groupby(party).sum() / (end_h - start_h)
+    days = (end_h - start_h) / HOURS_PER_DAY
+    table["dio_days"] = table["avg_inventory"] / (table["cogs"] / days).where(table["cogs"] > 0)
+    per_day = (table["revenue"] / days).where(table["revenue"] > 0)
+    table["dso_days"] = table["avg_receivables"] / per_day
+    bought = (table["purchases"] / days).where(table["purchases"] > 0)
+    table["dpo_days"] = table["avg_payables"] / bought
+    table["ccc_days"] = table["dio_days"] + table["dso_days"] - table["dpo_days"]
+    cash = _signed(books, ("cash",))
+    until_end = books["at"] <= end_h
+    table["cash_end"] = cash.where(until_end, 0.0).groupby(party).sum()
+    table["cash_min"] = cash.groupby(party).cumsum().groupby(party).min()
+    earned = cash.where(books["reason"] != "initial_capital", 0.0)
+    lowest = earned.groupby(party).cumsum().groupby(party).min()
+    table["peak_funding_need"] = (-lowest).clip(lower=0.0)
+    table["profit"] = (
+        table["revenue"] - table["cogs"] - table["expenses"] - table["financing_cost"]
+    ) + table["interest_income"]
+    discount = (1 + discount_rate) ** -(books["at"] / (365 * HOURS_PER_DAY))
+    table["npv"] = (earned * discount).where(until_end, 0.0).groupby(party).sum()
+    return table.reset_index()
+
+
+def _signed(books: pd.DataFrame, accounts: tuple[str, ...]) -> pd.Series:
+    """Each posting's change to the debit balance of `accounts`."""
+    sign = books["debit"].isin(accounts).astype(float) - books["credit"].isin(accounts)
+    return sign * books["amount"]
+
+
+def vouchers_outstanding_max(orders: pd.DataFrame, ledger: pd.DataFrame) -> float:
+    """Summed over sellers, the most each had locked on vouchers at once: an accepted voucher
+    order's value from its placement to the buyer's repayment to the platform (for ever when
+    it never repays). Funding the platform gives the seller on top of its own cash."""
+    vouchers = orders[
+        (orders["regime"] == "voucher")
+        & (orders["status"] != "refused")
+        & orders["kind"].isin(SELLER_KINDS)
+    ]
+    if vouchers.empty:
+        return 0.0
+    repaid = ledger[(ledger["party"] == "platform") & (ledger["reason"] == "voucher_repayment")]
+    value = vouchers["price"] * vouchers["quantity"]
+    repaid_at = vouchers["order_id"].map(repaid.set_index("order_id")["at"])
+    changes = pd.concat(
+        [
+            pd.DataFrame({"seller": vouchers["customer"], "at": vouchers["placed_at"], "v": value}),
+            pd.DataFrame({"seller": vouchers["customer"], "at": repaid_at, "v": -value}).dropna(),
+        ]
+    )  # at equal times the repayment goes first: sort by time, then by change
+    changes = changes.sort_values(["seller", "at", "v"], kind="stable")
+    return float(changes.groupby("seller")["v"].cumsum().groupby(changes["seller"]).max().sum())
 
 
 def _days(balance: float, per_day: float) -> float:
@@ -336,27 +510,49 @@ def kpis(
     lead = lead_times(tables["orders"], start_h, tables["items"])
     util = utilisation(tables["line_states"], start_h, end_h)
     util.index = [f"{factory}.{line}" for factory, line in util.index]
-    ledger = tables["ledger"]
+    ledger, orders = tables["ledger"], tables["orders"]
     factories = sorted({p for p in ledger["party"] if p.startswith("factory/")})
-    sellers = [p for p in ledger["party"].unique() if p.startswith("seller/")]
-    seller_cash = sum(level_at(account_levels(ledger, p, ("cash",)), end_h) for p in sellers)
+    cycles = {
+        p: cash_cycle(ledger, p, start_h, end_h, discount_rate)
+        | {"cash_to_cash_days": cash_to_cash(ledger, orders, p, start_h, end_h)}
+        for p in factories
+    }
+    sellers = sellers_books(ledger)
+    seller_cash = level_at(account_levels(sellers, SELLERS, ("cash",)), end_h)
+    if (sellers["party"] == SELLERS).any():
+        cycles[SELLERS] = cash_cycle(
+            sellers, SELLERS, start_h, end_h, discount_rate
+        ) | sellers_lowest_cash(ledger)
+        cycles[SELLERS]["vouchers_outstanding_max"] = vouchers_outstanding_max(orders, ledger)
     return {
         "window_h": [start_h, end_h],
-        "orders": order_counts(tables["orders"]),
+        "orders": order_counts(orders),
         "lead_time": _plain(lead.to_dict(orient="index")),
         "utilisation": _plain(util.to_dict(orient="index")),
-        "cash_cycle": _plain(
-            {p: cash_cycle(ledger, p, start_h, end_h, discount_rate) for p in factories}
-        ),
+        "cash_cycle": _plain(cycles),
         "sellers": _plain(seller_kpis(tables, start_h, end_h) | {"cash_end": seller_cash}),
         "capacity": _plain(
             booked_shares(tables["capacity"], start_h, end_h).to_dict(orient="index")
         ),
         "seller_factories": _plain(seller_factories(tables, start_h)),
-        "platform": _plain(
-            {"bad_debt": flow(ledger, "platform", "bad_debt", "debit", start_h, end_h)}
-        ),
+        "platform": _plain(platform_kpis(ledger, start_h, end_h, discount_rate)),
     }
+
+
+def platform_kpis(
+    ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float
+) -> dict[str, float]:
+    """The platform's fee revenue, voucher float, losses, financing and NPV."""
+    party = "platform"
+    revenue = flow(ledger, party, "revenue", "credit", start_h, end_h)
+    float_levels = account_levels(ledger, party, ("voucher_float",))
+    cash = account_levels(ledger, party, ("cash",))
+    return {
+        "revenue": revenue,
+        "avg_voucher_float": time_weighted_mean(float_levels, start_h, end_h),
+        "bad_debt": flow(ledger, party, "bad_debt", "debit", start_h, end_h),
+        "peak_funding_need": peak_funding_need(cash, capital(ledger, party)),
+    } | money(ledger, party, start_h, end_h, revenue, discount_rate)
 
 
 def _plain(value: Any) -> Any:

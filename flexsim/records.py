@@ -127,7 +127,14 @@ class CapacityRecord(NamedTuple):
 
 ORDER_STATUSES = ("refused", "waiting", "in_production", "in_transit", "delivered")
 PAYMENT_STATES = ("none", "open", "paid", "written_off")
-REFUSAL_REASONS = ("below_moq", "no_capacity", "late_quote", "buyer_cash")
+REFUSAL_REASONS = (
+    "below_moq",
+    "no_capacity",
+    "late_quote",
+    "buyer_cash",
+    "credit_limit",
+    "credit_line",
+)
 LINE_STATES = ("processing", "changeover", "idle", "down", "off_shift")
 
 TABLES: dict[str, list[str]] = {

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from flexsim import metrics
 from flexsim.run import RunResult
 
 PACKAGES = ("flexsim", "simpy", "numpy", "pandas", "scipy", "pydantic")
@@ -36,7 +37,7 @@ def write(
     """
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, table in result.tables.items():
+    for name, table in (result.tables | derived_tables(result)).items():
         path = folder / f"{name}{TABLE_SUFFIX}"
         _atomic(path, partial(table.to_csv, index=False, compression="gzip"))
         written.append(path)
@@ -49,6 +50,18 @@ def write(
         write_text(folder / name, text)
         written.append(folder / name)
     return written
+
+
+def derived_tables(result: RunResult) -> dict[str, pd.DataFrame]:
+    """Tables computed from the record tables, written beside them: `cash`, each party's
+    position at the end of each day, and `seller_money`, each seller's cash cycle."""
+    scenario, ledger = result.scenario, result.tables["ledger"]
+    return {
+        "cash": metrics.cash_positions(ledger, scenario.horizon_h),
+        "seller_money": metrics.seller_money(
+            ledger, scenario.warmup_h, scenario.horizon_h, scenario.finance.discount_rate
+        ),
+    }
 
 
 def write_text(path: Path, text: str) -> None:

@@ -28,6 +28,7 @@ ChannelName = Literal["ecommerce", "offline"]
 DispatchName = Literal["fifo", "edd", "spt", "family", "cyclic_exhaustive", "cyclic_gated"]
 POLLING_RULES = ("cyclic_exhaustive", "cyclic_gated")
 RegimeName = Literal["offline_credit", "voucher", "prepaid", "deposit_balance"]
+WagesName = Literal["piece_rate", "payroll"]
 ReorderPolicyName = Literal["sell_through", "bayes", "early_signal", "presale", "none"]
 ListAt = Literal["arrival", "approval"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -250,7 +251,10 @@ class SampleRoomSpec(Spec):
 
 
 class FactorySpec(Spec):
-    """A factory, its lines and its costs per piece (materials bought on supplier terms)."""
+    """A factory, its lines and its costs: per piece (materials bought on supplier terms,
+    piece-rate labour paid when an order is finished), or under `wages = "payroll"` a shift
+    payroll for every open hour of each line's calendar instead of the piece rate; and an
+    overhead per day. Payroll and overhead are paid in cash at the end of each day."""
 
     name: Name
     lines: list[LineSpec] = Field(min_length=1)
@@ -261,6 +265,9 @@ class FactorySpec(Spec):
     supplier_terms_days: NonNegative = 30.0
     booking: BookingSpec | None = None
     fabric: FabricSpec = FabricSpec()
+    wages: WagesName = "piece_rate"
+    payroll_per_hour: Annotated[float, Field(ge=0, description="per open hour of a line")] = 0.0
+    overhead_per_day: Money = 0.0
 
     @field_validator("lines")
     @classmethod
@@ -274,13 +281,17 @@ class PaymentSpec(Spec):
     `--set channels.ecommerce.payment.regime=voucher` switches regimes; each key says which
     regime reads it.
 
-    offline_credit: `deposit_share` at order, the balance `term_days` after delivery; with
-    `default_probability` the buyer never pays and the factory writes the receivable off
-    `write_off_days` after the due date.
+    offline_credit: `deposit_share` at order, the balance `term_days` after delivery, and with
+    `late_probability` a further `late_days` later; with `default_probability` the buyer never
+    pays and the factory writes the receivable off `write_off_days` after the due date. The
+    factory refuses an order that would take what a buyer owes it (unpaid balances of its
+    accepted orders, the new one included) above `credit_limit`.
     voucher: the factory is paid when the buyer confirms delivery (at the latest the channel's
-    `auto_confirm_days`); the platform guarantees it. The buyer repays the platform
-    `repay_days` after confirmation, or defaults with `default_probability` and the platform
-    writes it off `write_off_days` after the due date.
+    `auto_confirm_days`), less the platform's `platform_fee_share`; the platform guarantees it.
+    The buyer repays the platform `repay_days` after confirmation, or defaults with
+    `default_probability` and the platform writes it off `write_off_days` after the due date.
+    Each order locks its value on the buyer's platform `credit_line` from placement until
+    the buyer repays; an order above what is left of the line is refused.
     prepaid: the whole value at order. deposit_balance: `deposit_share` at order, the rest when
     the goods are made, before they ship. Neither leaves anything to default on.
     """
@@ -290,7 +301,12 @@ class PaymentSpec(Spec):
     term_days: DistSpec = Deterministic(value=90)
     default_probability: Share = 0.0
     write_off_days: NonNegative = 180.0
+    late_probability: Share = 0.0
+    late_days: DistSpec = Deterministic(value=30)
+    credit_limit: Money | None = None  # None: unlimited
     repay_days: NonNegative = 30.0
+    platform_fee_share: Share = 0.0
+    credit_line: Money | None = None  # None: unlimited
 
 
 class ChannelSpec(Spec):
@@ -443,7 +459,8 @@ class SellersSpec(Spec):
     sample from the factory's sample room (remade when rejected, the item dropped after too
     many rejections), a trial order of at least the MOQ, listing when it arrives, daily
     Poisson demand limited by stock (unmet demand is lost), repeat orders by the reorder
-    policy, and salvage of leftover stock when its life ends.
+    policy, and salvage of leftover stock when its life ends. Consumers pay the platform, which
+    holds a day's retail revenue in escrow and releases it to the seller `escrow_days` later.
     """
 
     count: Annotated[int, Field(ge=0)] = 0
@@ -476,6 +493,7 @@ class SellersSpec(Spec):
     salvage_price: Money = 0.0
     transit_days: DistSpec = Deterministic(value=3)
     confirm_days: DistSpec = Deterministic(value=3)
+    escrow_days: NonNegative = 10.0
     initial_cash: Money = 50_000.0
     reorder: ReorderSpec = ReorderSpec()
 
@@ -589,13 +607,16 @@ class Scenario(Spec):
     def longest_term_days(self) -> float:
         """The longest payment term among the channels that carry money, in days after
         delivery: the upper end of an offline-credit term (its mean plus 3 sd when unbounded),
-        or the auto-confirm delay under the voucher. The warm-up should be at least this long."""
+        plus that of `late_days` when payments can be late, or the auto-confirm delay under the
+        voucher. The warm-up should be at least this long."""
         longest = 0.0
         for name in self.priced_channels():
             channel = self.channels.get(name)
-            term = channel.payment.term_days
-            if channel.payment.regime == "offline_credit":
-                high = getattr(term, "high", term.expectation + 3 * term.variance**0.5)
+            payment = channel.payment
+            if payment.regime == "offline_credit":
+                high = _upper(payment.term_days)
+                if payment.late_probability:
+                    high += _upper(payment.late_days)
                 longest = max(longest, high)
             elif channel.payment.regime == "voucher":
                 longest = max(longest, channel.auto_confirm_days)
@@ -629,6 +650,12 @@ class Scenario(Spec):
             except ScenarioError as error:
                 raise ScenarioError(f"{source}: --set {key}: {error}.") from None
         return validate(data, f"{source} (with --set {', '.join(overrides)})")
+
+
+def _upper(dist: DistSpec) -> float:
+    """A distribution's upper end, or its mean plus 3 sd when it has none."""
+    high: float = getattr(dist, "high", dist.expectation + 3 * dist.variance**0.5)
+    return high
 
 
 def _require_unique(names: list[str], what: str) -> None:

@@ -319,11 +319,23 @@ def test_every_column_is_defined(table: str) -> None:
 def test_every_refusal_reason_is_counted_and_defined() -> None:
     """The reasons the model writes on refused orders are exactly records.REFUSAL_REASONS
     (which the KPIs count), and the `reason` column's row in results.md names each."""
-    source = "".join(p.read_text("utf-8") for p in Path(records.__file__).parent.rglob("*.py"))
-    written = set(re.findall(r'refused = "(\w+)"', source))
+    model = Path(records.__file__).parent / "model"
+    source = "".join(p.read_text("utf-8") for p in model.glob("*.py"))
+    written = set(re.findall(r'(?:refused = |return )"(\w+)"', source)) - set(
+        records.ORDER_STATUSES
+    )
     assert written == set(records.REFUSAL_REASONS)
     reason_row = table_rows(section(page("results.md"), "`orders.csv.gz`"))["reason"]["meaning"]
     assert all(f"`{reason}`" in reason_row for reason in written)
+
+
+def test_every_column_of_the_derived_tables_is_defined() -> None:
+    rows = table_rows(section(page("results.md"), "`cash.csv.gz`"))
+    assert list(rows) == ["party", "day", *metrics.CASH_COLUMNS]
+    rows = table_rows(section(page("results.md"), "`seller_money.csv.gz`"))
+    ledger = run(load_builtin("tao-factory", {"horizon_days": 30, "warmup_days": 5})).tables
+    table = metrics.seller_money(ledger["ledger"], 120.0, 720.0, 0.0)
+    assert list(rows) == list(table.columns)
 
 
 def test_every_status_and_state_is_defined() -> None:

@@ -174,6 +174,7 @@ def test_cash_cycle_and_seller_kpis_recomputed_from_tables_match_kpis_json(writt
     assert expect["bad_debt"] == pytest.approx(flows.get(("bad_debt", 1.0), 0.0))
     assert expect["revenue"] == pytest.approx(flows[("revenue", -1.0)])
     profit = flows[("revenue", -1.0)] - flows[("cogs", 1.0)] - flows.get(("expenses", 1.0), 0.0)
+    profit -= flows.get(("fees", 1.0), 0.0) + flows.get(("wages", 1.0), 0.0)
     profit += flows.get(("interest_income", -1.0), 0.0) - flows.get(("financing_cost", 1.0), 0.0)
     assert expect["profit"] == pytest.approx(profit - flows.get(("bad_debt", 1.0), 0.0))
     scenario = flexsim.Scenario.model_validate_json((written / "scenario.json").read_text())

@@ -27,7 +27,18 @@ from flexsim.dists import Exponential, Uniform, choice_sampler
 from flexsim.model.choice import FactoryChoice
 from flexsim.model.factory import Factory
 from flexsim.model.forecast import censored_gamma_rate, gamma_prior, naive_rate
-from flexsim.model.ledger import COGS, EXPENSES, FLOWS, INVENTORY, REVENUE, WORLD, Ledger
+from flexsim.model.ledger import (
+    COGS,
+    ESCROW,
+    EXPENSES,
+    FLOWS,
+    INVENTORY,
+    PLATFORM,
+    RECEIVABLES,
+    REVENUE,
+    WORLD,
+    Ledger,
+)
 from flexsim.model.order import NOT_YET, Order
 from flexsim.model.samples import SampleRoom
 from flexsim.model.schedule import after
@@ -396,7 +407,7 @@ class Seller:
                 self.name, self.env.now, pieces + missed, pieces, missed, revenue,
             )
         )  # fmt: skip
-        self.ledger.pay(WORLD, FLOWS, self.party, REVENUE, revenue, NO_ORDER, "retail_sales")
+        self.book_sales(revenue)
         cost = float(sold @ self.cost)
         self.ledger.post(self.party, COGS, INVENTORY, cost, NO_ORDER, "retail_sales")
         self.check_reorders()
@@ -421,6 +432,25 @@ class Seller:
             self.preordered += taken
             return np.where(awaiting, 0, demand + self.pending)  # pre-orders are served first
         return np.where(awaiting, 0, demand)
+
+    def book_sales(self, revenue: float) -> None:
+        """The day's retail revenue: consumers pay the platform, which holds it in escrow and
+        releases it to the seller escrow_days later (one event per seller-day); with no
+        escrow the seller is paid at once."""
+        escrow_h = self.spec.escrow_days * HOURS_PER_DAY
+        if escrow_h <= 0:
+            self.ledger.pay(WORLD, FLOWS, self.party, REVENUE, revenue, NO_ORDER, "retail_sales")
+            return
+        if revenue <= 0:
+            return
+        self.ledger.pay(WORLD, FLOWS, PLATFORM, ESCROW, revenue, NO_ORDER, "retail_sales")
+        self.ledger.post(self.party, RECEIVABLES, REVENUE, revenue, NO_ORDER, "retail_sales")
+        after(self.env, escrow_h, partial(self.release_escrow, revenue))
+
+    def release_escrow(self, revenue: float) -> None:
+        self.ledger.pay(
+            PLATFORM, ESCROW, self.party, RECEIVABLES, revenue, NO_ORDER, "escrow_release"
+        )
 
     def observe(self, sold: np.ndarray) -> None:
         """A day with stock left shows its demand; a sold-out day shows demand ≥ stock."""

@@ -472,6 +472,8 @@ class Factory:
         self.env, self.name, self.moq, self.recorder = env, spec.name, moq, recorder
         self.spec, self.ledger, self.party = spec, ledger, f"factory/{spec.name}"
         self.material_cost, self.labour_cost = spec.material_cost, spec.labour_cost
+        if spec.wages == "payroll":  # the shift payroll (model/costs.py) replaces piece rates
+            self.labour_cost = 0.0
         self.ship: Callable[[Order], None] = lambda order: None  # set by the trade that sells
         self.lines: list[Line] = []
         self.queue: list[Order] = []

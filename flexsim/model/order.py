@@ -23,6 +23,7 @@ class Buyer:
     transit_h: Callable[[], float]
     confirm_h: Callable[[], float]
     term_h: Callable[[], float]  # payment term after delivery (offline credit)
+    late_h: Callable[[], float]  # extra delay past the term: 0 unless this payment is late
     defaults: Callable[[], bool]  # draws whether this order's debt will never be paid
     # whether it takes a quote this many hours after the due date (capacity booking)
     accepts_later: Callable[[float], bool]

@@ -1,11 +1,14 @@
 """Payment regimes: when money moves for an order, as small policy objects in a registry.
 
-offline_credit: order → deposit → delivery (deposit applied) → balance after the term, or a
-write-off after the term plus the write-off limit when the buyer defaults.
+offline_credit: order (refused above the buyer's credit limit) → deposit → delivery (deposit
+applied) → balance after the term, plus a delay when the buyer pays late, or a write-off after
+the term plus the write-off limit when the buyer defaults.
 prepaid: order → paid in full → delivery (prepayment applied).
 deposit_balance: order → deposit → made → balance before shipment → delivery (applied).
-voucher: order → delivery → confirmation: the platform pays the factory in full → the buyer
-repays the platform after the interest-free period, or defaults and the platform writes off.
+voucher: order (its value locked on the buyer's platform credit line, refused above what is
+left) → delivery → confirmation: the platform pays the factory the value less its fee → the
+buyer repays the platform after the interest-free period (the line frees), or defaults and the
+platform writes off.
 """
 
 from __future__ import annotations
@@ -19,10 +22,14 @@ from flexsim.calendar import HOURS_PER_DAY
 from flexsim.model.ledger import (
     BAD_DEBT,
     DEPOSITS,
+    FEES,
     PAYABLES,
     PLATFORM,
     PREPAYMENTS,
     RECEIVABLES,
+    REVENUE,
+    VOUCHER_FLOAT,
+    WORLD,
     Ledger,
 )
 from flexsim.model.order import Order
@@ -54,6 +61,16 @@ class Regime:
         """What the buyer must pay when the factory accepts the order."""
         return 0.0
 
+    def refusal(self, order: Order) -> str:
+        """Why the order of a priced buyer is refused before the factory looks at it, or ""
+        when it is not: a buyer short of the cash its regime asks for at order cannot place
+        it (the outside world always has the cash)."""
+        party, upfront = order.buyer.party, self.upfront(order)
+        # an order that asks for nothing up front (voucher) goes through below zero cash
+        if party != WORLD and upfront > 0 and upfront > self.ledger.cash.get(party, 0.0):
+            return "buyer_cash"
+        return ""
+
     def buyer_pays(
         self,
         order: Order,
@@ -84,6 +101,13 @@ class Regime:
 
 class OfflineCredit(Regime):
     name = "offline_credit"
+    gives_credit = True  # what the buyer owes after delivery counts against its credit limit
+
+    def __init__(self, spec: PaymentSpec, env: simpy.Environment, ledger: Ledger, settle: Settle):
+        super().__init__(spec, env, ledger, settle)
+        self.limit = spec.credit_limit if self.gives_credit else None
+        # (customer, factory) → unpaid balances of its accepted orders; kept only under a limit
+        self.owed: dict[tuple[str, str], float] = {}
 
     def deposit_share(self) -> float:
         return self.spec.deposit_share
@@ -91,10 +115,28 @@ class OfflineCredit(Regime):
     def upfront(self, order: Order) -> float:
         return self.deposit_share() * order.value
 
+    def refusal(self, order: Order) -> str:
+        """Also refused when the order's balance would take what the buyer owes the factory
+        above the credit limit."""
+        reason = super().refusal(order)
+        if reason or self.limit is None:
+            return reason
+        owed = self.owed.get((order.customer, order.factory), 0.0)
+        if owed + order.value - self.upfront(order) > self.limit:
+            return "credit_limit"
+        return ""
+
     def ordered(self, order: Order) -> None:
         order.deposit = self.upfront(order)
         if order.deposit:
             self.buyer_pays(order, order.deposit, PREPAYMENTS, DEPOSITS, "deposit", order.placed_at)
+        if self.limit is not None:
+            self.owe(order, balance(order))
+
+    def owe(self, order: Order, amount: float) -> None:
+        """Add `amount` (negative: subtract) to what the buyer owes the factory."""
+        key = (order.customer, order.factory)
+        self.owed[key] = self.owed.get(key, 0.0) + amount
 
     def delivered(self, order: Order) -> None:
         factory, buyer, ledger = factory_party(order), order.buyer, self.ledger
@@ -110,11 +152,13 @@ class OfflineCredit(Regime):
         elif buyer.defaults():
             after(self.env, buyer.term_h() + self.write_off_h, lambda: self.write_off(order))
         else:
-            after(self.env, buyer.term_h(), lambda: self.collect(order))
+            after(self.env, buyer.term_h() + buyer.late_h(), lambda: self.collect(order))
 
     def collect(self, order: Order) -> None:
         self.buyer_pays(order, balance(order), PAYABLES, RECEIVABLES, "balance")
         order.paid_at = self.env.now
+        if self.limit is not None:
+            self.owe(order, -balance(order))
         self.settle(order, "paid")
 
     def write_off(self, order: Order) -> None:
@@ -123,11 +167,32 @@ class OfflineCredit(Regime):
             "buyer_default",
         )  # fmt: skip
         order.written_off_at = self.env.now
+        if self.limit is not None:  # the factory gives up the claim: it no longer counts
+            self.owe(order, -balance(order))
         self.settle(order, "written_off")
 
 
 class Voucher(Regime):
     name = "voucher"
+
+    def __init__(self, spec: PaymentSpec, env: simpy.Environment, ledger: Ledger, settle: Settle):
+        super().__init__(spec, env, ledger, settle)
+        self.fee_share, self.line = spec.platform_fee_share, spec.credit_line
+        self.used: dict[str, float] = {}  # customer → credit line locked; kept only with a line
+
+    def refusal(self, order: Order) -> str:
+        """Also refused when the order's value is more than is left of the buyer's line."""
+        reason = super().refusal(order)
+        if reason or self.line is None:
+            return reason
+        if self.used.get(order.customer, 0.0) + order.value > self.line:
+            return "credit_line"
+        return ""
+
+    def ordered(self, order: Order) -> None:
+        """The voucher locks the order's value on the buyer's credit line."""
+        if self.line is not None:
+            self.used[order.customer] = self.used.get(order.customer, 0.0) + order.value
 
     def confirmed(self, order: Order) -> None:
         ledger, value = self.ledger, order.value
@@ -135,10 +200,14 @@ class Voucher(Regime):
             order.paid_at = self.env.now
             self.settle(order, "paid")
             return
+        factory, fee = factory_party(order), value * self.fee_share
         ledger.pay(
-            PLATFORM, RECEIVABLES, factory_party(order), RECEIVABLES,
-            value, order.order_id, "voucher_payout",
+            PLATFORM, VOUCHER_FLOAT, factory, RECEIVABLES,
+            value - fee, order.order_id, "voucher_payout",
         )  # fmt: skip
+        if fee:  # the platform keeps its fee out of the payout
+            ledger.post(PLATFORM, VOUCHER_FLOAT, REVENUE, fee, order.order_id, "platform_fee")
+            ledger.post(factory, FEES, RECEIVABLES, fee, order.order_id, "platform_fee")
         order.paid_at = self.env.now
         self.settle(order, "paid")
         repay_h = self.spec.repay_days * HOURS_PER_DAY
@@ -149,13 +218,15 @@ class Voucher(Regime):
 
     def repay(self, order: Order) -> None:
         self.ledger.pay(
-            order.buyer.party, PAYABLES, PLATFORM, RECEIVABLES,
+            order.buyer.party, PAYABLES, PLATFORM, VOUCHER_FLOAT,
             order.value, order.order_id, "voucher_repayment",
         )  # fmt: skip
+        if self.line is not None:  # a defaulted voucher never frees its share of the line
+            self.used[order.customer] -= order.value
 
     def platform_write_off(self, order: Order) -> None:
         self.ledger.post(
-            PLATFORM, BAD_DEBT, RECEIVABLES, order.value, order.order_id, "buyer_default"
+            PLATFORM, BAD_DEBT, VOUCHER_FLOAT, order.value, order.order_id, "buyer_default"
         )
 
 
@@ -164,6 +235,7 @@ class Prepaid(OfflineCredit):
     is left to collect (or to lose) at delivery."""
 
     name = "prepaid"
+    gives_credit = False
 
     def deposit_share(self) -> float:
         return 1.0
@@ -173,6 +245,7 @@ class DepositBalance(OfflineCredit):
     """A deposit at order, the balance when the goods are made, before they ship."""
 
     name = "deposit_balance"
+    gives_credit = False
 
     def made(self, order: Order) -> None:
         self.buyer_pays(order, balance(order), PREPAYMENTS, DEPOSITS, "balance_before_shipment")

@@ -22,14 +22,13 @@ from flexsim.model.ledger import (
     PAYABLES,
     RECEIVABLES,
     REVENUE,
-    WORLD,
     Ledger,
 )
 from flexsim.model.order import Buyer, Order
 from flexsim.model.payment import REGIMES, Regime, factory_party
 from flexsim.model.schedule import after
 from flexsim.records import Recorder
-from flexsim.scenario import ChannelSpec
+from flexsim.scenario import ChannelSpec, PaymentSpec
 from flexsim.streams import Streams
 
 
@@ -56,8 +55,8 @@ class Trade:
         regime = self.regimes[order.channel]
         order.regime = regime.name
         order.value = order.price * order.quantity
-        if order.value and not self.can_pay(order, regime.upfront(order)):
-            order.refused = "buyer_cash"
+        if order.value:  # an order without value asks for no money and no credit
+            order.refused = regime.refusal(order)
         if order.refused or not factory.accepts(order):
             self.recorder.orders.append(order.record())
             return
@@ -65,13 +64,6 @@ class Trade:
         if order.value:  # the hook moves money; an order without value has none to move
             regime.ordered(order)
         factory.receive(order)
-
-    def can_pay(self, order: Order, upfront: float) -> bool:
-        """Whether the buyer has the cash its regime asks for at order (the outside world
-        always has); a buyer short of it cannot place the order. An order that asks for
-        nothing (voucher) goes through even when the buyer's cash is below zero."""
-        party = order.buyer.party
-        return party == WORLD or upfront <= 0 or upfront <= self.ledger.cash.get(party, 0.0)
 
     def ship(self, order: Order) -> None:
         """The factory finished the order; it travels to the buyer."""
@@ -127,8 +119,8 @@ def make_buyer(
 ) -> Buyer:
     """A buyer whose transit, confirmation, term and default draws come from its own streams;
     `priced` says whether its orders carry money, `receive` is called on each delivery."""
-    term = channel.payment.term_days
-    default_p = channel.payment.default_probability
+    payment = channel.payment
+    default_p = payment.default_probability
     uniform = Uniform(dist="uniform", low=0, high=1).sampler(streams[f"payment.default/{name}"])
     later = Uniform(dist="uniform", low=0, high=1).sampler(streams[f"booking.later/{name}"])
     later_h, later_p = channel.accept_later_days * HOURS_PER_DAY, channel.accept_later_probability
@@ -136,7 +128,8 @@ def make_buyer(
         party=party,
         transit_h=transit_days.sampler(streams[f"transit/{name}"], HOURS_PER_DAY),
         confirm_h=confirm_days.sampler(streams[f"confirm/{name}"], HOURS_PER_DAY),
-        term_h=term.sampler(streams[f"payment.term/{name}"], HOURS_PER_DAY),
+        term_h=payment.term_days.sampler(streams[f"payment.term/{name}"], HOURS_PER_DAY),
+        late_h=_late_sampler(payment, streams, name),
         defaults=lambda: uniform() < default_p,
         accepts_later=lambda late_h: late_h <= later_h and later() < later_p,
         receive=receive,
@@ -145,6 +138,17 @@ def make_buyer(
         and _is_zero(transit_days)
         and _is_zero(confirm_days),
     )
+
+
+def _late_sampler(payment: PaymentSpec, streams: Streams, name: str) -> Callable[[], float]:
+    """Hours a payment comes after its term: `late_days` with `late_probability`, else 0.
+    Its own streams, so late payment changes no other draw (common random numbers)."""
+    late_p = payment.late_probability
+    if late_p == 0:
+        return lambda: 0.0
+    uniform = Uniform(dist="uniform", low=0, high=1).sampler(streams[f"payment.late/{name}"])
+    delay_h = payment.late_days.sampler(streams[f"payment.late_days/{name}"], HOURS_PER_DAY)
+    return lambda: delay_h() if uniform() < late_p else 0.0
 
 
 def _is_zero(dist: DistSpec) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 import simpy
 
 from flexsim.calendar import HOURS_PER_DAY, Calendar, overtime_windows
+from flexsim.model.costs import pay_running_costs
 from flexsim.model.demand import Seller
 from flexsim.model.factory import Breakdowns, Fabric, Factory, Line, Overtime, PollingLine
 from flexsim.model.ledger import PLATFORM, Ledger
@@ -132,6 +133,12 @@ def make_factory(
         factory.add_line(make_line(env, factory, line, scenario, streams))
     if spec.booking is not None:
         env.process(factory.publish())
+    payroll = spec.payroll_per_hour if spec.wages == "payroll" else 0.0
+    if payroll or spec.overhead_per_day:
+        calendars = [line.normal for line in factory.lines]
+        env.process(
+            pay_running_costs(env, ledger, factory.party, spec.overhead_per_day, payroll, calendars)
+        )
     return factory
 
 
