@@ -13,7 +13,7 @@ from flexsim.model.choice import FactoryChoice
 from flexsim.scenario import ChoiceSpec
 from flexsim.stats import paired_difference
 
-SEEDS = range(5)
+SEEDS = range(4)
 
 
 def test_reputation_is_the_beta_posterior_mean_of_on_time_deliveries() -> None:

@@ -17,7 +17,7 @@ from flexsim.scenario import SampleRoomSpec
 from flexsim.stats import mean_interval, paired_difference
 
 SHORT = {"horizon_days": 200, "warmup_days": 50, "customers": []}  # sellers only
-SEEDS = range(6)
+SEEDS = range(4)
 ROOM = "factories.fuchun.sample_room"
 
 

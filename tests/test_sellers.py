@@ -124,6 +124,7 @@ def test_a_larger_trial_quantity_raises_the_trial_fill_rate() -> None:
     """Without repeat orders every piece sold comes from the trial batch, so the fill rate is
     the trial fill rate."""
     trial_only = {"sellers.reorder.policy": "none"}
-    larger = trial_only | {"sellers.trial_quantity": 100}
-    difference = paired_sellers("fill_rate", larger, trial_only)
+    smaller = trial_only | {"sellers.trial_quantity": 50}
+    larger = trial_only | {"sellers.trial_quantity": 150}
+    difference = paired_sellers("fill_rate", larger, smaller)
     assert difference.low > 0, difference

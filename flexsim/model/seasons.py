@@ -46,12 +46,13 @@ def is_flat(spec: LifeCycleSpec) -> bool:
 
 
 def life_factor(spec: LifeCycleSpec, age_days: np.ndarray) -> np.ndarray:
-    """The demand multiplier of items `age_days` after listing: ramp, peak, decay."""
+    """The demand multiplier of items `age_days` after listing: ramp, peak, decay. (The ramp
+    rises from start_factor ≤ 1 to 1, so a minimum with 1 ends it: fewer array passes.)"""
     factor = np.ones_like(age_days)
-    if spec.ramp_days > 0:
-        ramp = spec.start_factor + (1 - spec.start_factor) * age_days / spec.ramp_days
-        factor = np.where(age_days < spec.ramp_days, ramp, factor)
+    if spec.ramp_days > 0 and spec.start_factor < 1:
+        slope = (1 - spec.start_factor) / spec.ramp_days
+        factor = np.minimum(spec.start_factor + slope * age_days, 1.0)
     if spec.half_life_days is not None:
-        past = np.maximum(age_days - spec.ramp_days - spec.peak_days, 0.0)
-        factor = factor * 0.5 ** (past / spec.half_life_days)
+        past = np.maximum(age_days - (spec.ramp_days + spec.peak_days), 0.0)
+        factor = factor * np.exp2(past * (-1 / spec.half_life_days))
     return factor
