@@ -13,8 +13,9 @@ import simpy
 from flexsim.calendar import HOURS_PER_DAY, Calendar, overtime_windows
 from flexsim.model.costs import pay_running_costs
 from flexsim.model.demand import Seller
-from flexsim.model.factory import Breakdowns, Fabric, Factory, Line, Overtime, PollingLine
+from flexsim.model.factory import Fabric, Factory
 from flexsim.model.ledger import PLATFORM, Ledger
+from flexsim.model.line import Breakdowns, Line, Overtime, PollingLine
 from flexsim.model.rules import POLLING
 from flexsim.model.samples import SampleRoom
 from flexsim.model.seasons import SeasonCalendar

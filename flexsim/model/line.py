@@ -1,0 +1,427 @@
+"""Line: a production line that makes one order at a time in its open hours.
+
+take an order → setup (materials bought) → changeover when the item differs from the last one
+(paid) → processing (quantity × one unit-time draw ÷ efficiency), interrupted by breakdowns →
+finished → the next order by the dispatch rule, or idle. A polling line visits its families in
+a fixed cycle instead. With overtime the line works the longer days of its extended calendar
+while its backlog is long. Off-shift and overtime spans are computed by calendar arithmetic and
+written as state records, not simulated hour by hour.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import simpy
+
+from flexsim.calendar import Calendar, overtime_spans
+from flexsim.model.order import Order
+from flexsim.model.rules import DISPATCH, Rule
+from flexsim.scenario import LineSpec, OvertimeSpec
+
+if TYPE_CHECKING:
+    from flexsim.model.factory import Factory
+
+PROCESSING, CHANGEOVER, IDLE, DOWN = "processing", "changeover", "idle", "down"
+OFF_SHIFT = "off_shift"
+NEVER = math.inf
+NO_ORDER = -1
+
+
+class Breakdowns:
+    """A line's failure and repair draws: processing hours between failures, repair hours."""
+
+    def __init__(self, between_h: Callable[[], float], repair_h: Callable[[], float]) -> None:
+        self.between_h, self.repair_h = between_h, repair_h
+
+
+class Overtime:
+    """A line's overtime: its calendar with the extra hours, and the hours used per month."""
+
+    def __init__(self, spec: OvertimeSpec, extended: Calendar, month_starts: list[float]):
+        self.spec, self.extended, self.month_starts = spec, extended, month_starts
+        self.used: dict[int, float] = {}  # month number → overtime hours worked
+
+    def month(self, at: float) -> int:
+        return bisect_right(self.month_starts, at)
+
+    def left(self, at: float) -> float:
+        """Overtime hours still allowed in the month of `at`."""
+        return self.spec.hours_per_month - self.used.get(self.month(at), 0.0)
+
+    def add(self, spans: list[tuple[float, float]]) -> float:
+        """Count overtime worked in the spans (each in the month it starts); its hours."""
+        total = 0.0
+        for lo, hi in spans:
+            month = self.month(lo)
+            self.used[month] = self.used.get(month, 0.0) + hi - lo
+            total += hi - lo
+        return total
+
+
+class Line:  # writes LineStateRecord rows
+    """One production line: takes orders from its factory's queue, one at a time.
+
+    A line is a chain of timeout callbacks, not a generator process: an idle line starts an
+    order the moment it arrives, and the end of a changeover or of processing calls the next
+    step. With no process to resume and no wake-up event an order costs two SimPy events (its
+    arrival and its end), which is most of why flexsim outruns a hand-written SimPy model.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        factory: Factory,
+        spec: LineSpec,
+        calendar: Calendar,
+        unit_time: Callable[[], float],
+        breakdowns: Breakdowns | None = None,
+        by_family: dict[str, Callable[[], float]] | None = None,
+        overtime: Overtime | None = None,
+    ) -> None:
+        self.env, self.factory, self.calendar, self.unit_time = env, factory, calendar, unit_time
+        self.by_family = by_family or None  # unit-time draws of families with their own
+        self.breakdowns, self.overtime, self.normal = breakdowns, overtime, calendar
+        # expected hours per piece, for booking and for the overtime backlog
+        families = {*spec.families, *spec.unit_time_by_family}
+        self.mean_unit = {f: spec.unit_time(f).expectation / spec.efficiency for f in families}
+        self.mean_default = spec.unit_time_h.expectation / spec.efficiency
+        self.booked_h = 0.0  # hours reserved by booked orders not yet started
+        self.busy_until = 0.0  # when the order in hand is expected to be (or was) done
+        self.booked_item: str | None = None  # the last item booked: the next changeover
+        self.booked_family: str | None = None
+        self.until_failure = breakdowns.between_h() if breakdowns else NEVER  # processing h
+        self.work_left = 0.0  # processing hours the current order still needs
+        self.always = calendar.always
+        self.name = spec.name
+        self.channels: frozenset[str] = frozenset(spec.channels)
+        self.families: frozenset[str] = frozenset(spec.families)
+        self.serves_all = (
+            self.channels >= {"ecommerce", "offline"}
+            and not self.families
+            and factory.booking is None  # booked orders are for one line only
+        )
+        self.visiting = ""  # the family a polling line is at
+        self.rule: Rule = DISPATCH[spec.dispatch]
+        self.changeover_h, self.changeover_cost = spec.changeover_h, spec.changeover_cost
+        self.item: str | None = None  # the last item made: a fresh line needs no changeover
+        self.family: str | None = None
+        self.current: Order | None = None
+        self.states = factory.recorder.line_states
+        self.state, self.since, self.state_order = IDLE, env.now, NO_ORDER
+        self.states.append((factory.name, self.name, env.now, IDLE, NO_ORDER, False))
+
+    def serves(self, order: Order) -> bool:
+        """Whether the line may make the order: its channel, its family if listed, and, once
+        the order has reserved hours on a line, only that line."""
+        return (
+            order.channel in self.channels
+            and (not self.families or order.family in self.families)
+            and (not order.line or order.line == self.name)
+        )
+
+    def start(self) -> None:
+        """At time 0 a line waits idle for work."""
+        self.factory.go_idle(self)
+
+    def wake(self, order: Order, now: float) -> None:
+        """An idle line is given an order that has just arrived."""
+        self.take(order, now)
+
+    def take(self, order: Order, now: float) -> None:
+        """Start work on the order now: setup, then a changeover when the item changes."""
+        self.current = order
+        order.line = self.name
+        if self.overtime is not None:
+            self.decide_overtime(now)
+        if order.planned_h:  # booked: its reservation becomes the work in hand
+            self.booked_h = max(0.0, self.booked_h - order.planned_h)
+            self.busy_until = self.calendar.finish(now, order.planned_h)
+        order.setup_at = now if self.always else self.calendar.next_open(now)
+        if self.factory.material_cost:
+            self.factory.buy_materials(order)
+        # a fresh line, or the same item again, needs no changeover
+        if self.item is None or order.item == self.item or not self.change_over(order, now):
+            self.process(order, now)
+
+    def change_over(self, order: Order, now: float) -> bool:
+        """Pay the changeover to a different item; True when it takes time (a timeout then
+        leads to processing), False when processing can start at once."""
+        if order.family == self.family:
+            kind = "same_family"
+            hours, cost = self.changeover_h.same_family, self.changeover_cost.same_family
+        else:
+            kind = "other_family"
+            hours = self.changeover_h.value(self.family, order.family)
+            cost = self.changeover_cost.value(self.family, order.family)
+        order.changeover, order.changeover_cost = kind, cost
+        self.factory.spend(order, cost, "changeover")
+        if hours <= 0:
+            return False
+        self.enter(CHANGEOVER, order.order_id, now)
+        end = self.calendar.finish(now, hours)
+        self.env.timeout(end - now).callbacks.append(self.changed)
+        return True
+
+    def changed(self, _event: simpy.Event) -> None:
+        assert self.current is not None
+        self.process(self.current, self.env.now)
+
+    def process(self, order: Order, now: float) -> None:
+        """Quantity × one unit-time draw of work, ending at its calendar end."""
+        by_family = self.by_family
+        draw = self.unit_time if by_family is None else by_family.get(order.family, self.unit_time)
+        work_h = order.quantity * draw()
+        order.start_at = now if self.always else self.calendar.next_open(now)
+        if self.factory.material_cost:
+            self.factory.issue_materials(order)
+        self.enter(PROCESSING, order.order_id, now)
+        if self.always and work_h <= self.until_failure:  # the hot path: one timeout, no calls
+            self.until_failure -= work_h
+            self.env.timeout(work_h).callbacks.append(self.finished)
+        else:
+            self.work_left = work_h
+            self.work(now)
+
+    def work(self, now: float) -> None:
+        """Process until the order is done, or until the next failure if that comes first."""
+        work_h, until_failure = self.work_left, self.until_failure
+        if work_h <= until_failure:
+            self.until_failure -= work_h
+            self.env.timeout(self.after_open(now, work_h) - now).callbacks.append(self.finished)
+        else:
+            self.work_left = work_h - until_failure
+            end = self.after_open(now, until_failure)
+            self.env.timeout(end - now).callbacks.append(self.failed)
+
+    def after_open(self, now: float, hours: float) -> float:
+        """When `hours` of open time from now are done (no calendar arithmetic if always open)."""
+        return now + hours if self.always else self.calendar.finish(now, hours)
+
+    def failed(self, _event: simpy.Event) -> None:
+        """The line breaks down mid-order: it is down for a repair, then the order resumes."""
+        assert self.breakdowns is not None and self.current is not None
+        now = self.env.now
+        self.enter(DOWN, self.current.order_id, now)
+        end = self.after_open(now, self.breakdowns.repair_h())
+        self.env.timeout(end - now).callbacks.append(self.repaired)
+
+    def repaired(self, _event: simpy.Event) -> None:
+        assert self.breakdowns is not None and self.current is not None
+        now = self.env.now
+        self.until_failure = self.breakdowns.between_h()
+        self.enter(PROCESSING, self.current.order_id, now)
+        self.work(now)
+
+    def finished(self, _event: simpy.Event) -> None:
+        """The order is made: hand it over, then take the next one or go idle."""
+        order = self.current
+        assert order is not None
+        order.finished_at = now = self.env.now
+        self.item, self.family, self.current = order.item, order.family, None
+        self.busy_until = now  # an order released late is quoted from here
+        self.factory.finish(order)
+        following = self.factory.next_for(self, now)
+        if following is None:
+            self.rest(now)
+        else:
+            self.take(following, now)
+
+    def rest(self, now: float) -> None:
+        """Nothing to do: the line goes idle (and works no overtime while it is)."""
+        if self.overtime is not None:
+            self.use(self.normal, now)
+        self.enter(IDLE, NO_ORDER, now)
+        self.factory.go_idle(self)
+
+    def enter(self, state: str, order_id: int, now: float) -> None:
+        """Record a state change now, after the off-shift spans of the state it leaves."""
+        if state == self.state and order_id == self.state_order:
+            return
+        if not self.always:
+            self.close(now)
+        self.states.append((self.factory.name, self.name, now, state, order_id, False))
+        self.state, self.since, self.state_order = state, now, order_id
+
+    def close(self, until: float) -> None:
+        """Write the off-shift spans between the last state change and `until` (and, in
+        overtime, the spans of overtime)."""
+        if self.calendar.always:
+            return
+        if self.calendar is not self.normal:
+            self.close_overtime(until)
+            return
+        factory, states = self.factory.name, self.states
+        for start, end in self.calendar.closed_spans(self.since, until):
+            states.append((factory, self.name, start, OFF_SHIFT, self.state_order, False))
+            if end < until:
+                states.append((factory, self.name, end, self.state, self.state_order, False))
+
+    # -- overtime ------------------------------------------------------------------------
+
+    def decide_overtime(self, now: float) -> None:
+        """Work overtime from now while the backlog is long and the month's hours last."""
+        overtime = self.overtime
+        assert overtime is not None
+        if self.calendar is not self.normal:  # count the overtime worked so far
+            self.close(now)
+            self.since = now
+        long = self.backlog_h() > overtime.spec.backlog_h
+        self.use(overtime.extended if long and overtime.left(now) > 0 else self.normal, now)
+
+    def backlog_h(self) -> float:
+        """Hours of work waiting for the line: its bookings, or the queued orders it may make."""
+        if self.factory.booking is not None:
+            return self.booked_h
+        return sum(self.expected_h(order) for order in self.factory.queue if self.serves(order))
+
+    def use(self, calendar: Calendar, now: float) -> None:
+        """Switch to the normal or the overtime calendar from now on."""
+        if calendar is not self.calendar:
+            self.close(now)
+            self.since = now
+            self.calendar = calendar
+
+    def close_overtime(self, until: float) -> None:
+        """Write the off-shift and the overtime spans between the last record and `until`,
+        and pay the overtime premium."""
+        assert self.overtime is not None
+        closed = self.calendar.closed_spans(self.since, until)
+        extra = overtime_spans(self.normal, self.calendar, self.since, until)
+        hours = self.overtime.add(extra)
+        self.factory.spend_on_line(hours * self.overtime.spec.premium_per_hour, "overtime")
+        # (time, status): 0 normal open time, 1 overtime, 2 closed; an end gives way to a start
+        marks: list[tuple[float, int]] = sorted(
+            [(lo, 2) for lo, _ in closed]
+            + [(hi, 0) for _, hi in closed]
+            + [(lo, 1) for lo, _ in extra]
+            + [(hi, 0) for _, hi in extra],
+            key=lambda mark: (mark[0], mark[1] != 0),
+        )
+        factory, states = self.factory.name, self.states
+        status: int = 0
+        for i, (at, mark) in enumerate(marks):
+            if at >= until or (i + 1 < len(marks) and marks[i + 1][0] == at) or mark == status:
+                continue
+            state = OFF_SHIFT if mark == 2 else self.state
+            states.append((factory, self.name, at, state, self.state_order, mark == 1))
+            status = mark
+
+    # -- capacity booking ----------------------------------------------------------------
+
+    def expected_h(self, order: Order) -> float:
+        """The hours the order is expected to take here, without changeover."""
+        return order.quantity * self.mean_unit.get(order.family, self.mean_default)
+
+    def quote(self, order: Order, at: float) -> tuple[float, float]:
+        """When the line would finish the order if booked at `at`, and the hours it reserves
+        (the expected work plus the changeover from the last item booked)."""
+        if self.booked_item is None or order.item == self.booked_item:
+            change = 0.0  # a fresh line, or the same item again
+        elif order.family == self.booked_family:
+            change = self.changeover_h.same_family
+        else:
+            change = self.changeover_h.value(self.booked_family, order.family)
+        hours = change + self.expected_h(order)
+        start = max(at, self.busy_until)
+        done = self.calendar.finish(start, self.backlog_h() + hours)
+        if order.fabric_at > at:  # the fabric comes first, whatever the line has on
+            done = max(done, self.calendar.finish(order.fabric_at, hours))
+        return done, hours
+
+    def book(self, order: Order, hours: float) -> None:
+        order.line, order.planned_h = self.name, hours
+        self.booked_h += hours
+        self.booked_item, self.booked_family = order.item, order.family
+
+    def committed_h(self, now: float) -> float:
+        """Open hours of work the line has in hand and booked, from now."""
+        in_hand = 0.0
+        if self.current is not None and self.busy_until > now:
+            in_hand = self.calendar.open_hours(now, self.busy_until)
+        return in_hand + self.booked_h
+
+
+class PollingLine(Line):
+    """A line that visits its families in a fixed cycle (the polling model of a flow shop).
+
+    visit a family → serve its orders, first come first served: all of them, including those
+    that arrive meanwhile (exhaustive), or only those waiting when the line arrived (gated) →
+    switch to the next family, paying the other-family changeover, even when nothing of that
+    family waits → visit it. A line whose switches take no time would spin forever on an empty
+    queue, so it waits idle instead, where it is, until an order arrives.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        factory: Factory,
+        spec: LineSpec,
+        calendar: Calendar,
+        unit_time: Callable[[], float],
+        breakdowns: Breakdowns | None,
+        by_family: dict[str, Callable[[], float]] | None,
+        overtime: Overtime | None,
+        gated: bool,
+    ) -> None:
+        super().__init__(env, factory, spec, calendar, unit_time, breakdowns, by_family, overtime)
+        self.cycle, self.gated = list(spec.families), gated
+        self.position, self.gate = 0, 0
+        self.visiting = self.cycle[0]
+
+    def start(self) -> None:
+        self.visit(self.env.now)
+
+    def wake(self, order: Order, now: float) -> None:
+        self.factory.queue.append(order)
+        self.visit(now)
+
+    def visit(self, now: float) -> None:
+        """The line arrives at a family: a gated line counts what it will serve here."""
+        self.visiting = self.cycle[self.position]
+        self.item, self.family = None, self.visiting  # the switch set the line up for it
+        if self.gated:
+            self.factory.catch_up(now)
+            self.gate = sum(
+                1 for o in self.factory.queue if o.family == self.visiting and self.serves(o)
+            )
+        self.serve(now)
+
+    def serve(self, now: float) -> None:
+        """Take the family's next order, or move on."""
+        following = None if self.gated and self.gate == 0 else self.factory.next_for(self, now)
+        if following is None:
+            self.switch(now)
+        else:
+            self.gate -= 1
+            self.take(following, now)
+
+    def finished(self, _event: simpy.Event) -> None:
+        order = self.current
+        assert order is not None
+        order.finished_at = now = self.env.now
+        self.item, self.current, self.busy_until = order.item, None, now
+        self.factory.finish(order)
+        self.serve(now)
+
+    def switch(self, now: float) -> None:
+        """Move to the next family in the cycle, paying the changeover on the way."""
+        here = self.cycle[self.position]
+        self.position = (self.position + 1) % len(self.cycle)
+        there = self.cycle[self.position]
+        hours = self.changeover_h.value(here, there)
+        self.factory.spend_on_line(self.changeover_cost.value(here, there), "changeover")
+        if hours > 0:
+            self.enter(CHANGEOVER, NO_ORDER, now)
+            end = self.calendar.finish(now, hours)
+            self.env.timeout(end - now).callbacks.append(self.arrived)
+        elif any(self.serves(order) for order in self.factory.queue):
+            self.visit(now)
+        else:
+            self.rest(now)
+
+    def arrived(self, _event: simpy.Event) -> None:
+        self.visit(self.env.now)
