@@ -185,6 +185,7 @@ def cash_cycle(
     """DIO, DSO, DPO and CCC = DIO + DSO − DPO in days, from time-weighted balances, with the
     flows they divide by, cash at the end, lowest cash, bad debt, financing, profit and the
     net present value of the party's cash flows."""
+    ledger = ledger[ledger["party"] == party]  # once: every figure below reads only these
     days = (end_h - start_h) / HOURS_PER_DAY
     cogs = flow(ledger, party, "cogs", "debit", start_h, end_h)
     revenue = flow(ledger, party, "revenue", "credit", start_h, end_h)
@@ -511,7 +512,7 @@ def kpis(
     util = utilisation(tables["line_states"], start_h, end_h)
     util.index = [f"{factory}.{line}" for factory, line in util.index]
     ledger, orders = tables["ledger"], tables["orders"]
-    factories = sorted({p for p in ledger["party"] if p.startswith("factory/")})
+    factories = sorted(p for p in ledger["party"].unique() if p.startswith("factory/"))
     cycles = {
         p: cash_cycle(ledger, p, start_h, end_h, discount_rate)
         | {"cash_to_cash_days": cash_to_cash(ledger, orders, p, start_h, end_h)}
@@ -544,6 +545,7 @@ def platform_kpis(
 ) -> dict[str, float]:
     """The platform's fee revenue, voucher float, losses, financing and NPV."""
     party = "platform"
+    ledger = ledger[ledger["party"] == party]
     revenue = flow(ledger, party, "revenue", "credit", start_h, end_h)
     float_levels = account_levels(ledger, party, ("voucher_float",))
     cash = account_levels(ledger, party, ("cash",))
