@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from books import expected_factory_cash
 
 import flexsim
 from flexsim.metrics import account_levels, cash_cycle, level_at
@@ -73,57 +74,9 @@ def test_factory_books_match_the_orders_table(default_run: flexsim.RunResult) ->
 
     paid = orders["payment"] == "paid"
     cash = account_levels(ledger, "factory/fuchun", ("cash",))
-    expected = _expected_factory_cash(scenario, orders, tables["line_states"])
+    expected = expected_factory_cash(scenario, tables)
     assert level_at(cash, end) == pytest.approx(expected)
     assert paid.sum() > 100 and open_.sum() > 0 and written_off.sum() > 0  # all paths exercised
-
-
-def _overtime_paid(scenario: flexsim.Scenario, line_states: pd.DataFrame) -> float:
-    """The overtime premium: each line's hours flagged overtime in its state records (each
-    holding until the line's next record) times its premium per hour."""
-    paid = 0.0
-    for line in scenario.factories[0].lines:
-        if line.overtime is None:
-            continue
-        mine = line_states[line_states["line"] == line.name]
-        until = mine["at"].shift(-1).fillna(scenario.horizon_h)
-        hours = (until - mine["at"])[mine["overtime"].astype(bool)].sum()
-        paid += hours * line.overtime.premium_per_hour
-    return paid
-
-
-def _expected_factory_cash(
-    scenario: flexsim.Scenario, orders: pd.DataFrame, line_states: pd.DataFrame
-) -> float:
-    """The factory's cash at the horizon from the orders table, the overtime in the line
-    states and the scenario's terms alone: what each regime says the buyers have paid by then,
-    less what the factory has paid out."""
-    factory, end = scenario.factories[0], scenario.horizon_h
-    value = orders["price"] * orders["quantity"]
-    accepted = orders["status"] != "refused"
-    made = orders["finished_at"].notna()
-    paid = orders["payment"] == "paid"
-    cash_in = 0.0
-    for channel in ("ecommerce", "offline"):
-        payment = scenario.channels.get(channel).payment
-        mine = accepted & (orders["channel"] == channel)
-        deposit = payment.deposit_share * value
-        if payment.regime == "offline_credit":
-            cash_in += deposit[mine].sum() + (value - deposit)[mine & paid].sum()
-        elif payment.regime == "voucher":
-            cash_in += value[mine & paid].sum()
-        elif payment.regime == "prepaid":
-            cash_in += value[mine].sum()
-        else:  # deposit_balance: the rest before shipment
-            cash_in += deposit[mine].sum() + (value - deposit)[mine & made].sum()
-    supplier_paid = orders["setup_at"] + factory.supplier_terms_days * DAY <= end
-    cash_out = (
-        (factory.material_cost * orders["quantity"])[supplier_paid].sum()
-        + (factory.labour_cost * orders["quantity"])[made].sum()
-        + orders["changeover_cost"][orders["setup_at"].notna()].sum()
-        + _overtime_paid(scenario, line_states)
-    )
-    return float(factory.initial_cash + cash_in - cash_out)
 
 
 @pytest.mark.parametrize("regime", ["offline_credit", "voucher", "prepaid", "deposit_balance"])
@@ -141,7 +94,7 @@ def test_every_regime_conserves_cash_and_matches_the_orders_table(regime: str) -
     assert cash.groupby(ledger["at"]).sum().cumsum().abs().max() < 1e-6
     levels = account_levels(ledger, "factory/fuchun", ("cash",))
     assert level_at(levels, scenario.horizon_h) == pytest.approx(
-        _expected_factory_cash(scenario, orders, tables["line_states"])
+        expected_factory_cash(scenario, tables)
     )
     ecommerce = orders[orders["channel"] == "ecommerce"]
     assert (ecommerce["regime"] == regime).all()
