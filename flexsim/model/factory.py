@@ -115,7 +115,8 @@ class Factory:
         """Make sure an idle line hears of the streams' next arrival when it comes."""
         if not self.idle or not self.streams:
             return
-        first = min(stream.next_at for stream in self.streams)
+        streams = self.streams
+        first = streams[0].next_at if len(streams) == 1 else min(map(_next_at, streams))
         if first < self.wake_at:
             self.wake_at = first
             self.env.timeout(first - self.env.now).callbacks.append(self.wake)
@@ -174,22 +175,20 @@ class Factory:
         it, or it is queued."""
         if not self.catching_up:
             self.catch_up(order.placed_at)  # orders placed before it go first
-        if order.fabric_at > self.env.now:
+        if self.fabric is not None and order.fabric_at > self.env.now:
             after(self.env, order.fabric_at - self.env.now, lambda: self.fabric_in(order))
             return
-        self.dispatch(order)
-
-    def fabric_in(self, order: Order) -> None:
-        self.catch_up(self.env.now)
-        self.dispatch(order)
-
-    def dispatch(self, order: Order) -> None:
         for i, line in enumerate(self.idle):
             if line.serves(order):
                 del self.idle[i]
                 line.wake(order, self.env.now)
                 return
         self.queue.append(order)
+
+    def fabric_in(self, order: Order) -> None:
+        """The order's fabric arrives: it joins the queue after the orders placed before now."""
+        self.catch_up(self.env.now)
+        self.receive(order)
 
     def next_for(self, line: Line, now: float) -> Order | None:
         """The queued order the line's dispatch rule picks, removed from the queue."""

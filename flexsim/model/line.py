@@ -111,6 +111,15 @@ class Line:  # writes LineStateRecord rows
         self.family: str | None = None
         self.current: Order | None = None
         self.states = factory.recorder.line_states
+        self.factory_name = factory.name
+        self.plain = (
+            self.always
+            and overtime is None
+            and breakdowns is None
+            and not by_family
+            and factory.booking is None
+            and not factory.material_cost
+        )
         self.state, self.since, self.state_order = IDLE, env.now, NO_ORDER
         self.states.append((factory.name, self.name, env.now, IDLE, NO_ORDER, False))
 
@@ -135,6 +144,17 @@ class Line:  # writes LineStateRecord rows
         """Start work on the order now: setup, then a changeover when the item changes."""
         self.current = order
         order.line = self.name
+        if self.plain and (order.item == self.item or self.item is None):
+            # The hot path of a plain line (always open; no overtime, booking, materials,
+            # breakdowns or unit times per family) taking the same item again: process() and
+            # enter() inlined, one timeout. Worth 8 % of an M/M/1 run (see the benchmarks).
+            order.setup_at = order.start_at = now
+            self.states.append(
+                (self.factory_name, self.name, now, PROCESSING, order.order_id, False)
+            )
+            self.state, self.since, self.state_order = PROCESSING, now, order.order_id
+            self.env.timeout(order.quantity * self.unit_time()).callbacks.append(self.finished)
+            return
         if self.overtime is not None:
             self.decide_overtime(now)
         if order.planned_h:  # booked: its reservation becomes the work in hand

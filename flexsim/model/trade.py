@@ -69,7 +69,9 @@ class Trade:
         """The factory finished the order; it travels to the buyer."""
         if order.buyer.instant:  # the same as delivering, confirming and paying nothing now
             order.delivered_at = order.confirmed_at = order.paid_at = self.env.now
-            self.settle(order, "paid")
+            order.payment = "paid"  # settled at once (settle() inlined on the hot path)
+            self.recorder.orders.append(order.record("delivered"))
+            del self.open[order.order_id]
             return
         if order.value:
             self.regimes[order.channel].made(order)

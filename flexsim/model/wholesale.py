@@ -63,8 +63,10 @@ class OrderStream:
         # what cannot vary is fixed once (validation streams fix most of it): no call per order
         single = len(self.families) == 1 and spec.styles_per_family == 1
         self.only_item = self.items[0][0] if single else None
-        self.fixed_quantity = _fixed(spec.quantity)
-        self.fixed_due_h = _fixed(spec.due_days)
+        fixed_quantity, fixed_due_days = _fixed(spec.quantity), _fixed(spec.due_days)
+        self.fixed_quantity = None if fixed_quantity is None else round(fixed_quantity)
+        self.fixed_due_h = None if fixed_due_days is None else fixed_due_days * HOURS_PER_DAY
+        self.factory_name = factory.name
         self.next_at = self.interarrival_h()
 
     def release(self) -> None:
@@ -76,19 +78,18 @@ class OrderStream:
             name, item = self.families[family], self.items[family][self.style()]
         else:
             name, item = self.families[0], self.only_item
-        quantity = self.fixed_quantity
-        due_h = self.fixed_due_h
+        quantity, due_h = self.fixed_quantity, self.fixed_due_h
         order = Order(
             next(self.order_ids),
             spec.channel,  # kind: a stream order is labelled by its channel
             spec.channel,
             self.customer,
-            self.factory.name,
+            self.factory_name,
             name,
             item,
-            round(self.quantity()) if quantity is None else round(quantity),
+            round(self.quantity()) if quantity is None else quantity,
             now,
-            now + (self.due_h() if due_h is None else due_h * HOURS_PER_DAY),
+            now + (self.due_h() if due_h is None else due_h),
             spec.factory_price,
             self.buyer,
         )
