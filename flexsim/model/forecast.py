@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy.special import pdtrc  # scipy.stats would add a second to every start of flexsim
 
 ITERATIONS = 50
 TOLERANCE = 1e-9
@@ -40,12 +40,17 @@ def censored_gamma_rate(
     rate = (prior_shape + open_sales + levels.sum()) / days
     for _ in range(ITERATIONS if len(levels) else 0):
         # E[D | D ≥ s] = λ·P(D ≥ s − 1) / P(D ≥ s) for Poisson D, s ≥ 1
-        imputed = rate * stats.poisson.sf(levels - 2, rate) / stats.poisson.sf(levels - 1, rate)
+        imputed = rate * _at_least(levels - 1, rate) / _at_least(levels, rate)
         updated = (prior_shape + open_sales + imputed.sum()) / days
         if abs(updated - rate) <= TOLERANCE * max(rate, 1.0):
             return float(updated)
         rate = updated
     return float(rate)
+
+
+def _at_least(levels: np.ndarray, rate: float) -> np.ndarray:
+    """P(D ≥ level) for Poisson D with mean `rate`: 1 for levels of 0 or less."""
+    return np.where(levels <= 0, 1.0, pdtrc(levels - 1, rate))
 
 
 def gamma_prior(mean: float, variance: float) -> tuple[float, float]:
