@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 
@@ -40,10 +41,20 @@ def run(scenario: Scenario, seed: int = 0) -> RunResult:
     env = simpy.Environment()
     streams = Streams(seed)
     recorder = Recorder()
-    world = build(env, scenario, streams, recorder)
-    env.run(until=scenario.horizon_h)
-    world.close(scenario.horizon_h)
-    tables = {name: _table(name, rows) for name, rows in recorder.lists().items()}
+    # The cyclic garbage collector is paused while the model runs and its tables are built:
+    # its passes rescan the growing record lists again and again (about a sixth of an M/M/1
+    # run, benchmarks/README.md), and the model's own objects are freed by reference counting;
+    # anything cyclic left over is collected as usual once it is switched back on.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        world = build(env, scenario, streams, recorder)
+        env.run(until=scenario.horizon_h)
+        world.close(scenario.horizon_h)
+        tables = {name: _table(name, rows) for name, rows in recorder.lists().items()}
+    finally:
+        if collecting:
+            gc.enable()
     return RunResult(scenario, seed, tables, time.perf_counter() - started, streams.names())
 
 
