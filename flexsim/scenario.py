@@ -454,8 +454,10 @@ class ReorderSpec(Spec):
 class SellersSpec(Spec):
     """Taobao sellers buying from one factory through the e-commerce channel.
 
-    Each seller launches new items (launches_per_week × share_at_factory reach this factory, as
-    a Poisson stream); an item's latent popularity is its daily demand rate. Per item: a proof
+    Each seller launches new items (launches_per_week × its share_at_factory draw reach this
+    factory, as a Poisson stream); an item's latent popularity is its daily demand rate. A
+    seller is sample-only with probability sample_only_share: it compares samples here and
+    orders elsewhere, so it drops every item after its first sample. Per item: a proof
     sample from the factory's sample room (remade when rejected, the item dropped after too
     many rejections), a trial order of at least the MOQ, listing when it arrives, daily
     Poisson demand limited by stock (unmet demand is lost), repeat orders by the reorder
@@ -470,7 +472,15 @@ class SellersSpec(Spec):
     factories: list[Name] = []
     choice: ChoiceSpec = ChoiceSpec()
     launches_per_week: NonNegative = 10.0
-    share_at_factory: Share = 1.0
+    share_at_factory: DistSpec = Field(
+        default=Deterministic(value=1),
+        description="one draw per seller (above 1 counts as 1): the share of its launches "
+        "sourced at the factories here",
+    )
+    sample_only_share: Share = Field(
+        default=0.0,
+        description="share of sellers who only ask for samples here and order elsewhere",
+    )
     size: DistSpec = Field(
         default=Deterministic(value=1),
         description="one draw per seller; multiplies its launch rate and its items' popularity",
@@ -499,6 +509,11 @@ class SellersSpec(Spec):
 
     @model_validator(mode="after")
     def _signals_exist(self) -> SellersSpec:
+        if self.share_at_factory.expectation > 1:
+            raise ValueError(
+                f"share_at_factory: a share of launches; its mean must be at most 1, got "
+                f"{self.share_at_factory.expectation:g}"
+            )
         if self.reorder.policy == "early_signal" and self.funnel.favourite_share == 0:
             raise ValueError(
                 "reorder.policy: 'early_signal' decides from favourites; give "

@@ -139,6 +139,11 @@ class Seller:
         )  # fmt: skip
         self.rng = streams[f"demand.sales/{name}"]
         self.size = float(spec.size.sample(streams[f"seller.size/{name}"], 1)[0])
+        share = spec.share_at_factory.sample(streams[f"seller.share/{name}"], 1)[0]
+        self.share_at_factory = min(float(share), 1.0)
+        self.sample_only = bool(
+            streams[f"seller.sample_only/{name}"].random() < spec.sample_only_share
+        )
         self.popularity = spec.popularity.sampler(streams[f"seller.popularity/{name}"], self.size)
         self.family = choice_sampler(streams[f"seller.family/{name}"], self.family_mix(streams))
         self.families = list(spec.families)
@@ -226,7 +231,7 @@ class Seller:
         (thinning: candidates at the highest rate, each kept with factor / highest factor);
         each first gets a proof sample."""
         top = self.seasons.max_launch
-        per_week = self.spec.launches_per_week * self.spec.share_at_factory * self.size * top
+        per_week = self.spec.launches_per_week * self.share_at_factory * self.size * top
         if per_week <= 0:
             return
         gap = Exponential(dist="exponential", mean=HOURS_PER_WEEK / per_week)
@@ -285,7 +290,9 @@ class Seller:
         """Approve the sample (list it for pre-sale and/or order the trial batch), ask for a
         remake, or drop the item."""
         room = self.rooms[item.factory].spec
-        if self.verdict() < room.approval_probability:
+        if self.sample_only:
+            self.drop(item)
+        elif self.verdict() < room.approval_probability:
             item.sampled_at = self.env.now
             if self.list_at_approval:
                 self.list(item)
@@ -297,8 +304,11 @@ class Seller:
         elif item.samples <= room.max_remakes:
             self.rooms[item.factory].request(partial(self.sample_made, item))
         else:
-            item.dropped_at = self.env.now
-            self.record(item, in_stock=0)
+            self.drop(item)
+
+    def drop(self, item: Item) -> None:
+        item.dropped_at = self.env.now
+        self.record(item, in_stock=0)
 
     def order_presold(self, item: Item) -> None:
         """Presale: the first batch is the pre-orders so far plus the cover at their rate."""
