@@ -40,7 +40,7 @@ def two_factories(reputation_weight: float) -> flexsim.Scenario:
     base = flexsim.load_builtin("tao-factory")
     fuchun = base.factories[0].model_dump(mode="json")
     slow = fuchun | {"name": "slow"}
-    slow["lines"] = [line | {"unit_time_h": 0.04} for line in fuchun["lines"]]
+    slow["lines"] = [line | {"unit_time_h": 0.08} for line in fuchun["lines"]]
     overrides: dict[str, Any] = {
         "horizon_days": 240,
         "warmup_days": 60,

@@ -19,6 +19,7 @@ from flexsim.model.line import Breakdowns, Line, Overtime, PollingLine
 from flexsim.model.rules import POLLING
 from flexsim.model.samples import SampleRoom
 from flexsim.model.seasons import SeasonCalendar
+from flexsim.model.shelf import Shelf
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
@@ -188,8 +189,12 @@ def build(
         )  # fmt: skip
         ledger.capitalise(seller.party, spec_s.initial_cash)
         env.process(seller.launch_items())
-        env.process(seller.trade_days())
         sellers.append(seller)
+    if sellers:
+        shelf = Shelf(env, spec_s, sellers, seasons, recorder)
+        for row, seller in enumerate(sellers):
+            seller.shelf, seller.row = shelf, row
+        env.process(shelf.trade_days())
     world = World(factories, sellers, trade)
     if scenario.finance.overdraft_rate or scenario.finance.deposit_rate:
         env.process(world.charge_interest(scenario.finance))
