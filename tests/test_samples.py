@@ -11,12 +11,13 @@ import simpy
 
 import flexsim
 from flexsim.calendar import Calendar
-from flexsim.metrics import seller_kpis
+from flexsim.metrics import seller_factories, seller_kpis
 from flexsim.model.samples import SampleRoom
 from flexsim.scenario import SampleRoomSpec
 from flexsim.stats import mean_interval, paired_difference
 
-SHORT = {"horizon_days": 200, "warmup_days": 50, "customers": []}  # sellers only
+# sellers only, every one of them judging its samples
+SHORT = {"horizon_days": 200, "warmup_days": 50, "customers": [], "sellers.sample_only_share": 0.0}
 SEEDS = range(4)
 ROOM = "factories.fuchun.sample_room"
 
@@ -82,6 +83,32 @@ def test_ordered_share_matches_one_minus_the_chance_of_every_sample_rejected() -
     interval = mean_interval(shares)
     assert interval.covers(1 - (1 - p) ** (1 + r)), interval
     assert not interval.covers(p), interval
+
+
+def test_sample_only_sellers_drop_every_item_after_its_first_sample() -> None:
+    result = run({"sellers.sample_only_share": 1.0}, seed=2)
+    items, orders = result.tables["items"], result.tables["orders"]
+    dropped = items[items["dropped_at"].notna()]
+    assert len(dropped) > 50 and (dropped["samples"] == 1).all()
+    assert items["sampled_at"].isna().all()  # none approved; the rest still under review
+    assert (items["samples"] <= 1).all() and (items["ordered"] == 0).all()
+    assert not orders["kind"].isin(["trial", "repeat"]).any()
+
+
+def test_the_share_of_sellers_who_order_is_one_minus_the_sample_only_share() -> None:
+    """With every sample approved, a seller who asked for samples orders unless it is
+    sample-only: the share of such sellers who order has mean 1 − s. The interval over seeds
+    (each seed one draw of 270 sellers) covers 1 − s and rejects 1, what the model gives when
+    sample-only sellers are ignored."""
+    sample_only = 0.3
+    overrides = {f"{ROOM}.approval_probability": 1.0, "sellers.sample_only_share": sample_only}
+    shares = []
+    for seed in SEEDS:
+        result = run(overrides, seed)
+        shares.append(seller_factories(result.tables, 0.0)["fuchun"]["ordering_share"])
+    interval = mean_interval(shares)
+    assert interval.covers(1 - sample_only), interval
+    assert interval.high < 1.0, interval
 
 
 def test_a_higher_approval_probability_raises_the_share_of_items_ordered() -> None:

@@ -91,6 +91,31 @@ def test_seasons_raise_launches_in_the_season_window() -> None:
     assert 0.75 < ratio({}) < 1.3
 
 
+def test_a_spread_of_shares_at_the_factory_makes_regular_and_occasional_clients() -> None:
+    """Each seller draws its share of launches at the factory once: with a spread, items per
+    seller are overdispersed (variance / mean well above 1); with one share for all they are
+    Poisson (about 1), the control. The mean share, and so the items, stay the same."""
+    mean_share = 0.0056
+
+    def items_per_seller(share: Any) -> pd.Series:
+        overrides = {"sellers.share_at_factory": share, "sellers.seasons": []}
+        items = run(overrides, seed=4).tables["items"]
+        count = flexsim.load_builtin("tao-factory").sellers.count
+        return (
+            items.groupby("seller")
+            .size()
+            .reindex([f"seller-{i}" for i in range(count)], fill_value=0)
+        )
+
+    spread = items_per_seller({"dist": "lognormal", "mean": mean_share, "cv": 2.0})
+    same = items_per_seller(mean_share)
+    assert spread.var() / spread.mean() > 3
+    assert 0.7 < same.var() / same.mean() < 1.4
+    assert spread.sum() == pytest.approx(same.sum(), rel=0.2)
+    expected = len(same) * 10 * mean_share * SELLERS_ONLY["horizon_days"] / 7  # 10 a week
+    assert same.sum() == pytest.approx(expected, rel=0.1)
+
+
 def test_clicks_and_favourites_follow_the_funnel() -> None:
     result = run(FUNNEL, seed=1)
     items = result.tables["items"]
