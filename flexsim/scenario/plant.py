@@ -1,0 +1,262 @@
+"""Plant specs: the factories, their production lines, shift calendars, sample rooms, fabric
+supply and capacity booking.
+
+A calendar is shifts on weekdays minus holidays; a line adds changeovers, breakdowns and
+overtime to its unit times; a factory adds its costs and wages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+from pydantic import Field, PositiveFloat, field_validator, model_validator
+
+from flexsim.calendar import HOURS_PER_DAY, shift_windows
+from flexsim.dists import Deterministic, DistSpec
+from flexsim.scenario.fields import (
+    ALWAYS_OPEN,
+    POLLING_RULES,
+    WEEKDAYS,
+    ChannelName,
+    DispatchName,
+    Money,
+    Name,
+    NonNegative,
+    Share,
+    WagesName,
+    Weekday,
+    require_unique,
+)
+from flexsim.spec import Spec
+
+_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def clock_hours(text: str) -> float:
+    """'08:30' → 8.5; '24:00' is the end of the day."""
+    match = _CLOCK.match(text)
+    if not match or (match[1] == "24" and match[2] != "00"):
+        raise ValueError(f"expected a clock time 'HH:MM' between 00:00 and 24:00, got {text!r}")
+    return int(match[1]) + int(match[2]) / 60
+
+
+class Shift(Spec):
+    """A shift worked on some weekdays; `end` at or before `start` crosses midnight."""
+
+    days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    start: str = "08:00"
+    end: str = "17:00"
+    breaks: list[str] = Field(default=[], description="clock ranges like '12:00-13:00'")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        clock_hours(value)
+        return value
+
+    @field_validator("breaks")
+    @classmethod
+    def _ranges(cls, value: list[str]) -> list[str]:
+        for text in value:
+            _break_hours(text)
+        return value
+
+    @model_validator(mode="after")
+    def _fits(self) -> Shift:
+        self.windows()  # a shift of no length or a break outside it fails here, at load time
+        return self
+
+    def windows(self) -> list[tuple[float, float]]:
+        """The shift's open windows in hours since Monday 00:00."""
+        days = [WEEKDAYS.index(day) for day in self.days]
+        breaks = [_break_hours(text) for text in self.breaks]
+        return shift_windows(days, clock_hours(self.start), clock_hours(self.end), breaks)
+
+
+def _break_hours(text: str) -> tuple[float, float]:
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise ValueError(f"expected a break like '12:00-13:00', got {text!r}")
+    return clock_hours(start.strip()), clock_hours(end.strip())
+
+
+class Holiday(Spec):
+    """Days on which the calendar is closed whatever its shifts say, both days included (a
+    Spring Festival shutdown is 10-15 days [S])."""
+
+    first_day: dt.date = Field(strict=False)  # ISO text in JSON
+    last_day: dt.date = Field(strict=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Holiday:
+        if self.last_day < self.first_day:
+            raise ValueError(f"last_day {self.last_day} is before first_day {self.first_day}")
+        return self
+
+    def hours(self, start_date: dt.date) -> tuple[float, float]:
+        """The closed period in simulation hours, from 00:00 of first_day to the end of last_day."""
+        first = (self.first_day - start_date).days * HOURS_PER_DAY
+        return first, first + ((self.last_day - self.first_day).days + 1) * HOURS_PER_DAY
+
+
+class CalendarSpec(Spec):
+    """When a line works: always, or a weekly pattern of shifts; minus holidays."""
+
+    always_open: bool = False
+    shifts: list[Shift] = []
+    holidays: list[Holiday] = []
+
+    @model_validator(mode="after")
+    def _either(self) -> CalendarSpec:
+        if self.always_open == bool(self.shifts):
+            raise ValueError("give either always_open = true or at least one [[shifts]], not both")
+        return self
+
+
+class Changeover(Spec):
+    """A value paid when the next order on a line is a different item: a style change within
+    a family, a change of family, or a specific from-family → to-family change."""
+
+    same_family: NonNegative = 0.0
+    other_family: NonNegative = 0.0
+    between: dict[Name, dict[Name, NonNegative]] = Field(
+        default={}, description="from family → to family → value, instead of other_family"
+    )
+
+    def value(self, from_family: str | None, to_family: str) -> float:
+        """The value for a change of family (from_family None: the line was never set up)."""
+        return self.between.get(from_family or "", {}).get(to_family, self.other_family)
+
+
+class BreakdownSpec(Spec):
+    """Failures of a line while it processes: the processing hours between failures, and the
+    open hours a repair takes, after which the interrupted order resumes."""
+
+    between_failures_h: DistSpec
+    repair_h: DistSpec
+
+
+class OvertimeSpec(Spec):
+    """Extra hours after each day's last shift, worked while the line's backlog is long.
+
+    When the line starts an order and the hours of work waiting for it (booked hours under
+    capacity booking, else the expected hours of the queued orders it may make) exceed
+    `backlog_h`, and it has worked less than `hours_per_month` of overtime this calendar month,
+    its day is extended by up to `hours_per_day` until it next starts an order or goes idle.
+    Each overtime hour costs `premium_per_hour`, paid in cash.
+    """
+
+    hours_per_day: Annotated[float, Field(gt=0, le=12)]
+    hours_per_month: PositiveFloat
+    backlog_h: NonNegative = 0.0
+    premium_per_hour: Money = 0.0
+
+
+class LineSpec(Spec):
+    """A production line: one order at a time, during its calendar's open hours."""
+
+    name: Name
+    unit_time_h: DistSpec = Field(
+        description="hours per piece; one draw per order, times the order's quantity"
+    )
+    unit_time_by_family: dict[Name, DistSpec] = Field(
+        default={}, description="hours per piece of the listed families, instead of unit_time_h"
+    )
+    efficiency: Annotated[float, Field(gt=0, le=2)] = Field(
+        default=1.0, description="output against the unit times: work takes unit time ÷ efficiency"
+    )
+    overtime: OvertimeSpec | None = None
+    changeover_h: Changeover = Changeover()
+    changeover_cost: Changeover = Changeover()
+    calendar: Name = ALWAYS_OPEN
+    channels: list[ChannelName] = ["ecommerce", "offline"]
+    families: list[Name] = Field(
+        default=[],
+        description="the product families the line makes, in polling order; [] = every family",
+    )
+    dispatch: DispatchName = "fifo"
+    breakdowns: BreakdownSpec | None = None
+
+    @model_validator(mode="after")
+    def _polling_needs_a_cycle(self) -> LineSpec:
+        if self.dispatch in POLLING_RULES and not self.families:
+            raise ValueError(
+                f"dispatch '{self.dispatch}' visits families in the order of `families`: list them"
+            )
+        require_unique(self.families, "family")
+        if self.families:
+            for family in self.unit_time_by_family:
+                if family not in self.families:
+                    raise ValueError(
+                        f"unit_time_by_family: the line does not make family '{family}'; "
+                        f"it makes {', '.join(self.families)}"
+                    )
+        return self
+
+    def unit_time(self, family: str) -> DistSpec:
+        """The hours per piece of the family on this line."""
+        return self.unit_time_by_family.get(family, self.unit_time_h)
+
+    def serves(self, channel: str, family: str) -> bool:
+        return channel in self.channels and (not self.families or family in self.families)
+
+
+class FabricSpec(Spec):
+    """Where an order's fabric comes from: with `in_stock_probability` from stock, available
+    at once; otherwise ordered from a supplier when the order is accepted, arriving after
+    `lead_days`. Production cannot start before the fabric is in."""
+
+    in_stock_probability: Share = 1.0
+    lead_days: DistSpec = Deterministic(value=7)
+
+
+class BookingSpec(Spec):
+    """Capacity booking and order promising: each line publishes its open hours per day for
+    the next `horizon_days` (calendar hours minus hours already reserved); an order reserves
+    its expected hours on the line that can finish it first and is quoted that completion
+    date. A quote after the order's due date is put to the buyer (see the channel's
+    `accept_later_*` keys); a quote beyond the horizon is refused for lack of capacity."""
+
+    horizon_days: PositiveFloat = 30.0
+
+
+class SampleRoomSpec(Spec):
+    """A factory's proofing room: `sample_makers` make proof samples one at a time each, first
+    come first served, in the open hours of `calendar`, each taking one `making_h` draw; the
+    sample then reaches the seller, who judges it after `review_days` and approves it with
+    `approval_probability`. A rejected sample is remade, at most `max_remakes` times; after
+    that the seller drops the item. The defaults approve every sample 3 days after launch."""
+
+    sample_makers: Annotated[int, Field(ge=1)] = 1
+    making_h: DistSpec = Deterministic(value=0)
+    calendar: Name = ALWAYS_OPEN
+    review_days: DistSpec = Deterministic(value=3)
+    approval_probability: Share = 1.0
+    max_remakes: Annotated[int, Field(ge=0)] = 0
+
+
+class FactorySpec(Spec):
+    """A factory, its lines and its costs: per piece (materials bought on supplier terms,
+    piece-rate labour paid when an order is finished), or under `wages = "payroll"` a shift
+    payroll for every open hour of each line's calendar instead of the piece rate; and an
+    overhead per day. Payroll and overhead are paid in cash at the end of each day."""
+
+    name: Name
+    lines: list[LineSpec] = Field(min_length=1)
+    sample_room: SampleRoomSpec = SampleRoomSpec()
+    initial_cash: Money = 1_000_000.0
+    material_cost: Money = 0.0
+    labour_cost: Money = 0.0
+    supplier_terms_days: NonNegative = 30.0
+    booking: BookingSpec | None = None
+    fabric: FabricSpec = FabricSpec()
+    wages: WagesName = "piece_rate"
+    payroll_per_hour: Annotated[float, Field(ge=0, description="per open hour of a line")] = 0.0
+    overhead_per_day: Money = 0.0
+
+    @field_validator("lines")
+    @classmethod
+    def _unique_lines(cls, lines: list[LineSpec]) -> list[LineSpec]:
+        require_unique([line.name for line in lines], "line")
+        return lines

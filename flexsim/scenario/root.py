@@ -1,0 +1,215 @@
+"""Scenario: the root model that holds every part and checks them against each other, its
+variants by dotted-key overrides, and validation that turns bad input into one ScenarioError."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field, PositiveFloat, ValidationError, model_validator
+
+from flexsim.calendar import HOURS_PER_DAY
+from flexsim.dists import DIST_NAMES, DistSpec
+from flexsim.scenario.fields import ALWAYS_OPEN, Name, NonNegative, require_unique
+from flexsim.scenario.plant import CalendarSpec, FactorySpec
+from flexsim.scenario.sellers import SellersSpec
+from flexsim.scenario.trade import Channels, CustomerSpec, FinanceSpec
+from flexsim.spec import Spec
+
+
+class Scenario(Spec):
+    """Everything one run needs besides the seed."""
+
+    name: Name
+    description: str = ""
+    currency: str = "CNY"
+    start_date: dt.date = Field(default=dt.date(2026, 1, 5), strict=False)  # ISO text in JSON
+    horizon_days: PositiveFloat = 365.0
+    warmup_days: NonNegative = 30.0
+    calendars: dict[Name, CalendarSpec] = {}
+    channels: Channels = Channels()
+    factories: list[FactorySpec] = Field(min_length=1)
+    customers: list[CustomerSpec] = []
+    sellers: SellersSpec = SellersSpec()
+    finance: FinanceSpec = FinanceSpec()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be shorter than horizon_days "
+                f"({self.horizon_days})"
+            )
+        require_unique([f.name for f in self.factories], "factory")
+        # customers and sellers share one name space: names key their random streams
+        buyers = [n for c in self.customers for n in c.customer_names()]
+        require_unique(buyers + self.sellers.seller_names(), "customer or seller")
+        if ALWAYS_OPEN in self.calendars:
+            raise ValueError(
+                f"calendars.{ALWAYS_OPEN}: the name '{ALWAYS_OPEN}' is reserved for the built-in "
+                "always-open calendar; choose another name"
+            )
+        self._check_references()
+        return self
+
+    def _check_references(self) -> None:
+        calendars = {ALWAYS_OPEN, *self.calendars}
+        factories = {f.name: f for f in self.factories}
+        for i, factory in enumerate(self.factories):
+            for j, line in enumerate(factory.lines):
+                if line.calendar not in calendars:
+                    raise ValueError(
+                        f"factories.{i}.lines.{j}.calendar: calendar '{line.calendar}' is not "
+                        f"defined; defined: {', '.join(sorted(calendars))}"
+                    )
+                spec = self.calendars.get(line.calendar)
+                if line.overtime is not None and (spec is None or spec.always_open):
+                    raise ValueError(
+                        f"factories.{i}.lines.{j}.overtime: the line's calendar "
+                        f"'{line.calendar}' is always open, so there are no hours to add; "
+                        "give the line a calendar with shifts"
+                    )
+            if factory.sample_room.calendar not in calendars:
+                raise ValueError(
+                    f"factories.{i}.sample_room.calendar: calendar "
+                    f"'{factory.sample_room.calendar}' is not defined; defined: "
+                    f"{', '.join(sorted(calendars))}"
+                )
+        buyers = [
+            (f"customers.{k}", c.factory, c.channel, c.families)
+            for k, c in enumerate(self.customers)
+        ]
+        if self.sellers.count:
+            for factory_name in self.sellers.factory_names() or ["(none given)"]:
+                buyers.append(("sellers", factory_name, "ecommerce", self.sellers.families))
+        for where, factory_name, channel, families in buyers:
+            served_by = factories.get(factory_name)
+            if served_by is None:
+                raise ValueError(
+                    f"{where}.factory: factory '{factory_name}' is not defined; "
+                    f"defined: {', '.join(factories)}"
+                )
+            for family in families:
+                if not any(line.serves(channel, family) for line in served_by.lines):
+                    raise ValueError(
+                        f"{where}: no line of factory '{factory_name}' makes family "
+                        f"'{family}' for channel '{channel}', so those orders could never be made"
+                    )
+
+    def longest_term_days(self) -> float:
+        """The longest payment term among the channels that carry money, in days after
+        delivery: the upper end of an offline-credit term (its mean plus 3 sd when unbounded),
+        plus that of `late_days` when payments can be late, or the auto-confirm delay under the
+        voucher. The warm-up should be at least this long."""
+        longest = 0.0
+        for name in self.priced_channels():
+            channel = self.channels.get(name)
+            payment = channel.payment
+            if payment.regime == "offline_credit":
+                high = _upper(payment.term_days)
+                if payment.late_probability:
+                    high += _upper(payment.late_days)
+                longest = max(longest, high)
+            elif channel.payment.regime == "voucher":
+                longest = max(longest, channel.auto_confirm_days)
+        return longest
+
+    def priced_channels(self) -> set[str]:
+        """The channels on which some buyer pays a price above zero."""
+        priced: set[str] = {c.channel for c in self.customers if c.factory_price > 0}
+        if self.sellers.count and self.sellers.factory_price.expectation > 0:
+            priced.add("ecommerce")
+        return priced
+
+    @property
+    def horizon_h(self) -> float:
+        return self.horizon_days * HOURS_PER_DAY
+
+    @property
+    def warmup_h(self) -> float:
+        return self.warmup_days * HOURS_PER_DAY
+
+    def with_overrides(self, overrides: Mapping[str, Any], source: str = "overrides") -> Scenario:
+        """A new scenario with dotted keys set, e.g. {"factories.0.lines.ecom.calendar": "day"}.
+
+        A list element is addressed by index or by its `name`. The result is validated in full;
+        errors name `source` and the dotted key.
+        """
+        data = self.model_dump(mode="python")
+        for key, value in overrides.items():
+            try:
+                _set_dotted(data, key, value)
+            except ScenarioError as error:
+                raise ScenarioError(f"{source}: --set {key}: {error}.") from None
+        return validate(data, f"{source} (with --set {', '.join(overrides)})")
+
+
+def _upper(dist: DistSpec) -> float:
+    """A distribution's upper end, or its mean plus 3 sd when it has none."""
+    high: float = getattr(dist, "high", dist.expectation + 3 * dist.variance**0.5)
+    return high
+
+
+def _set_dotted(data: Any, key: str, value: Any) -> None:
+    """Set `value` at the dotted `key` inside nested dicts and lists."""
+    *parents, last = key.split(".")
+    node = data
+    for depth, part in enumerate(parents):
+        node = _child(node, part, ".".join(parents[: depth + 1]))
+    if isinstance(node, list):
+        node[_index(node, last, key)] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ScenarioError(f"cannot set '{key}': '{'.'.join(parents)}' is a single value")
+
+
+def _child(node: Any, part: str, where: str) -> Any:
+    if isinstance(node, list):
+        return node[_index(node, part, where)]
+    if isinstance(node, dict) and part in node and isinstance(node[part], dict | list):
+        return node[part]
+    if isinstance(node, dict) and part in node:
+        raise ScenarioError(f"cannot set below '{where}': it is a single value")
+    raise ScenarioError(f"no key '{where}' in the scenario")
+
+
+def _index(items: list[Any], part: str, where: str) -> int:
+    if part.isdigit() and int(part) < len(items):
+        return int(part)
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    if part in names:
+        return names.index(part)
+    raise ScenarioError(
+        f"no element '{part}' at '{where}': give an index below {len(items)} or one of the "
+        f"names {', '.join(map(str, names)) or '(none)'}"
+    )
+
+
+class ScenarioError(Exception):
+    """Bad scenario input; the message is one paragraph fit to show a person as it is."""
+
+
+def format_validation_error(error: ValidationError, source: str) -> str:
+    """One paragraph naming the source and each offending dotted key."""
+    problems = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"] if not _is_union_tag(part))
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    count = "a problem" if len(problems) == 1 else f"{len(problems)} problems"
+    return f"{source}: {count} in the scenario: " + "; ".join(problems) + "."
+
+
+def _is_union_tag(part: str | int) -> bool:
+    """Pydantic puts the chosen union member's tag in the location; people don't write it."""
+    return isinstance(part, str) and (part in DIST_NAMES or part.startswith("function-"))
+
+
+def validate(data: Mapping[str, Any], source: str) -> Scenario:
+    """A Scenario from parsed TOML data, or a ScenarioError naming `source` and the keys."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(format_validation_error(error, source)) from None
