@@ -28,6 +28,8 @@ from flexsim.stats import paired_difference
 DAY = 24.0
 Z95 = 1.96
 NO_INTEREST = {"finance.deposit_rate": 0.0, "finance.overdraft_rate": 0.0}
+# a handful of sellers who each source 5 % of their launches here and all buy
+FEW_BUSY_SELLERS = {"sellers.share_at_factory": 0.05, "sellers.sample_only_share": 0.0}
 FACTORY = "factory/fuchun"
 REGIMES = ["offline_credit", "voucher", "prepaid", "deposit_balance"]
 
@@ -271,6 +273,7 @@ def test_credit_limit_refuses_exactly_the_orders_above_it_and_a_tighter_one_refu
                 "horizon_days": 150,
                 "warmup_days": 30,
                 "sellers.count": 8,
+                **FEW_BUSY_SELLERS,
                 "sellers.initial_cash": 1e6,
                 "channels.ecommerce.payment.regime": "offline_credit",
                 "channels.ecommerce.payment.credit_limit": limit,
@@ -300,6 +303,7 @@ def test_credit_line_locks_vouchers_until_repaid_and_refuses_above_it() -> None:
                 "horizon_days": 150,
                 "warmup_days": 30,
                 "sellers.count": 8,
+                **FEW_BUSY_SELLERS,
                 "channels.ecommerce.payment.credit_line": line,
             },
         )
@@ -387,6 +391,7 @@ def test_escrow_delays_seller_cash_by_escrow_days() -> None:
     base = flexsim.load_builtin(
         "tao-factory",
         {"horizon_days": 120, "warmup_days": 30, "sellers.count": 3, "sellers.initial_cash": 1e6}
+        | FEW_BUSY_SELLERS
         | NO_INTEREST,
     )
     escrow = base.with_overrides({"sellers.escrow_days": 10})

@@ -55,6 +55,7 @@ def test_life_cycle_shape_is_seen_in_daily_demand() -> None:
     cycle = {"ramp_days": 10, "start_factor": 0.2, "peak_days": 5, "half_life_days": 10}
     overrides = {
         "sellers.count": 3,
+        "sellers.share_at_factory": 0.05,  # three sellers who each source 5 % here
         "sellers.popularity": 20,
         "sellers.life_cycle": cycle,
         "horizon_days": 200,

@@ -48,7 +48,8 @@ from flexsim.streams import Streams
 
 
 class Seller:
-    """A seller's items, its daily trading and its reorder decisions."""
+    """A seller: its launches, samples, orders, deliveries and money. Its listed items trade
+    on the shelf, which holds every seller's (`model/shelf.py`)."""
 
     def __init__(
         self,

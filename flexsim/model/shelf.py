@@ -221,11 +221,13 @@ class Shelf:
     # -- the day -------------------------------------------------------------------------
 
     def trade_days(self) -> Generator[simpy.Event, Any, None]:
+        """One trading day for all sellers at the start of each day."""
         while True:
             self.trade_day()
             yield self.env.timeout(HOURS_PER_DAY)
 
     def trade_day(self) -> None:
+        """Demand for every listed item, sales from stock, the rest lost (or pre-ordered)."""
         now = self.env.now
         active = [row for row, count in enumerate(self.listed_count) if count]
         if not active:  # nothing listed anywhere: a quiet day, no arrays
