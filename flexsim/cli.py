@@ -143,10 +143,25 @@ def summary(scenario: Scenario) -> str:
     customers = sum(c.count for c in scenario.customers)
     return (
         f"Scenario '{scenario.name}' is valid: {len(scenario.factories)} factory(ies) with "
-        f"{lines} line(s), {customers} order-stream customer(s), starting {scenario.start_date} "
+        f"{lines} line(s), {customers} order-stream customer(s), {_sellers(scenario)}, "
+        f"starting {scenario.start_date} "
         f"for {scenario.horizon_days:g} days with a {scenario.warmup_days:g}-day warm-up; "
         f"MOQ {scenario.channels.ecommerce.moq} e-commerce, {scenario.channels.offline.moq} "
         f"offline; money in {scenario.currency}. {scenario.description}".rstrip()
+    )
+
+
+def _sellers(scenario: Scenario) -> str:
+    sellers = scenario.sellers
+    if not sellers.count:
+        return "no sellers"
+    launches = (
+        sellers.count * sellers.launches_per_week * sellers.share_at_factory.expectation
+        * sellers.size.expectation
+    )  # fmt: skip
+    return (
+        f"{sellers.count} seller(s) ({sellers.sample_only_share:.0%} sample-only) launching "
+        f"about {launches:.3g} items a week at the factories"
     )
 
 
