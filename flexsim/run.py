@@ -51,7 +51,13 @@ def run(scenario: Scenario, seed: int = 0) -> RunResult:
         world = build(env, scenario, streams, recorder)
         env.run(until=scenario.horizon_h)
         world.close(scenario.horizon_h)
-        tables = {name: _table(name, rows) for name, rows in recorder.lists().items()}
+        tables = {}
+        for name, rows in recorder.lists().items():
+            tables[name] = _table(name, rows)
+            # The model's objects refer to each other (lines and their factory), so only the
+            # cyclic collector frees them, and these lists with them; emptied now, the records
+            # are freed at once and the collector's next pass has only the model to scan.
+            rows.clear()
     finally:
         if collecting:
             gc.enable()
@@ -60,5 +66,22 @@ def run(scenario: Scenario, seed: int = 0) -> RunResult:
 
 def _table(name: str, rows: list[tuple[object, ...]]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows, columns=TABLES[name])
+    keys = SORT_KEYS[name]
+    if _in_order(frame, keys):
+        return frame  # what the sort would return: records are often written in key order
     # a stable sort keeps the order of records that share a key (simultaneous state changes)
-    return frame.sort_values(SORT_KEYS[name], kind="stable", ignore_index=True)
+    return frame.sort_values(keys, kind="stable", ignore_index=True)
+
+
+def _in_order(frame: pd.DataFrame, keys: list[str]) -> bool:
+    """Whether the rows are already sorted by `keys`, checked cheaply: True when the leading
+    keys each hold one value and the last never decreases (one line's states, the orders of
+    one queue, an empty table). False also means "not known": the caller sorts."""
+    if len(frame) < 2:
+        return True
+    *leading, last = keys
+    for key in leading:
+        column = frame[key]
+        if not (column.iloc[0] == column.iloc[-1] and column.is_monotonic_increasing):
+            return False
+    return bool(frame[last].is_monotonic_increasing)

@@ -104,11 +104,16 @@ class Factory:
             return  # release() → place → receive comes back here: the outer loop goes on
         self.catching_up = True
         streams = self.streams
-        while True:
-            stream = streams[0] if len(streams) == 1 else min(streams, key=_next_at)
-            if stream.next_at > until:
-                break
-            stream.release()
+        if len(streams) == 1:  # one stream: no search for the oldest (a loop run per order)
+            stream = streams[0]
+            while stream.next_at <= until:
+                stream.release()
+        else:
+            while True:
+                stream = min(streams, key=_next_at)
+                if stream.next_at > until:
+                    break
+                stream.release()
         self.catching_up = False
 
     def schedule_wake(self) -> None:

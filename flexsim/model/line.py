@@ -71,6 +71,17 @@ class Line:  # writes LineStateRecord rows
     arrival and its end), which is most of why flexsim outruns a hand-written SimPy model.
     """
 
+    # Slots, because the hot path reads and writes a line's attributes for every order, and a
+    # line has more of them than CPython 3.11's compact instance dictionaries hold (30): with a
+    # plain __dict__ each of those accesses is a dictionary lookup.
+    __slots__ = (
+        "always", "booked_family", "booked_h", "booked_item", "breakdowns", "busy_until",
+        "by_family", "calendar", "changeover_cost", "changeover_h", "channels", "current", "env",
+        "factory", "factory_name", "families", "family", "item", "mean_default", "mean_unit",
+        "name", "normal", "overtime", "plain", "rule", "serves_all", "since", "state",
+        "state_order", "states", "unit_time", "until_failure", "visiting", "work_left",
+    )  # fmt: skip
+
     def __init__(
         self,
         env: simpy.Environment,
@@ -375,6 +386,8 @@ class PollingLine(Line):
     family waits → visit it. A line whose switches take no time would spin forever on an empty
     queue, so it waits idle instead, where it is, until an order arrives.
     """
+
+    __slots__ = ("cycle", "gate", "gated", "position")
 
     def __init__(
         self,
