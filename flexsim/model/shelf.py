@@ -19,9 +19,9 @@ import numpy as np
 import simpy
 
 from flexsim.calendar import HOURS_PER_DAY
-from flexsim.model.forecast import censored_gamma_rate, gamma_prior, naive_rate
 from flexsim.model.ledger import COGS, INVENTORY
 from flexsim.model.order import NOT_YET
+from flexsim.model.reorder import REORDER
 from flexsim.model.seasons import SeasonCalendar, is_flat, life_factor
 from flexsim.records import Recorder, SellerDayRecord
 from flexsim.scenario import SellersSpec
@@ -130,14 +130,12 @@ class Shelf:
             setattr(self, name, np.full((rows, 0), empty, dtype=dtype))
         self._allocate(FIRST_COLUMNS)
         reorder = spec.reorder
-        self.policy = reorder.policy
-        self.within_h = reorder.within_days * HOURS_PER_DAY
+        self.policy = REORDER[reorder.policy](spec)
         self.review_h = reorder.review_days * HOURS_PER_DAY
         self.cover_days = reorder.lead_time_days + reorder.review_days
         self.lead_h = reorder.lead_time_days * HOURS_PER_DAY
         self.life_h = spec.life_days * HOURS_PER_DAY
-        self.bayes = reorder.policy == "bayes"
-        self.presale = reorder.policy == "presale"
+        self.presale = self.policy.presells
         self.list_at_approval = spec.list_at == "approval" or self.presale
         funnel = spec.funnel
         browse = (1 - funnel.conversion) / funnel.conversion  # non-buying clicks per demand
@@ -145,13 +143,7 @@ class Shelf:
         # mean clicks per unit of rate: buying and favouriting, buying only, browsing and
         # favouriting, browsing only (Poisson splitting; zero means draw nothing)
         self.split = np.array([favour, 1 - favour, browse * favour, browse * (1 - favour)])
-        self.favourite_conversion = reorder.favourite_conversion or (
-            funnel.conversion / funnel.favourite_share if funnel.favourite_share else 1.0
-        )
         self.flat_life = is_flat(spec.life_cycle)
-        mean = reorder.prior_mean or spec.popularity.expectation
-        cv = reorder.prior_cv or spec.popularity.variance**0.5 / spec.popularity.expectation
-        self.prior = gamma_prior(mean, (mean * max(cv, 1e-6)) ** 2)  # a fixed popularity
 
     def _allocate(self, columns: int) -> None:
         """Grow every row to `columns` slots (doubling keeps growth amortised). A row's new
@@ -177,9 +169,7 @@ class Shelf:
         self.rate[row, slot], self.listed[row, slot] = item.rate, item.listed_at
         self.retail[row, slot], self.cost[row, slot] = item.retail_price, item.factory_price
         self.awaiting[row, slot] = True
-        if self.policy == "early_signal":
-            self.threshold[row, slot] = self.spec.reorder.signal_favourites
-            self.deadline[row, slot] = item.listed_at + self.within_h
+        self.policy.listed(self, row, slot, item.listed_at)
 
     def restock(self, row: int, item: Item, quantity: int) -> None:
         """Goods arrived for a listed item; the first batch starts the policy's clock."""
@@ -188,12 +178,7 @@ class Shelf:
         if not self.awaiting[row, slot]:
             return
         self.awaiting[row, slot] = False
-        now = self.env.now
-        if self.policy in ("sell_through", "presale"):
-            self.threshold[row, slot] = self.spec.reorder.sell_through_share * quantity
-            self.deadline[row, slot] = now + self.within_h
-        elif self.bayes:
-            self.next_review[row, slot] = now + self.review_h
+        self.policy.first_stock(self, row, slot, quantity, self.env.now)
 
     def take_off(self, row: int, item: Item) -> int:
         """The item leaves the shelf: copy its tallies back, free its slot; returns the stock
@@ -240,7 +225,7 @@ class Shelf:
         if self.list_at_approval:
             demand = self.pre_order(demand)
         sold = np.minimum(demand, self.stock)
-        if self.bayes:
+        if self.policy.censored:
             self.observe(sold)
         self.first_sale[(sold > 0) & (self.first_sale == NEVER)] = now
         self.stock -= sold
@@ -320,7 +305,7 @@ class Shelf:
 
     def due(self, now: float) -> np.ndarray:
         """Slots whose first-repeat signal passed its threshold in time, or due for review."""
-        signal = self.favourites if self.policy == "early_signal" else self.sold
+        signal: np.ndarray = getattr(self, self.policy.signal)
         return ((signal >= self.threshold) & (now <= self.deadline)) | (self.next_review <= now)
 
     def reconsider(self, row: int, slot: int, now: float) -> None:
@@ -333,25 +318,10 @@ class Shelf:
         if item.listed_at + self.life_h - now < self.lead_h:
             self.next_review[row, slot] = NEVER
             return
-        forecast = self.forecast_rate(row, item, now) * self.cover_days
+        forecast = self.policy.rate(self, row, item, now) * self.cover_days
         short = forecast - self.stock[row, slot] - item.on_order + self.pending[row, slot]
         short = math.ceil(short)
         if first or short > 0:
             item.repeats += 1
             seller = self.sellers[row]
             seller.order(item, "repeat", max(seller.moq, short))
-
-    def forecast_rate(self, row: int, item: Item, now: float) -> float:
-        """Pieces a day: the censored posterior mean (bayes), or sales per day on sale, for
-        early_signal at least favourites per listed day × favourite_conversion."""
-        slot = item.slot
-        if self.bayes:
-            shape, rate = self.prior
-            sales, days = float(self.open_sales[row, slot]), float(self.open_days[row, slot])
-            return censored_gamma_rate(shape, rate, sales, days, item.sold_out_at)
-        listed_days = max((now - item.listed_at) / HOURS_PER_DAY, 1.0)
-        sales = naive_rate(float(self.sold[row, slot]), listed_days)
-        if self.policy == "early_signal":
-            signal = float(self.favourites[row, slot]) * self.favourite_conversion / listed_days
-            return max(sales, signal)
-        return sales
