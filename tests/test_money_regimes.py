@@ -357,6 +357,38 @@ def test_late_payment_lengthens_dso_by_about_its_expected_delay() -> None:
     assert paired_difference(dso["late"], dso["on_time"]).low > 5
 
 
+def test_late_voucher_repayment_comes_late_days_after_the_interest_free_period() -> None:
+    """Same seed, every seller a late payer by 20 days: the same orders (no credit line binds),
+    each voucher repaid exactly repay_days + 20 days after confirmation instead of repay_days,
+    and the platform's average voucher float grows."""
+    base = flexsim.load_builtin(
+        "tao-factory",
+        {"horizon_days": 200, "warmup_days": 30, "sellers.count": 8, **FEW_BUSY_SELLERS}
+        | NO_INTEREST,
+    )
+    late = base.with_overrides(
+        {
+            "channels.ecommerce.payment.late_probability": 1.0,
+            "channels.ecommerce.payment.late_days": 20,
+        }
+    )
+    runs = {name: flexsim.run(s, seed=4) for name, s in (("on_time", base), ("late", late))}
+    pd.testing.assert_frame_equal(runs["on_time"].tables["orders"], runs["late"].tables["orders"])
+    repay_days = base.channels.ecommerce.payment.repay_days
+    for name, extra_days in (("on_time", 0), ("late", 20)):
+        orders, ledger = runs[name].tables["orders"], runs[name].tables["ledger"]
+        repaid = ledger[(ledger["reason"] == "voucher_repayment") & (ledger["party"] == "platform")]
+        confirmed = orders.set_index("order_id")["confirmed_at"].reindex(repaid["order_id"])
+        days = (repaid["at"].to_numpy() - confirmed.to_numpy()) / DAY
+        assert len(days) > 20
+        assert days == pytest.approx(repay_days + extra_days)
+    floats = {
+        name: flexsim.kpis(r.tables, base.warmup_h, base.horizon_h)["platform"]["avg_voucher_float"]
+        for name, r in runs.items()
+    }
+    assert floats["late"] > floats["on_time"]
+
+
 def test_platform_fee_lowers_the_factory_revenue_by_exactly_the_fee() -> None:
     """The same seed with a 3 % platform fee: the same orders, and the factory's cash and
     profit lower by exactly 3 % of the vouchers paid out, which is the platform's revenue."""

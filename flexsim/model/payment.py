@@ -7,8 +7,8 @@ prepaid: order → paid in full → delivery (prepayment applied).
 deposit_balance: order → deposit → made → balance before shipment → delivery (applied).
 voucher: order (its value locked on the buyer's platform credit line, refused above what is
 left) → delivery → confirmation: the platform pays the factory the value less its fee → the
-buyer repays the platform after the interest-free period (the line frees), or defaults and the
-platform writes off.
+buyer repays the platform after the interest-free period, or later when a late payer (the line
+frees), or defaults and the platform writes off.
 """
 
 from __future__ import annotations
@@ -213,8 +213,8 @@ class Voucher(Regime):
         repay_h = self.spec.repay_days * HOURS_PER_DAY
         if order.buyer.defaults():
             after(self.env, repay_h + self.write_off_h, lambda: self.platform_write_off(order))
-        else:
-            after(self.env, repay_h, lambda: self.repay(order))
+        else:  # a late payer repays late_days after the interest-free period
+            after(self.env, repay_h + order.buyer.late_h(), lambda: self.repay(order))
 
     def repay(self, order: Order) -> None:
         self.ledger.pay(

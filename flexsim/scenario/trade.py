@@ -32,7 +32,8 @@ class PaymentSpec(Spec):
     accepted orders, the new one included) above `credit_limit`.
     voucher: the factory is paid when the buyer confirms delivery (at the latest the channel's
     `auto_confirm_days`), less the platform's `platform_fee_share`; the platform guarantees it.
-    The buyer repays the platform `repay_days` after confirmation, or defaults with
+    The buyer repays the platform `repay_days` after confirmation (with `late_probability` a
+    further `late_days` later), or defaults with
     `default_probability` and the platform writes it off `write_off_days` after the due date.
     Each order locks its value on the buyer's platform `credit_line` from placement until
     the buyer repays; an order above what is left of the line is refused.
