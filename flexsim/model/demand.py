@@ -30,6 +30,7 @@ from flexsim.model.ledger import (
     EXPENSES,
     FLOWS,
     INVENTORY,
+    NO_ORDER,
     PLATFORM,
     RECEIVABLES,
     REVENUE,
@@ -40,7 +41,7 @@ from flexsim.model.order import Order
 from flexsim.model.samples import SampleRoom
 from flexsim.model.schedule import after
 from flexsim.model.seasons import SeasonCalendar
-from flexsim.model.shelf import NO_ORDER, Item, Shelf
+from flexsim.model.shelf import Item, Shelf
 from flexsim.model.trade import Trade, make_buyer
 from flexsim.records import ItemRecord
 from flexsim.scenario import ChannelSpec, SellersSpec

@@ -19,7 +19,7 @@ import numpy as np
 import simpy
 
 from flexsim.calendar import HOURS_PER_DAY
-from flexsim.model.ledger import COGS, INVENTORY
+from flexsim.model.ledger import COGS, INVENTORY, NO_ORDER
 from flexsim.model.order import NOT_YET
 from flexsim.model.reorder import REORDER
 from flexsim.model.seasons import SeasonCalendar, is_flat, life_factor
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from flexsim.model.demand import Seller
 
 NEVER = math.inf
-NO_ORDER = -1
 FIRST_COLUMNS = 16  # slots per seller to start with; doubled for all sellers when one needs more
 
 
