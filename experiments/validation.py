@@ -37,7 +37,6 @@ import pandas as pd
 from tqdm import tqdm
 
 import flexsim
-from flexsim.calendar import HOURS_PER_DAY
 from flexsim.metrics import finished_orders, utilisation
 from flexsim.results import provenance, write_text
 from flexsim.run import RunResult
@@ -57,6 +56,7 @@ from flexsim.theory import (
     symmetric_polling_wait,
 )
 from flexsim.theory import utilisation as offered_load
+from flexsim.vocabulary import HOURS_PER_DAY
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "validation"  # the case scenario files

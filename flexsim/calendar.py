@@ -16,19 +16,14 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 
+from flexsim.vocabulary import DAYS_PER_WEEK, HOURS_PER_DAY, HOURS_PER_WEEK
+
 __all__ = [
-    "DAYS_PER_WEEK",
-    "HOURS_PER_DAY",
-    "HOURS_PER_WEEK",
     "Calendar",
     "overtime_spans",
     "overtime_windows",
     "shift_windows",
 ]
-
-HOURS_PER_DAY = 24.0
-DAYS_PER_WEEK = 7
-HOURS_PER_WEEK = HOURS_PER_DAY * DAYS_PER_WEEK
 
 Window = tuple[float, float]
 

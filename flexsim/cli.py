@@ -185,8 +185,9 @@ def render(result: RunResult, kpis: dict[str, Any]) -> str:
             *_booked(kpis),
             f"Orders at the horizon: {counts}",
             "",
-            "Cash conversion cycle per factory and of the sellers together (days; money in "
-            f"{scenario.currency}; CCC = DIO + DSO - DPO from time-weighted balances)",
+            "Cash conversion cycle of each factory, the sellers together and the platform "
+            f"(days; money in {scenario.currency}; CCC = DIO + DSO - DPO from time-weighted "
+            "balances; the platform's receivables are its voucher float)",
             _frame(kpis["cash_cycle"], "party"),
             "",
             "Sellers (all together, after the warm-up)",
@@ -194,9 +195,6 @@ def render(result: RunResult, kpis: dict[str, Any]) -> str:
             "",
             "Sellers per factory (who asked for a sample after the warm-up; shares who ordered)",
             _frame(kpis["seller_factories"], "factory"),
-            "",
-            f"Platform (money in {scenario.currency}; bad debt: the seller defaults it absorbed)",
-            _frame({"platform": kpis["platform"]}, "", tall=True),
         ]
     )
 

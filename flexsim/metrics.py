@@ -10,27 +10,58 @@ until the next record. docs/results.md defines every KPI.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from flexsim.calendar import HOURS_PER_DAY
-from flexsim.records import LINE_STATES, ORDER_STATUSES, PAYMENT_STATES, REFUSAL_REASONS
+from flexsim.vocabulary import (
+    BAD_DEBT,
+    BUSY_STATES,
+    CASH,
+    CLAIM_ACCOUNTS,
+    COGS,
+    EXPENSES,
+    FEES,
+    FINANCING_COST,
+    HOURS_PER_DAY,
+    HOURS_PER_YEAR,
+    INITIAL_CAPITAL,
+    INTEREST_INCOME,
+    LINE_STATES,
+    NO_ORDER,
+    OPEN_STATES,
+    ORDER_STATUSES,
+    PAID,
+    PAYABLES,
+    PAYMENT_STATES,
+    PLATFORM,
+    REFUSAL_REASONS,
+    REFUSED,
+    REPEAT,
+    REVENUE,
+    SELLER_KINDS,
+    SELLERS,
+    STOCK_ACCOUNTS,
+    TRIAL,
+    VOUCHER,
+    VOUCHER_REPAYMENT,
+    WAGES,
+    WORLD,
+    factory_name,
+    is_factory,
+    is_seller,
+)
 
 STAGES = ("fabric_wait_h", "waiting_h", "changeover_h", "processing_h", "transit_h")
-INVENTORY_ACCOUNTS = ("materials", "wip", "finished_goods")
-STOCK_ACCOUNTS = (*INVENTORY_ACCOUNTS, "inventory")  # a factory's and a seller's stock at cost
-CLAIM_ACCOUNTS = ("receivables", "voucher_float")  # what others owe the party
-SELLERS = "sellers"  # all sellers' books taken together
 # the derived daily table of each party's position: column → accounts (debit balance) and sign
 CASH_COLUMNS: dict[str, tuple[tuple[str, ...], float]] = {
-    "cash": (("cash",), 1.0),
+    "cash": ((CASH,), 1.0),
     "receivables": (CLAIM_ACCOUNTS, 1.0),
-    "payables": (("payables",), -1.0),  # owed by the party: its credit balance, positive
+    "payables": ((PAYABLES,), -1.0),  # owed by the party: its credit balance, positive
     "inventory": (STOCK_ACCOUNTS, 1.0),
 }
-SELLER_KINDS = ("trial", "repeat")
 
 
 def finished_orders(orders: pd.DataFrame, start_h: float) -> pd.DataFrame:
@@ -61,7 +92,7 @@ def lead_times(
     done = finished_orders(orders, start_h)
     if items is not None:
         sample_h = (items["sampled_at"] - items["launched_at"]).set_axis(items["item"])
-        trial = done["kind"] == "trial"
+        trial = done["kind"] == TRIAL
         done = done.assign(sample_h=done["item"].map(sample_h).where(trial))
     grouped = done.groupby("kind")
     lead, delivered = grouped["lead_time_h"], grouped["delivered_h"]
@@ -108,8 +139,8 @@ def utilisation(line_states: pd.DataFrame, start_h: float, end_h: float) -> pd.D
     the hours of overtime (open time flagged overtime)."""
     hours = state_durations(line_states, start_h, end_h)
     shares = hours / (end_h - start_h)
-    open_h = hours[["processing", "changeover", "idle", "down"]].sum(axis=1)
-    busy = hours["processing"] + hours["changeover"]
+    open_h = hours[list(OPEN_STATES)].sum(axis=1)
+    busy = hours[list(BUSY_STATES)].sum(axis=1)
     shares["busy_of_open"] = (busy / open_h.where(open_h > 0)).fillna(0.0)
     overtime = state_durations(line_states[line_states["overtime"]], start_h, end_h, line_states)
     shares["overtime_h"] = overtime.sum(axis=1).reindex(shares.index, fill_value=0.0)
@@ -122,7 +153,7 @@ def order_counts(orders: pd.DataFrame) -> dict[str, int]:
     result = {"placed": len(orders)}
     result.update({s: int(status.get(s, 0)) for s in ORDER_STATUSES})
     result.update({f"payment_{p}": int(payment.get(p, 0)) for p in PAYMENT_STATES})
-    reasons = orders.loc[orders["status"] == "refused", "reason"].value_counts()
+    reasons = orders.loc[orders["status"] == REFUSED, "reason"].value_counts()
     result.update({f"refused_{r}": int(reasons.get(r, 0)) for r in REFUSAL_REASONS})
     return result
 
@@ -147,124 +178,137 @@ def _booked(capacity: pd.DataFrame) -> pd.Series:
     return sums["booked_h"] / sums["open_h"].where(sums["open_h"] > 0)
 
 
-def account_levels(ledger: pd.DataFrame, party: str, accounts: tuple[str, ...]) -> pd.DataFrame:
-    """The summed debit balance of `accounts` in `party`'s books after each of its postings:
-    columns at and level, in posting order."""
-    books = ledger[ledger["party"] == party].sort_values("at", kind="stable")
-    sign = books["debit"].isin(accounts).astype(float) - books["credit"].isin(accounts)
-    return pd.DataFrame({"at": books["at"], "level": (sign * books["amount"]).cumsum()})
+# ── money: one cash-cycle computation for every party and any set of parties ───────────────
+# column → (account, side): what is posted to that side of the account inside the window
+MONEY_FLOWS = {
+    "revenue": (REVENUE, "credit"),
+    "cogs": (COGS, "debit"),
+    "purchases": (PAYABLES, "credit"),
+    "expenses": (EXPENSES, "debit"),
+    "fees": (FEES, "debit"),
+    "wages": (WAGES, "debit"),
+    "bad_debt": (BAD_DEBT, "debit"),
+    "financing_cost": (FINANCING_COST, "debit"),
+    "interest_income": (INTEREST_INCOME, "credit"),
+}
+# column → (accounts, sign): their debit balance, time-weighted over the window
+MONEY_BALANCES = {
+    "avg_inventory": (STOCK_ACCOUNTS, 1.0),
+    "avg_receivables": (CLAIM_ACCOUNTS, 1.0),
+    "avg_payables": ((PAYABLES,), -1.0),  # owed by the party: its credit balance, positive
+}
+# the columns of a party's money row, in order; all but the day counts add up over parties
+MONEY_COLUMNS = (
+    "dio_days",
+    "dso_days",
+    "dpo_days",
+    "ccc_days",
+    "revenue",
+    "cogs",
+    "purchases",
+    "avg_inventory",
+    "avg_receivables",
+    "avg_payables",
+    "cash_end",
+    "cash_min",
+    "receivables_end",
+    "peak_funding_need",
+    "bad_debt",
+    "financing_cost",
+    "interest_income",
+    "expenses",
+    "fees",
+    "wages",
+    "profit",
+    "npv",
+)
+DAY_COLUMNS = ("dio_days", "dso_days", "dpo_days", "ccc_days")
 
 
-def time_weighted_mean(levels: pd.DataFrame, start_h: float, end_h: float) -> float:
-    """Mean over [start_h, end_h) of a level that starts at 0 and changes at each row."""
-    at = np.concatenate([[-math.inf], levels["at"].to_numpy(float)])
-    level = np.concatenate([[0.0], levels["level"].to_numpy(float)])
-    until = np.concatenate([at[1:], [math.inf]])
-    hours = np.clip(until, start_h, end_h) - np.clip(at, start_h, end_h)
-    return float((level * hours).sum() / (end_h - start_h))
+def party_money(
+    ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float = 0.0
+) -> pd.DataFrame:
+    """The cash cycle of every party but the world, one row each (index `party`, columns
+    MONEY_COLUMNS), from its postings alone.
+
+    Balances are time-weighted over [start_h, end_h), each level holding until the party's
+    next posting; flows are summed over postings inside the window; DIO = average stock at
+    cost / COGS per day, DSO = average claims (receivables, and the platform's voucher float)
+    / revenue per day, DPO = average payables / purchases per day, CCC = DIO + DSO − DPO (NaN
+    where the flow is zero). Cash at the end counts postings up to end_h; the lowest cash and
+    the peak funding need (how far cash fell below the owners' capital) look at every posting.
+    Profit is revenue and interest income less COGS, expenses, fees, wages, bad debt and
+    financing cost; NPV discounts each cash movement to time 0 at `discount_rate` a year,
+    the owners' capital excluded."""
+    books = ledger[ledger["party"] != WORLD].sort_values(["party", "at"], kind="stable")
+    party, at = books["party"], books["at"]
+    following = books.groupby("party")["at"].shift(-1).fillna(end_h)
+    hours = following.clip(start_h, end_h) - at.clip(start_h, end_h)
+    inside, until_end = (at >= start_h) & (at < end_h), at <= end_h
+    table = pd.DataFrame(index=pd.Index(sorted(party.unique()), name="party", dtype=object))
+    for column, (account, side) in MONEY_FLOWS.items():
+        rows = inside & (books[side] == account)
+        table[column] = books["amount"].where(rows, 0.0).groupby(party).sum()
+    for column, (accounts, sign) in MONEY_BALANCES.items():
+        level = _signed(books, accounts).groupby(party).cumsum()
+        table[column] = sign * (level * hours).groupby(party).sum() / (end_h - start_h)
+    claims = _signed(books, CLAIM_ACCOUNTS)
+    table["receivables_end"] = claims.where(until_end, 0.0).groupby(party).sum()
+    cash = _signed(books, (CASH,))
+    table["cash_end"] = cash.where(until_end, 0.0).groupby(party).sum()
+    table["cash_min"] = cash.groupby(party).cumsum().groupby(party).min()
+    earned = cash.where(books["reason"] != INITIAL_CAPITAL, 0.0)
+    table["peak_funding_need"] = (-earned.groupby(party).cumsum().groupby(party).min()).clip(0.0)
+    costs = ("cogs", "expenses", "fees", "wages", "bad_debt", "financing_cost")
+    table["profit"] = table["revenue"] + table["interest_income"] - table[list(costs)].sum(axis=1)
+    discount = (1 + discount_rate) ** -(at / HOURS_PER_YEAR)
+    table["npv"] = (earned * discount).where(until_end, 0.0).groupby(party).sum()
+    return _with_days(table, (end_h - start_h) / HOURS_PER_DAY)
 
 
-def level_at(levels: pd.DataFrame, at_h: float) -> float:
-    """The level in force at time at_h (after every posting stamped at or before it)."""
-    before = levels[levels["at"] <= at_h]
-    return float(before["level"].iloc[-1]) if len(before) else 0.0
+def _with_days(table: pd.DataFrame, days: float) -> pd.DataFrame:
+    """The table with DIO, DSO, DPO and CCC from its balances and flows, in MONEY_COLUMNS order."""
+
+    def per_day(flow: str) -> pd.Series:
+        return (table[flow] / days).where(table[flow] > 0)
+
+    dio = table["avg_inventory"] / per_day("cogs")
+    dso = table["avg_receivables"] / per_day("revenue")
+    dpo = table["avg_payables"] / per_day("purchases")
+    table = table.assign(dio_days=dio, dso_days=dso, dpo_days=dpo, ccc_days=dio + dso - dpo)
+    return table[list(MONEY_COLUMNS)]
 
 
-def flow(
-    ledger: pd.DataFrame, party: str, account: str, side: str, start_h: float, end_h: float
-) -> float:
-    """Total posted to `side` ('debit' or 'credit') of an account within [start_h, end_h)."""
-    rows = ledger[(ledger["party"] == party) & (ledger[side] == account)]
-    inside = rows[(rows["at"] >= start_h) & (rows["at"] < end_h)]
-    return float(inside["amount"].sum())
+def combined_money(money: pd.DataFrame, parties: Iterable[str], days: float) -> dict[str, float]:
+    """The cash cycle of several parties' books taken together, from their `party_money` rows:
+    balances, flows, cash, funding needs (each party needs its own cash), profit and NPV add
+    up; the day counts are recomputed from the sums."""
+    rows = money.loc[money.index.intersection(list(parties))]
+    total = rows.drop(columns=list(DAY_COLUMNS)).sum().to_frame().T
+    return _row(_with_days(total, days).iloc[0])
+
+
+def _row(row: pd.Series) -> dict[str, float]:
+    return {str(column): float(value) for column, value in row.items()}
 
 
 def cash_cycle(
-    ledger: pd.DataFrame, party: str, start_h: float, end_h: float, discount_rate: float = 0.0
-) -> dict[str, float]:
-    """DIO, DSO, DPO and CCC = DIO + DSO − DPO in days, from time-weighted balances, with the
-    flows they divide by, cash at the end, lowest cash, bad debt, financing, profit and the
-    net present value of the party's cash flows."""
-    ledger = ledger[ledger["party"] == party]  # once: every figure below reads only these
-    days = (end_h - start_h) / HOURS_PER_DAY
-    cogs = flow(ledger, party, "cogs", "debit", start_h, end_h)
-    revenue = flow(ledger, party, "revenue", "credit", start_h, end_h)
-    purchases = flow(ledger, party, "payables", "credit", start_h, end_h)
-    inventory = time_weighted_mean(account_levels(ledger, party, STOCK_ACCOUNTS), start_h, end_h)
-    receivables_levels = account_levels(ledger, party, ("receivables",))
-    receivables = time_weighted_mean(receivables_levels, start_h, end_h)
-    # payables are a liability: their balance is a credit, the negative of the debit level
-    payables = -time_weighted_mean(account_levels(ledger, party, ("payables",)), start_h, end_h)
-    dio, dso = _days(inventory, cogs / days), _days(receivables, revenue / days)
-    dpo = _days(payables, purchases / days)
-    cash = account_levels(ledger, party, ("cash",))
-    return {
-        "dio_days": dio,
-        "dso_days": dso,
-        "dpo_days": dpo,
-        "ccc_days": dio + dso - dpo,
-        "revenue": revenue,
-        "cogs": cogs,
-        "purchases": purchases,
-        "avg_inventory": inventory,
-        "avg_receivables": receivables,
-        "avg_payables": payables,
-        "cash_end": level_at(cash, end_h),
-        "cash_min": float(cash["level"].min()) if len(cash) else 0.0,
-        "receivables_end": level_at(receivables_levels, end_h),
-        "peak_funding_need": peak_funding_need(cash, capital(ledger, party)),
-        "bad_debt": flow(ledger, party, "bad_debt", "debit", start_h, end_h),
-    } | money(ledger, party, start_h, end_h, revenue - cogs, discount_rate)
-
-
-def capital(ledger: pd.DataFrame, party: str) -> float:
-    """The cash the owners put into the party (its `initial_capital` postings)."""
-    rows = ledger[(ledger["party"] == party) & (ledger["reason"] == "initial_capital")]
-    return float(rows["amount"].sum())
-
-
-def peak_funding_need(cash: pd.DataFrame, capital: float) -> float:
-    """How far the party's cash fell below the owners' capital at worst: the working capital
-    its business needed beyond what it earned, 0 when cash never fell below the capital."""
-    lowest = float(cash["level"].min()) if len(cash) else 0.0
-    return max(0.0, capital - lowest)
-
-
-def money(
     ledger: pd.DataFrame,
-    party: str,
+    parties: str | Iterable[str],
     start_h: float,
     end_h: float,
-    gross_profit: float,
-    discount_rate: float,
+    discount_rate: float = 0.0,
 ) -> dict[str, float]:
-    """Financing cost, interest income, other expenses and profit over the window, and the
-    net present value of the party's cash flows from time 0 to the end of the window."""
-    financing = flow(ledger, party, "financing_cost", "debit", start_h, end_h)
-    interest = flow(ledger, party, "interest_income", "credit", start_h, end_h)
-    expenses = flow(ledger, party, "expenses", "debit", start_h, end_h)
-    fees = flow(ledger, party, "fees", "debit", start_h, end_h)
-    wages = flow(ledger, party, "wages", "debit", start_h, end_h)
-    bad_debt = flow(ledger, party, "bad_debt", "debit", start_h, end_h)
-    return {
-        "financing_cost": financing,
-        "interest_income": interest,
-        "expenses": expenses,
-        "fees": fees,
-        "wages": wages,
-        "profit": gross_profit - expenses - fees - wages - bad_debt - financing + interest,
-        "npv": npv(ledger, party, end_h, discount_rate),
-    }
+    """The cash cycle (MONEY_COLUMNS) of one party, or of several taken together."""
+    names = [parties] if isinstance(parties, str) else list(parties)
+    money = party_money(ledger[ledger["party"].isin(names)], start_h, end_h, discount_rate)
+    return combined_money(money, names, (end_h - start_h) / HOURS_PER_DAY)
 
 
-def npv(ledger: pd.DataFrame, party: str, end_h: float, rate_per_year: float) -> float:
-    """Σ cash in − cash out, each discounted to time 0 by (1 + rate)^−years, over [0, end_h];
-    the owners' initial capital excluded. Stock and receivables left at the end count nothing."""
-    books = ledger[(ledger["party"] == party) & (ledger["at"] <= end_h)]
-    books = books[books["reason"] != "initial_capital"]
-    sign = (books["debit"] == "cash").astype(float) - (books["credit"] == "cash")
-    years = books["at"] / (365 * HOURS_PER_DAY)
-    return float((sign * books["amount"] * (1 + rate_per_year) ** -years).sum())
+def _signed(books: pd.DataFrame, accounts: tuple[str, ...]) -> pd.Series:
+    """Each posting's change to the debit balance of `accounts`."""
+    sign = books["debit"].isin(accounts).astype(float) - books["credit"].isin(accounts)
+    return sign * books["amount"]
 
 
 def cash_to_cash(
@@ -274,11 +318,11 @@ def cash_to_cash(
     in full within [start_h, end_h): from its first cash payment for the order (materials,
     changeover or labour) to `paid_at`, weighted by the order's value. Negative when the buyer
     pays before the factory does; orders the factory paid nothing for are left out."""
-    books = ledger[(ledger["party"] == party) & (ledger["credit"] == "cash")]
-    first_out = books[books["order_id"] >= 0].groupby("order_id")["at"].min()
+    books = ledger[(ledger["party"] == party) & (ledger["credit"] == CASH)]
+    first_out = books[books["order_id"] != NO_ORDER].groupby("order_id")["at"].min()
     paid = orders[
-        (orders["factory"] == party.removeprefix("factory/"))
-        & (orders["payment"] == "paid")
+        (orders["factory"] == factory_name(party))
+        & (orders["payment"] == PAID)
         & (orders["paid_at"] >= start_h)
         & (orders["paid_at"] < end_h)
     ]
@@ -294,101 +338,25 @@ def cash_positions(ledger: pd.DataFrame, end_h: float) -> pd.DataFrame:
     """The derived `cash` table: each party's (the world's excepted) cash, receivables,
     payables and inventory at the end of each day d (after every posting stamped before
     (d + 1) × 24 h), for the days 0 … ⌈end_h / 24⌉ − 1."""
-    books = ledger[ledger["party"] != "world"]
+    books = ledger[ledger["party"] != WORLD]
     days = math.ceil(end_h / HOURS_PER_DAY)
     day = (books["at"] // HOURS_PER_DAY).clip(upper=days - 1).astype(int)
     parties = sorted(books["party"].unique())
     grid = pd.MultiIndex.from_product([parties, range(days)], names=["party", "day"])
     table = pd.DataFrame(index=grid)
     for column, (accounts, sign) in CASH_COLUMNS.items():
-        change = books["debit"].isin(accounts).astype(float) - books["credit"].isin(accounts)
-        daily = (sign * change * books["amount"]).groupby([books["party"], day]).sum()
+        daily = (sign * _signed(books, accounts)).groupby([books["party"], day]).sum()
         daily.index.names = ["party", "day"]
         table[column] = daily.reindex(grid, fill_value=0.0).groupby(level="party").cumsum()
     return table.reset_index()
 
 
-def sellers_books(ledger: pd.DataFrame) -> pd.DataFrame:
-    """The ledger with every seller's postings booked to one party, `sellers`."""
-    is_seller = ledger["party"].str.startswith("seller/")
-    return ledger.assign(party=ledger["party"].where(~is_seller, SELLERS))
-
-
-def sellers_lowest_cash(ledger: pd.DataFrame) -> dict[str, float]:
-    """Summed over sellers, each one's lowest cash and its peak funding need (each seller
-    needs its own cash, so the lowest of the sellers' summed cash would understate both)."""
-    books = ledger[ledger["party"].str.startswith("seller/")].sort_values("at", kind="stable")
-    sign = (books["debit"] == "cash").astype(float) - (books["credit"] == "cash")
-    cash = sign * books["amount"]
-    earned = cash.where(books["reason"] != "initial_capital", 0.0)
-    lowest_cash = cash.groupby(books["party"]).cumsum().groupby(books["party"]).min()
-    lowest = earned.groupby(books["party"]).cumsum().groupby(books["party"]).min()
-    return {
-        "cash_min": float(lowest_cash.sum()),
-        "peak_funding_need": float((-lowest).clip(lower=0.0).sum()),
-    }
-
-
-SELLER_MONEY_BALANCES = {  # column → accounts whose debit balance it averages, and its sign
-    "avg_inventory": (("inventory",), 1.0),
-    "avg_receivables": (("receivables",), 1.0),
-    "avg_payables": (("payables",), -1.0),
-}
-SELLER_MONEY_FLOWS = {  # column → (account, side) summed over the window
-    "revenue": ("revenue", "credit"),
-    "cogs": ("cogs", "debit"),
-    "purchases": ("payables", "credit"),
-    "expenses": ("expenses", "debit"),
-    "financing_cost": ("financing_cost", "debit"),
-    "interest_income": ("interest_income", "credit"),
-}
-
-
 def seller_money(
     ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float
 ) -> pd.DataFrame:
-    """The derived `seller_money` table: per seller, the cash cycle figures of `cash_cycle`
-    computed for all sellers at once (balances time-weighted over the window, flows summed
-    in it, cash and NPV as there)."""
-    books = ledger[ledger["party"].str.startswith("seller/")]
-    books = books.sort_values(["party", "at"], kind="stable")
-    party = books["party"]
-    following = books.groupby("party")["at"].shift(-1).fillna(end_h)
-    hours = following.clip(start_h, end_h) - books["at"].clip(start_h, end_h)
-    inside = (books["at"] >= start_h) & (books["at"] < end_h)
-    table = pd.DataFrame(index=pd.Index(sorted(party.unique()), name="party"))
-    for column, (account, side) in SELLER_MONEY_FLOWS.items():
-        rows = inside & (books[side] == account)
-        table[column] = books["amount"].where(rows, 0.0).groupby(party).sum()
-    for column, (accounts, sign) in SELLER_MONEY_BALANCES.items():
-        level = _signed(books, accounts).groupby(party).cumsum()
-        table[column] = sign * (level * hours).groupby(party).sum() / (end_h - start_h)
-    days = (end_h - start_h) / HOURS_PER_DAY
-    table["dio_days"] = table["avg_inventory"] / (table["cogs"] / days).where(table["cogs"] > 0)
-    per_day = (table["revenue"] / days).where(table["revenue"] > 0)
-    table["dso_days"] = table["avg_receivables"] / per_day
-    bought = (table["purchases"] / days).where(table["purchases"] > 0)
-    table["dpo_days"] = table["avg_payables"] / bought
-    table["ccc_days"] = table["dio_days"] + table["dso_days"] - table["dpo_days"]
-    cash = _signed(books, ("cash",))
-    until_end = books["at"] <= end_h
-    table["cash_end"] = cash.where(until_end, 0.0).groupby(party).sum()
-    table["cash_min"] = cash.groupby(party).cumsum().groupby(party).min()
-    earned = cash.where(books["reason"] != "initial_capital", 0.0)
-    lowest = earned.groupby(party).cumsum().groupby(party).min()
-    table["peak_funding_need"] = (-lowest).clip(lower=0.0)
-    table["profit"] = (
-        table["revenue"] - table["cogs"] - table["expenses"] - table["financing_cost"]
-    ) + table["interest_income"]
-    discount = (1 + discount_rate) ** -(books["at"] / (365 * HOURS_PER_DAY))
-    table["npv"] = (earned * discount).where(until_end, 0.0).groupby(party).sum()
-    return table.reset_index()
-
-
-def _signed(books: pd.DataFrame, accounts: tuple[str, ...]) -> pd.Series:
-    """Each posting's change to the debit balance of `accounts`."""
-    sign = books["debit"].isin(accounts).astype(float) - books["credit"].isin(accounts)
-    return sign * books["amount"]
+    """The derived `seller_money` table: each seller's `party_money` row."""
+    books = ledger[ledger["party"].map(is_seller)]
+    return party_money(books, start_h, end_h, discount_rate).reset_index()
 
 
 def vouchers_outstanding_max(orders: pd.DataFrame, ledger: pd.DataFrame) -> float:
@@ -396,13 +364,13 @@ def vouchers_outstanding_max(orders: pd.DataFrame, ledger: pd.DataFrame) -> floa
     order's value from its placement to the buyer's repayment to the platform (for ever when
     it never repays). Funding the platform gives the seller on top of its own cash."""
     vouchers = orders[
-        (orders["regime"] == "voucher")
-        & (orders["status"] != "refused")
+        (orders["regime"] == VOUCHER)
+        & (orders["status"] != REFUSED)
         & orders["kind"].isin(SELLER_KINDS)
     ]
     if vouchers.empty:
         return 0.0
-    repaid = ledger[(ledger["party"] == "platform") & (ledger["reason"] == "voucher_repayment")]
+    repaid = ledger[(ledger["party"] == PLATFORM) & (ledger["reason"] == VOUCHER_REPAYMENT)]
     value = vouchers["price"] * vouchers["quantity"]
     repaid_at = vouchers["order_id"].map(repaid.set_index("order_id")["at"])
     changes = pd.concat(
@@ -415,10 +383,6 @@ def vouchers_outstanding_max(orders: pd.DataFrame, ledger: pd.DataFrame) -> floa
     return float(changes.groupby("seller")["v"].cumsum().groupby(changes["seller"]).max().sum())
 
 
-def _days(balance: float, per_day: float) -> float:
-    return balance / per_day if per_day > 0 else math.nan
-
-
 def seller_kpis(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> dict[str, Any]:
     """All sellers together: fill rate, lost sales, hit rate, repeat shares, leftover stock."""
     days = tables["seller_days"]
@@ -427,7 +391,7 @@ def seller_kpis(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -
     decided = items[(items["launched_at"] >= start_h) & items["ended_at"].notna()]
     orders = tables["orders"]
     bought = orders[orders["kind"].isin(SELLER_KINDS) & (orders["placed_at"] >= start_h)]
-    repeat = bought["kind"] == "repeat"
+    repeat = bought["kind"] == REPEAT
     demand = int(days["demand"].sum())
     return {
         "demand": demand,
@@ -450,7 +414,7 @@ def item_timing(items: pd.DataFrame, bought: pd.DataFrame) -> dict[str, Any]:
     """Pre-orders, days from launch to first sale and to first repeat order, and proofing, over
     the items launched in the window."""
     first_sale = (items["first_sale_at"] - items["launched_at"]).dropna() / HOURS_PER_DAY
-    repeats = bought[bought["kind"] == "repeat"].groupby("item")["placed_at"].min()
+    repeats = bought[bought["kind"] == REPEAT].groupby("item")["placed_at"].min()
     launched = items.set_index("item")["launched_at"]
     first_repeat = (repeats - launched.reindex(repeats.index)).dropna() / HOURS_PER_DAY
     return {
@@ -471,13 +435,13 @@ def seller_factories(tables: dict[str, pd.DataFrame], start_h: float) -> dict[st
     items = tables["items"]
     items = items[items["launched_at"] >= start_h]
     orders = tables["orders"]
-    bought = orders[orders["kind"].isin(SELLER_KINDS) & (orders["status"] != "refused")]
+    bought = orders[orders["kind"].isin(SELLER_KINDS) & (orders["status"] != REFUSED)]
     bought = bought[bought["item"].isin(items["item"])]
     result = {}
     for factory, asked in items.groupby("factory")["seller"]:
         sellers = set(asked)
         mine = bought[bought["factory"] == factory]
-        repeated = set(mine.loc[mine["kind"] == "repeat", "customer"])
+        repeated = set(mine.loc[mine["kind"] == REPEAT, "customer"])
         result[str(factory)] = {
             "sellers": len(sellers),
             "ordering_share": len(sellers & set(mine["customer"])) / len(sellers),
@@ -511,50 +475,69 @@ def kpis(
     lead = lead_times(tables["orders"], start_h, tables["items"])
     util = utilisation(tables["line_states"], start_h, end_h)
     util.index = [f"{factory}.{line}" for factory, line in util.index]
-    ledger, orders = tables["ledger"], tables["orders"]
-    factories = sorted(p for p in ledger["party"].unique() if p.startswith("factory/"))
-    cycles = {
-        p: cash_cycle(ledger, p, start_h, end_h, discount_rate)
-        | {"cash_to_cash_days": cash_to_cash(ledger, orders, p, start_h, end_h)}
-        for p in factories
-    }
-    sellers = sellers_books(ledger)
-    seller_cash = level_at(account_levels(sellers, SELLERS, ("cash",)), end_h)
-    if (sellers["party"] == SELLERS).any():
-        cycles[SELLERS] = cash_cycle(
-            sellers, SELLERS, start_h, end_h, discount_rate
-        ) | sellers_lowest_cash(ledger)
-        cycles[SELLERS]["vouchers_outstanding_max"] = vouchers_outstanding_max(orders, ledger)
     return {
         "window_h": [start_h, end_h],
-        "orders": order_counts(orders),
+        "orders": order_counts(tables["orders"]),
         "lead_time": _plain(lead.to_dict(orient="index")),
         "utilisation": _plain(util.to_dict(orient="index")),
-        "cash_cycle": _plain(cycles),
-        "sellers": _plain(seller_kpis(tables, start_h, end_h) | {"cash_end": seller_cash}),
+        "cash_cycle": _plain(cash_cycles(tables, start_h, end_h, discount_rate)),
+        "sellers": _plain(seller_kpis(tables, start_h, end_h)),
         "capacity": _plain(
             booked_shares(tables["capacity"], start_h, end_h).to_dict(orient="index")
         ),
         "seller_factories": _plain(seller_factories(tables, start_h)),
-        "platform": _plain(platform_kpis(ledger, start_h, end_h, discount_rate)),
     }
 
 
-def platform_kpis(
-    ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float
-) -> dict[str, float]:
-    """The platform's fee revenue, voucher float, losses, financing and NPV."""
-    party = "platform"
-    ledger = ledger[ledger["party"] == party]
-    revenue = flow(ledger, party, "revenue", "credit", start_h, end_h)
-    float_levels = account_levels(ledger, party, ("voucher_float",))
-    cash = account_levels(ledger, party, ("cash",))
-    return {
-        "revenue": revenue,
-        "avg_voucher_float": time_weighted_mean(float_levels, start_h, end_h),
-        "bad_debt": flow(ledger, party, "bad_debt", "debit", start_h, end_h),
-        "peak_funding_need": peak_funding_need(cash, capital(ledger, party)),
-    } | money(ledger, party, start_h, end_h, revenue, discount_rate)
+def cash_cycles(
+    tables: dict[str, pd.DataFrame], start_h: float, end_h: float, discount_rate: float
+) -> dict[str, dict[str, float]]:
+    """The cash cycle of each factory (with its cash-to-cash time per order), of the sellers
+    together (with the most they had locked on vouchers) and of the platform, for those
+    present in the ledger."""
+    ledger, orders = tables["ledger"], tables["orders"]
+    money = party_money(ledger, start_h, end_h, discount_rate)
+    rows = {str(party): _row(row) for party, row in money.iterrows()}
+    cycles = {
+        party: row | {"cash_to_cash_days": cash_to_cash(ledger, orders, party, start_h, end_h)}
+        for party, row in rows.items()
+        if is_factory(party)
+    }
+    sellers = list(filter(is_seller, rows))
+    if sellers:
+        together = combined_money(money, sellers, (end_h - start_h) / HOURS_PER_DAY)
+        cycles[SELLERS] = together | {
+            "vouchers_outstanding_max": vouchers_outstanding_max(orders, ledger)
+        }
+    if PLATFORM in rows:
+        cycles[PLATFORM] = rows[PLATFORM]
+    return cycles
+
+
+def kpi_row(kpis: dict[str, Any]) -> dict[str, Any]:
+    """The nested KPIs of `kpis()` as one flat row, the only place that names them flat:
+    `SECTION.KEY.KPI` where a section holds one dict per key (KEY as it is in kpis.json, so it
+    may hold a dot, `fuchun.ecom`, or a slash, `factory/fuchun`), `SECTION.KPI` where it holds
+    numbers. The measurement window is left out: it is an input, not a result."""
+    row: dict[str, Any] = {}
+    for section, entries in kpis.items():
+        if not isinstance(entries, dict):
+            continue
+        for key, value in entries.items():
+            if isinstance(value, dict):
+                row.update({f"{section}.{key}.{kpi}": x for kpi, x in value.items()})
+            else:
+                row[f"{section}.{key}"] = value
+    return row
+
+
+def split_kpi_name(name: str) -> tuple[str, str, str]:
+    """A flat KPI name's (section, key, kpi); key is "" for a `SECTION.KPI` name."""
+    section, _, rest = name.partition(".")
+    key, _, kpi = rest.rpartition(".")
+    if not section or not kpi:
+        raise ValueError(f"{name!r} is not a KPI name (SECTION.KEY.KPI or SECTION.KPI)")
+    return section, key, kpi
 
 
 def _plain(value: Any) -> Any:

@@ -125,18 +125,6 @@ class CapacityRecord(NamedTuple):
     booked_h: float  # hours of that day taken by the work in hand and booked, laid out from `at`
 
 
-ORDER_STATUSES = ("refused", "waiting", "in_production", "in_transit", "delivered")
-PAYMENT_STATES = ("none", "open", "paid", "written_off")
-REFUSAL_REASONS = (
-    "below_moq",
-    "no_capacity",
-    "late_quote",
-    "buyer_cash",
-    "credit_limit",
-    "credit_line",
-)
-LINE_STATES = ("processing", "changeover", "idle", "down", "off_shift")
-
 TABLES: dict[str, list[str]] = {
     "orders": list(OrderRecord._fields),
     "line_states": list(LineStateRecord._fields),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flexsim.calendar import HOURS_PER_DAY
 from flexsim.dists import Deterministic, DistSpec, Exponential, UniformInt
 from flexsim.scenario import (
     ALWAYS_OPEN,
@@ -25,6 +24,7 @@ from flexsim.scenario import (
     LineSpec,
     Scenario,
 )
+from flexsim.vocabulary import HOURS_PER_DAY
 
 
 def utilisation(lam: float, es: float, servers: int = 1) -> float:

@@ -53,6 +53,14 @@ def expected_factory_cash(scenario: flexsim.Scenario, tables: dict[str, pd.DataF
     return float(factory.initial_cash + cash_in - cash_out)
 
 
+def balance(ledger: pd.DataFrame, party: str, accounts: tuple[str, ...], at: float) -> float:
+    """The debit balance of `accounts` in `party`'s books after every posting stamped at or
+    before `at`, summed directly from the postings."""
+    books = ledger[(ledger["party"] == party) & (ledger["at"] <= at)]
+    debits = books.loc[books["debit"].isin(accounts), "amount"].sum()
+    return float(debits - books.loc[books["credit"].isin(accounts), "amount"].sum())
+
+
 def overtime_paid(scenario: flexsim.Scenario, line_states: pd.DataFrame) -> float:
     """The overtime premium: each line's hours flagged overtime in its state records (each
     holding until the line's next record) times its premium per hour."""

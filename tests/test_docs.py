@@ -20,7 +20,7 @@ import pytest
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from flexsim import cli, metrics, records
+from flexsim import cli, metrics, vocabulary
 from flexsim.dists import DIST_NAMES, Deterministic
 from flexsim.records import TABLES
 from flexsim.run import run
@@ -317,14 +317,14 @@ def test_every_column_is_defined(table: str) -> None:
 
 
 def test_every_refusal_reason_is_counted_and_defined() -> None:
-    """The reasons the model writes on refused orders are exactly records.REFUSAL_REASONS
+    """The reasons the model writes on refused orders are exactly vocabulary.REFUSAL_REASONS
     (which the KPIs count), and the `reason` column's row in results.md names each."""
-    model = Path(records.__file__).parent / "model"
+    model = Path(vocabulary.__file__).parent / "model"
     source = "".join(p.read_text("utf-8") for p in model.glob("*.py"))
-    written = set(re.findall(r'(?:refused = |return )"(\w+)"', source)) - set(
-        records.ORDER_STATUSES
-    )
-    assert written == set(records.REFUSAL_REASONS)
+    names = set(re.findall(r"(?:refused = |return )([A-Z_]+)\b", source))
+    words = {getattr(vocabulary, name) for name in names if hasattr(vocabulary, name)}
+    written = words - set(vocabulary.ORDER_STATUSES)
+    assert written == set(vocabulary.REFUSAL_REASONS)
     reason_row = table_rows(section(page("results.md"), "`orders.csv.gz`"))["reason"]["meaning"]
     assert all(f"`{reason}`" in reason_row for reason in written)
 
@@ -339,7 +339,8 @@ def test_every_column_of_the_derived_tables_is_defined() -> None:
 
 
 def test_every_status_and_state_is_defined() -> None:
-    """Each vocabulary of records.py is a table under its own heading (others anywhere)."""
+    """Each status and state list of the vocabulary is a table under its own heading (others
+    anywhere)."""
     text = page("results.md")
     headings = {
         "ORDER_STATUSES": "Order statuses",
@@ -348,14 +349,14 @@ def test_every_status_and_state_is_defined() -> None:
     }
     vocabularies = {
         name: value
-        for name, value in vars(records).items()
+        for name, value in vars(vocabulary).items()
         if name.endswith(("_STATES", "_STATUSES")) and isinstance(value, tuple)
     }
-    assert set(headings) <= set(vocabularies), "records.py lost a status or state list"
-    for name, vocabulary in vocabularies.items():
+    assert set(headings) <= set(vocabularies), "vocabulary.py lost a status or state list"
+    for name, words in vocabularies.items():
         where = section(text, headings[name]) if name in headings else text
         rows = table_rows(where)
-        for word in vocabulary:
+        for word in words:
             assert word in rows, f"{name}: {word!r} has no row in docs/results.md"
 
 
@@ -383,6 +384,27 @@ def test_every_kpi_is_defined(scenario: str) -> None:
     rows = table_rows(section(page("results.md"), "`kpis.json`", nested=True))
     missing = sorted(kpi_keys(kpis) - set(rows))
     assert not missing, f"KPIs not defined in docs/results.md: {missing}"
+
+
+@pytest.mark.parametrize("scenario", ["mm1", "tao-factory"])
+def test_every_flat_kpi_name_matches_a_documented_pattern(scenario: str) -> None:
+    """Each name of metrics.kpi_row is one of the patterns of "Flat KPI names", with its
+    section's KPI defined, and its documented example names are real names."""
+    spec = load_builtin(scenario, {"horizon_days": 200, "warmup_days": 20})
+    result = run(spec, 1)
+    row = metrics.kpi_row(metrics.kpis(result.tables, spec.warmup_h, spec.horizon_h))
+    patterns = table_rows(section(page("results.md"), "Flat KPI names"))
+    keyed = {p.split(".")[0] for p in patterns if p.count(".") >= 2}
+    flat = {p.split(".")[0] for p in patterns if p.count(".") == 1}
+    defined = table_rows(section(page("results.md"), "`kpis.json`", nested=True))
+    for name in row:
+        section_name, key, kpi = metrics.split_kpi_name(name)
+        assert section_name in (keyed if key else flat), name
+        assert kpi in defined, name
+    if scenario == "tao-factory":
+        examples = " ".join(cells["example"] for cells in patterns.values())
+        for example in re.findall(r"`([^`]+)`", examples):
+            assert example in row, f"documented example {example} is not a KPI name"
 
 
 def test_every_file_and_manifest_field_is_defined(

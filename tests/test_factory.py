@@ -145,16 +145,6 @@ def test_changeover_matrix_replaces_other_family_for_the_pairs_it_names() -> Non
     assert (orders.loc[b_to_a, "changeover_cost"] == 10.0).all()
 
 
-def test_every_dispatch_name_in_the_schema_has_a_rule() -> None:
-    from typing import get_args
-
-    from flexsim.model.rules import DISPATCH, POLLING
-    from flexsim.scenario import POLLING_RULES, DispatchName
-
-    assert set(DISPATCH) == set(get_args(DispatchName))
-    assert set(POLLING) == set(POLLING_RULES)
-
-
 def test_work_pauses_over_a_holiday_and_resumes_after_it() -> None:
     """Mon-Fri 08:00-17:00; day 1 (Tue) to day 7 (Mon) closed. A 10-hour order placed on day 0
     works 9 h on Monday and its last hour on Tuesday of the next week (day 8, 08:00-09:00)."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from books import expected_factory_cash
+from books import balance, expected_factory_cash
 
 import flexsim
-from flexsim.metrics import account_levels, cash_cycle, level_at
+from flexsim.metrics import cash_cycle
 from flexsim.stats import paired_difference
 
 DAY = 24.0
@@ -65,17 +65,16 @@ def test_factory_books_match_the_orders_table(default_run: flexsim.RunResult) ->
     assert sales["amount"].sum() == pytest.approx(value[delivered].sum())
 
     open_ = orders["payment"] == "open"
-    receivables = account_levels(ledger, "factory/fuchun", ("receivables",))
-    assert level_at(receivables, end) == pytest.approx((value - deposit)[open_].sum())
+    receivables = balance(ledger, "factory/fuchun", ("receivables",), end)
+    assert receivables == pytest.approx((value - deposit)[open_].sum())
 
     written_off = orders["payment"] == "written_off"
     bad_debt = ledger[(ledger["party"] == "factory/fuchun") & (ledger["debit"] == "bad_debt")]
     assert bad_debt["amount"].sum() == pytest.approx((value - deposit)[written_off].sum())
 
     paid = orders["payment"] == "paid"
-    cash = account_levels(ledger, "factory/fuchun", ("cash",))
-    expected = expected_factory_cash(scenario, tables)
-    assert level_at(cash, end) == pytest.approx(expected)
+    cash = balance(ledger, "factory/fuchun", ("cash",), end)
+    assert cash == pytest.approx(expected_factory_cash(scenario, tables))
     assert paid.sum() > 100 and open_.sum() > 0 and written_off.sum() > 0  # all paths exercised
 
 
@@ -92,10 +91,8 @@ def test_every_regime_conserves_cash_and_matches_the_orders_table(regime: str) -
         (ledger["debit"] == "cash").astype(float) - (ledger["credit"] == "cash")
     )
     assert cash.groupby(ledger["at"]).sum().cumsum().abs().max() < 1e-6
-    levels = account_levels(ledger, "factory/fuchun", ("cash",))
-    assert level_at(levels, scenario.horizon_h) == pytest.approx(
-        expected_factory_cash(scenario, tables)
-    )
+    cash_end = balance(ledger, "factory/fuchun", ("cash",), scenario.horizon_h)
+    assert cash_end == pytest.approx(expected_factory_cash(scenario, tables))
     ecommerce = orders[orders["channel"] == "ecommerce"]
     assert (ecommerce["regime"] == regime).all()
     if regime in ("prepaid", "deposit_balance"):  # nothing is owed at delivery

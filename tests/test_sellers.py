@@ -9,8 +9,8 @@ import pytest
 
 import flexsim
 from flexsim.metrics import seller_kpis
-from flexsim.records import ORDER_STATUSES
 from flexsim.stats import Interval, paired_difference
+from flexsim.vocabulary import ORDER_STATUSES
 
 SHORT = {"horizon_days": 300, "warmup_days": 100}
 
@@ -128,12 +128,3 @@ def test_a_larger_trial_quantity_raises_the_trial_fill_rate() -> None:
     larger = trial_only | {"sellers.trial_quantity": 150}
     difference = paired_sellers("fill_rate", larger, smaller)
     assert difference.low > 0, difference
-
-
-def test_every_reorder_policy_name_in_the_schema_has_a_policy() -> None:
-    from typing import get_args
-
-    from flexsim.model.reorder import REORDER
-    from flexsim.scenario import ReorderPolicyName
-
-    assert set(REORDER) == set(get_args(ReorderPolicyName))

@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY
 from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.shelf import FIRST_COLUMNS, Item, Shelf
 from flexsim.records import Recorder
 from flexsim.scenario import SellersSpec
 from flexsim.streams import Streams
+from flexsim.vocabulary import HOURS_PER_DAY
 
 DAYS = 30
 SPEC = SellersSpec.model_validate(

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 import flexsim
-from flexsim.calendar import HOURS_PER_DAY
 from flexsim.metrics import seller_kpis
 from flexsim.model.seasons import life_factor
 from flexsim.scenario import LifeCycleSpec
 from flexsim.stats import paired_difference
+from flexsim.vocabulary import HOURS_PER_DAY
 
 SELLERS_ONLY: dict[str, Any] = {"horizon_days": 240, "warmup_days": 60, "customers": []}
 FUNNEL = {"sellers.funnel": {"conversion": 0.05, "favourite_share": 0.1}}

@@ -12,8 +12,9 @@ from typing import Any
 
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY, Calendar
-from flexsim.model.ledger import EXPENSES, NO_ORDER, WAGES, WORLD, Ledger
+from flexsim.calendar import Calendar
+from flexsim.model.ledger import Ledger
+from flexsim.vocabulary import EXPENSES, HOURS_PER_DAY, NO_ORDER, OVERHEAD, PAYROLL, WAGES, WORLD
 
 
 def pay_running_costs(
@@ -30,5 +31,5 @@ def pay_running_costs(
         yield env.timeout(HOURS_PER_DAY)
         if payroll_per_hour:
             open_h = sum(calendar.open_hours(start, env.now) for calendar in calendars)
-            ledger.pay(party, WAGES, WORLD, "", payroll_per_hour * open_h, NO_ORDER, "payroll")
-        ledger.pay(party, EXPENSES, WORLD, "", overhead_per_day, NO_ORDER, "overhead")
+            ledger.pay(party, WAGES, WORLD, "", payroll_per_hour * open_h, NO_ORDER, PAYROLL)
+        ledger.pay(party, EXPENSES, WORLD, "", overhead_per_day, NO_ORDER, OVERHEAD)

@@ -20,23 +20,10 @@ from typing import Any
 import numpy as np
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY, HOURS_PER_WEEK
 from flexsim.dists import Exponential, Uniform, choice_sampler
 from flexsim.model.choice import FactoryChoice
 from flexsim.model.factory import Factory
-from flexsim.model.ledger import (
-    COGS,
-    ESCROW,
-    EXPENSES,
-    FLOWS,
-    INVENTORY,
-    NO_ORDER,
-    PLATFORM,
-    RECEIVABLES,
-    REVENUE,
-    WORLD,
-    Ledger,
-)
+from flexsim.model.ledger import Ledger
 from flexsim.model.order import Order
 from flexsim.model.samples import SampleRoom
 from flexsim.model.schedule import after
@@ -46,6 +33,27 @@ from flexsim.model.trade import Trade, make_buyer
 from flexsim.records import ItemRecord
 from flexsim.scenario import ChannelSpec, SellersSpec
 from flexsim.streams import Streams
+from flexsim.vocabulary import (
+    COGS,
+    ECOMMERCE,
+    ESCROW,
+    ESCROW_RELEASE,
+    EXPENSES,
+    FLOWS,
+    HOURS_PER_DAY,
+    HOURS_PER_WEEK,
+    INVENTORY,
+    NO_ORDER,
+    PLATFORM,
+    RECEIVABLES,
+    RETAIL_SALES,
+    REVENUE,
+    SALVAGE,
+    SAMPLE_FEE,
+    TRIAL,
+    WORLD,
+    seller_party,
+)
 
 
 class Seller:
@@ -72,7 +80,7 @@ class Seller:
                 streams[f"seller.choice/{name}"]
             ),
         )  # fmt: skip
-        self.party = f"seller/{name}"
+        self.party = seller_party(name)
         self.ledger: Ledger = trade.ledger
         self.records = trade.recorder
         self.order_ids = order_ids
@@ -157,7 +165,7 @@ class Seller:
         now, quantity = self.env.now, max(self.moq, round(self.spec.trial_quantity.expectation))
         quoted_days = {}
         for name, factory in self.factories.items():
-            order = self.new_order(item, "trial", quantity, name)
+            order = self.new_order(item, TRIAL, quantity, name)
             quoted_days[name] = (factory.quote(order, now) - now) / HOURS_PER_DAY
         return self.choice.pick(quoted_days)
 
@@ -168,7 +176,7 @@ class Seller:
         item.samples += 1
         self.ledger.pay(
             self.party, EXPENSES, self.factories[item.factory].party, REVENUE,
-            self.spec.sample_fee, NO_ORDER, "sample_fee",
+            self.spec.sample_fee, NO_ORDER, SAMPLE_FEE,
         )  # fmt: skip
         after(self.env, self.sample_review_h[item.factory](), partial(self.judge, item))
 
@@ -186,7 +194,7 @@ class Seller:
                 presale_h = self.spec.reorder.presale_days * HOURS_PER_DAY
                 after(self.env, presale_h, partial(self.order_presold, item))
             else:
-                self.order(item, "trial", max(self.moq, round(self.trial())))
+                self.order(item, TRIAL, max(self.moq, round(self.trial())))
         elif item.samples <= room.max_remakes:
             self.rooms[item.factory].request(partial(self.sample_made, item))
         else:
@@ -202,14 +210,14 @@ class Seller:
             return
         pending = int(self.shelf.pending[self.row, item.slot])
         rate = pending / max(self.spec.reorder.presale_days, 1.0)
-        self.order(item, "trial", max(self.moq, math.ceil(pending + rate * self.shelf.cover_days)))
+        self.order(item, TRIAL, max(self.moq, math.ceil(pending + rate * self.shelf.cover_days)))
 
     def new_order(self, item: Item, kind: str, quantity: int, factory: str) -> Order:
         now = self.env.now
         return Order(
             order_id=next(self.order_ids),
             kind=kind,
-            channel="ecommerce",
+            channel=ECOMMERCE,
             customer=self.name,
             factory=factory,
             family=item.family,
@@ -256,17 +264,17 @@ class Seller:
         escrow the seller is paid at once."""
         escrow_h = self.spec.escrow_days * HOURS_PER_DAY
         if escrow_h <= 0:
-            self.ledger.pay(WORLD, FLOWS, self.party, REVENUE, revenue, NO_ORDER, "retail_sales")
+            self.ledger.pay(WORLD, FLOWS, self.party, REVENUE, revenue, NO_ORDER, RETAIL_SALES)
             return
         if revenue <= 0:
             return
-        self.ledger.pay(WORLD, FLOWS, PLATFORM, ESCROW, revenue, NO_ORDER, "retail_sales")
-        self.ledger.post(self.party, RECEIVABLES, REVENUE, revenue, NO_ORDER, "retail_sales")
+        self.ledger.pay(WORLD, FLOWS, PLATFORM, ESCROW, revenue, NO_ORDER, RETAIL_SALES)
+        self.ledger.post(self.party, RECEIVABLES, REVENUE, revenue, NO_ORDER, RETAIL_SALES)
         after(self.env, escrow_h, partial(self.release_escrow, revenue))
 
     def release_escrow(self, revenue: float) -> None:
         self.ledger.pay(
-            PLATFORM, ESCROW, self.party, RECEIVABLES, revenue, NO_ORDER, "escrow_release"
+            PLATFORM, ESCROW, self.party, RECEIVABLES, revenue, NO_ORDER, ESCROW_RELEASE
         )
 
     def end(self, item: Item) -> None:
@@ -278,9 +286,9 @@ class Seller:
     def salvage(self, item: Item, pieces: int) -> None:
         item.salvaged += pieces
         proceeds = pieces * self.spec.salvage_price
-        self.ledger.pay(WORLD, FLOWS, self.party, REVENUE, proceeds, NO_ORDER, "salvage")
+        self.ledger.pay(WORLD, FLOWS, self.party, REVENUE, proceeds, NO_ORDER, SALVAGE)
         cost = pieces * item.factory_price
-        self.ledger.post(self.party, COGS, INVENTORY, cost, NO_ORDER, "salvage")
+        self.ledger.post(self.party, COGS, INVENTORY, cost, NO_ORDER, SALVAGE)
 
     def record_if_done(self, item: Item) -> None:
         if item.on_order == 0 and not item.recorded:

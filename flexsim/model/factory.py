@@ -18,21 +18,29 @@ from typing import Any, Protocol
 
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY
-from flexsim.model.ledger import (
-    EXPENSES,
-    FINISHED_GOODS,
-    MATERIALS,
-    PAYABLES,
-    WIP,
-    WORLD,
-    Ledger,
-)
-from flexsim.model.line import NO_ORDER, Line
+from flexsim.model.ledger import Ledger
+from flexsim.model.line import Line
 from flexsim.model.order import Order
 from flexsim.model.schedule import after
 from flexsim.records import Recorder
 from flexsim.scenario import FactorySpec
+from flexsim.vocabulary import (
+    BELOW_MOQ,
+    EXPENSES,
+    FINISHED,
+    FINISHED_GOODS,
+    HOURS_PER_DAY,
+    LABOUR,
+    LATE_QUOTE,
+    MATERIALS,
+    MATERIALS_ISSUED,
+    NO_CAPACITY,
+    NO_ORDER,
+    PAYABLES,
+    WIP,
+    WORLD,
+    factory_party,
+)
 
 
 class Fabric:
@@ -66,7 +74,7 @@ class Factory:
         ledger: Ledger,
     ) -> None:
         self.env, self.name, self.moq, self.recorder = env, spec.name, moq, recorder
-        self.spec, self.ledger, self.party = spec, ledger, f"factory/{spec.name}"
+        self.spec, self.ledger, self.party = spec, ledger, factory_party(spec.name)
         self.material_cost, self.labour_cost = spec.material_cost, spec.labour_cost
         if spec.wages == "payroll":  # the shift payroll (model/costs.py) replaces piece rates
             self.labour_cost = 0.0
@@ -135,7 +143,7 @@ class Factory:
         """Whether the factory takes the order: it meets its channel's MOQ, and under capacity
         booking a line can make it in time (see `book`); a refusal is noted on the order."""
         if order.quantity < self.moq[order.channel]:
-            order.refused = "below_moq"
+            order.refused = BELOW_MOQ
             return False
         fabric = self.fabric
         if fabric is None or fabric.in_stock():
@@ -168,9 +176,9 @@ class Factory:
         best, done, hours = self.best_line(order, order.placed_at)
         order.quote_at = done
         if done > order.placed_at + self.booking.horizon_days * HOURS_PER_DAY:
-            order.refused = "no_capacity"
+            order.refused = NO_CAPACITY
         elif done > order.due_at and not order.buyer.accepts_later(done - order.due_at):
-            order.refused = "late_quote"
+            order.refused = LATE_QUOTE
         else:
             best.book(order, hours)
         return not order.refused
@@ -207,16 +215,16 @@ class Factory:
         """Materials for the order arrive on supplier terms: a payable, paid when due."""
         amount = self.material_cost * order.quantity
         order.cost += amount
-        self.ledger.post(self.party, MATERIALS, PAYABLES, amount, order.order_id, "materials")
+        self.ledger.post(self.party, MATERIALS, PAYABLES, amount, order.order_id, MATERIALS)
         due_h = self.spec.supplier_terms_days * HOURS_PER_DAY
         after(self.env, due_h, lambda: self.pay_supplier(order.order_id, amount))
 
     def pay_supplier(self, order_id: int, amount: float) -> None:
-        self.ledger.pay(self.party, PAYABLES, WORLD, "", amount, order_id, "materials")
+        self.ledger.pay(self.party, PAYABLES, WORLD, "", amount, order_id, MATERIALS)
 
     def issue_materials(self, order: Order) -> None:
         amount = self.material_cost * order.quantity
-        self.ledger.post(self.party, WIP, MATERIALS, amount, order.order_id, "materials_issued")
+        self.ledger.post(self.party, WIP, MATERIALS, amount, order.order_id, MATERIALS_ISSUED)
 
     def spend_on_line(self, amount: float, reason: str) -> None:
         """Cash paid out for a line's own work that belongs to no order (a polling switch)."""
@@ -232,11 +240,9 @@ class Factory:
     def finish(self, order: Order) -> None:
         """Labour is paid piece-rate when the order is done; the order's cost becomes stock."""
         if self.labour_cost:
-            self.spend(order, self.labour_cost * order.quantity, "labour")
+            self.spend(order, self.labour_cost * order.quantity, LABOUR)
         if order.cost:
-            self.ledger.post(
-                self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, "finished"
-            )
+            self.ledger.post(self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, FINISHED)
         self.ship(order)
 
     def publish(self) -> Generator[simpy.Event, Any, None]:

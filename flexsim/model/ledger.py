@@ -14,32 +14,17 @@ import itertools
 import simpy
 
 from flexsim.records import Row
-
-CASH = "cash"
-RECEIVABLES = "receivables"
-MATERIALS = "materials"
-WIP = "wip"
-FINISHED_GOODS = "finished_goods"
-INVENTORY = "inventory"  # a seller's stock at purchase cost
-PREPAYMENTS = "prepayments"  # paid to a supplier before delivery
-PAYABLES = "payables"
-DEPOSITS = "deposits"  # received from a buyer before delivery
-REVENUE = "revenue"
-COGS = "cogs"
-EXPENSES = "expenses"
-BAD_DEBT = "bad_debt"
-EQUITY = "equity"
-WAGES = "wages"  # a factory's shift payroll (an expense of the period, not of an order)
-FEES = "fees"  # a factory's platform fees (an expense)
-VOUCHER_FLOAT = "voucher_float"  # the platform's claims on buyers for vouchers it paid out
-ESCROW = "escrow"  # consumer money the platform holds for sellers (a liability)
-FINANCING_COST = "financing_cost"  # interest paid on negative cash
-INTEREST_INCOME = "interest_income"  # interest earned on positive cash
-FLOWS = "flows"  # the world's counter-account for the cash it pays and receives
-
-WORLD = "world"
-PLATFORM = "platform"
-NO_ORDER = -1
+from flexsim.vocabulary import (
+    CASH,
+    EQUITY,
+    FINANCING_COST,
+    FLOWS,
+    INITIAL_CAPITAL,
+    INTEREST,
+    INTEREST_INCOME,
+    NO_ORDER,
+    WORLD,
+)
 
 
 class Ledger:
@@ -110,10 +95,10 @@ class Ledger:
         owed = area[1] * overdraft_per_h - area[0] * deposit_per_h
         area[0] = area[1] = 0.0
         if owed > 0:
-            self.pay(party, FINANCING_COST, WORLD, "", owed, NO_ORDER, "interest")
+            self.pay(party, FINANCING_COST, WORLD, "", owed, NO_ORDER, INTEREST)
         elif owed < 0:
-            self.pay(WORLD, FLOWS, party, INTEREST_INCOME, -owed, NO_ORDER, "interest")
+            self.pay(WORLD, FLOWS, party, INTEREST_INCOME, -owed, NO_ORDER, INTEREST)
 
     def capitalise(self, party: str, amount: float) -> None:
         """The owners put `amount` of cash into `party` at the start."""
-        self.pay(WORLD, FLOWS, party, EQUITY, amount, NO_ORDER, "initial_capital")
+        self.pay(WORLD, FLOWS, party, EQUITY, amount, NO_ORDER, INITIAL_CAPITAL)

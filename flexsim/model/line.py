@@ -21,14 +21,22 @@ from flexsim.calendar import Calendar, overtime_spans
 from flexsim.model.order import Order
 from flexsim.model.rules import DISPATCH, Rule
 from flexsim.scenario import LineSpec, OvertimeSpec
+from flexsim.vocabulary import (
+    CHANGEOVER,
+    CHANNELS,
+    DOWN,
+    IDLE,
+    NO_ORDER,
+    OFF_SHIFT,
+    OTHER_FAMILY,
+    PROCESSING,
+    SAME_FAMILY,
+)
 
 if TYPE_CHECKING:
     from flexsim.model.factory import Factory
 
-PROCESSING, CHANGEOVER, IDLE, DOWN = "processing", "changeover", "idle", "down"
-OFF_SHIFT = "off_shift"
 NEVER = math.inf
-NO_ORDER = -1
 
 
 class Breakdowns:
@@ -111,7 +119,7 @@ class Line:  # writes LineStateRecord rows
         self.channels: frozenset[str] = frozenset(spec.channels)
         self.families: frozenset[str] = frozenset(spec.families)
         self.serves_all = (
-            self.channels >= {"ecommerce", "offline"}
+            self.channels >= set(CHANNELS)
             and not self.families
             and factory.booking is None  # booked orders are for one line only
         )
@@ -183,14 +191,14 @@ class Line:  # writes LineStateRecord rows
         """Pay the changeover to a different item; True when it takes time (a timeout then
         leads to processing), False when processing can start at once."""
         if order.family == self.family:
-            kind = "same_family"
+            kind = SAME_FAMILY
             hours, cost = self.changeover_h.same_family, self.changeover_cost.same_family
         else:
-            kind = "other_family"
+            kind = OTHER_FAMILY
             hours = self.changeover_h.value(self.family, order.family)
             cost = self.changeover_cost.value(self.family, order.family)
         order.changeover, order.changeover_cost = kind, cost
-        self.factory.spend(order, cost, "changeover")
+        self.factory.spend(order, cost, CHANGEOVER)
         if hours <= 0:
             return False
         self.enter(CHANGEOVER, order.order_id, now)
@@ -447,7 +455,7 @@ class PollingLine(Line):
         self.position = (self.position + 1) % len(self.cycle)
         there = self.cycle[self.position]
         hours = self.changeover_h.value(here, there)
-        self.factory.spend_on_line(self.changeover_cost.value(here, there), "changeover")
+        self.factory.spend_on_line(self.changeover_cost.value(here, there), CHANGEOVER)
         if hours > 0:
             self.enter(CHANGEOVER, NO_ORDER, now)
             end = self.calendar.finish(now, hours)

@@ -11,6 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flexsim.records import Row
+from flexsim.vocabulary import (
+    DELIVERED,
+    IN_PRODUCTION,
+    IN_TRANSIT,
+    NO_CHANGEOVER,
+    REFUSED,
+    UNPAID,
+    WAITING,
+)
 
 NOT_YET = math.nan  # a timestamp that has not happened (yet)
 
@@ -55,7 +64,7 @@ class Order:
     finished_at: float = NOT_YET
     delivered_at: float = NOT_YET
     confirmed_at: float = NOT_YET
-    changeover: str = "none"
+    changeover: str = NO_CHANGEOVER
     changeover_cost: float = 0.0
     cost: float = 0.0
     value: float = 0.0  # price × quantity, set when the order is placed
@@ -63,21 +72,21 @@ class Order:
     regime: str = ""
     paid_at: float = NOT_YET
     written_off_at: float = NOT_YET
-    payment: str = "none"
+    payment: str = UNPAID
     refused: str = field(default="")  # the reason, when the factory refused the order
 
     @property
     def status(self) -> str:
         # NaN != NaN: a timestamp equal to itself has happened
         if self.refused:
-            return "refused"
+            return REFUSED
         if self.delivered_at == self.delivered_at:
-            return "delivered"
+            return DELIVERED
         if self.finished_at == self.finished_at:
-            return "in_transit"
+            return IN_TRANSIT
         if self.setup_at == self.setup_at:
-            return "in_production"
-        return "waiting"
+            return IN_PRODUCTION
+        return WAITING
 
     def record(self, status: str | None = None) -> Row:
         """The order as one immutable OrderRecord row; `status` when the caller knows it,

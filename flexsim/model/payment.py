@@ -18,29 +18,39 @@ from collections.abc import Callable
 
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY
-from flexsim.model.ledger import (
+from flexsim.model.ledger import Ledger
+from flexsim.model.order import Order
+from flexsim.model.schedule import after
+from flexsim.scenario import PaymentSpec, RegimeName
+from flexsim.vocabulary import (
     BAD_DEBT,
+    BALANCE,
+    BALANCE_BEFORE_SHIPMENT,
+    BUYER_CASH,
+    BUYER_DEFAULT,
+    CREDIT_LIMIT,
+    CREDIT_LINE,
+    DEPOSIT,
     DEPOSITS,
     FEES,
+    HOURS_PER_DAY,
+    PAID,
     PAYABLES,
     PLATFORM,
+    PLATFORM_FEE,
     PREPAYMENTS,
     RECEIVABLES,
     REVENUE,
     VOUCHER_FLOAT,
+    VOUCHER_PAYOUT,
+    VOUCHER_REPAYMENT,
     WORLD,
-    Ledger,
+    WRITTEN_OFF,
+    check_names,
+    factory_party,
 )
-from flexsim.model.order import Order
-from flexsim.model.schedule import after
-from flexsim.scenario import PaymentSpec
 
 Settle = Callable[[Order, str], None]
-
-
-def factory_party(order: Order) -> str:
-    return f"factory/{order.factory}"
 
 
 def balance(order: Order) -> float:
@@ -68,7 +78,7 @@ class Regime:
         party, upfront = order.buyer.party, self.upfront(order)
         # an order that asks for nothing up front (voucher) goes through below zero cash
         if party != WORLD and upfront > 0 and upfront > self.ledger.cash.get(party, 0.0):
-            return "buyer_cash"
+            return BUYER_CASH
         return ""
 
     def buyer_pays(
@@ -82,7 +92,7 @@ class Regime:
     ) -> None:
         """The buyer pays the factory for the order; each side books what the payment settles."""
         self.ledger.pay(
-            order.buyer.party, buyer_debit, factory_party(order), factory_credit,
+            order.buyer.party, buyer_debit, factory_party(order.factory), factory_credit,
             amount, order.order_id, reason, at,
         )  # fmt: skip
 
@@ -123,13 +133,13 @@ class OfflineCredit(Regime):
             return reason
         owed = self.owed.get((order.customer, order.factory), 0.0)
         if owed + order.value - self.upfront(order) > self.limit:
-            return "credit_limit"
+            return CREDIT_LIMIT
         return ""
 
     def ordered(self, order: Order) -> None:
         order.deposit = self.upfront(order)
         if order.deposit:
-            self.buyer_pays(order, order.deposit, PREPAYMENTS, DEPOSITS, "deposit", order.placed_at)
+            self.buyer_pays(order, order.deposit, PREPAYMENTS, DEPOSITS, DEPOSIT, order.placed_at)
         if self.limit is not None:
             self.owe(order, balance(order))
 
@@ -139,37 +149,35 @@ class OfflineCredit(Regime):
         self.owed[key] = self.owed.get(key, 0.0) + amount
 
     def delivered(self, order: Order) -> None:
-        factory, buyer, ledger = factory_party(order), order.buyer, self.ledger
+        factory, buyer, ledger = factory_party(order.factory), order.buyer, self.ledger
         if order.deposit:
-            ledger.post(factory, DEPOSITS, RECEIVABLES, order.deposit, order.order_id, "deposit")
-            ledger.post(
-                buyer.party, PAYABLES, PREPAYMENTS, order.deposit, order.order_id, "deposit"
-            )
+            ledger.post(factory, DEPOSITS, RECEIVABLES, order.deposit, order.order_id, DEPOSIT)
+            ledger.post(buyer.party, PAYABLES, PREPAYMENTS, order.deposit, order.order_id, DEPOSIT)
         if balance(order) <= 0:  # nothing left to collect
             if math.isnan(order.paid_at):  # else the last payment already stamped it
                 order.paid_at = order.placed_at if order.deposit else self.env.now
-            self.settle(order, "paid")
+            self.settle(order, PAID)
         elif buyer.defaults():
             after(self.env, buyer.term_h() + self.write_off_h, lambda: self.write_off(order))
         else:
             after(self.env, buyer.term_h() + buyer.late_h(), lambda: self.collect(order))
 
     def collect(self, order: Order) -> None:
-        self.buyer_pays(order, balance(order), PAYABLES, RECEIVABLES, "balance")
+        self.buyer_pays(order, balance(order), PAYABLES, RECEIVABLES, BALANCE)
         order.paid_at = self.env.now
         if self.limit is not None:
             self.owe(order, -balance(order))
-        self.settle(order, "paid")
+        self.settle(order, PAID)
 
     def write_off(self, order: Order) -> None:
         self.ledger.post(
-            factory_party(order), BAD_DEBT, RECEIVABLES, balance(order), order.order_id,
-            "buyer_default",
+            factory_party(order.factory), BAD_DEBT, RECEIVABLES, balance(order), order.order_id,
+            BUYER_DEFAULT,
         )  # fmt: skip
         order.written_off_at = self.env.now
         if self.limit is not None:  # the factory gives up the claim: it no longer counts
             self.owe(order, -balance(order))
-        self.settle(order, "written_off")
+        self.settle(order, WRITTEN_OFF)
 
 
 class Voucher(Regime):
@@ -186,7 +194,7 @@ class Voucher(Regime):
         if reason or self.line is None:
             return reason
         if self.used.get(order.customer, 0.0) + order.value > self.line:
-            return "credit_line"
+            return CREDIT_LINE
         return ""
 
     def ordered(self, order: Order) -> None:
@@ -198,18 +206,18 @@ class Voucher(Regime):
         ledger, value = self.ledger, order.value
         if value == 0:  # nothing to pay out or repay
             order.paid_at = self.env.now
-            self.settle(order, "paid")
+            self.settle(order, PAID)
             return
-        factory, fee = factory_party(order), value * self.fee_share
+        factory, fee = factory_party(order.factory), value * self.fee_share
         ledger.pay(
             PLATFORM, VOUCHER_FLOAT, factory, RECEIVABLES,
-            value - fee, order.order_id, "voucher_payout",
+            value - fee, order.order_id, VOUCHER_PAYOUT,
         )  # fmt: skip
         if fee:  # the platform keeps its fee out of the payout
-            ledger.post(PLATFORM, VOUCHER_FLOAT, REVENUE, fee, order.order_id, "platform_fee")
-            ledger.post(factory, FEES, RECEIVABLES, fee, order.order_id, "platform_fee")
+            ledger.post(PLATFORM, VOUCHER_FLOAT, REVENUE, fee, order.order_id, PLATFORM_FEE)
+            ledger.post(factory, FEES, RECEIVABLES, fee, order.order_id, PLATFORM_FEE)
         order.paid_at = self.env.now
-        self.settle(order, "paid")
+        self.settle(order, PAID)
         repay_h = self.spec.repay_days * HOURS_PER_DAY
         if order.buyer.defaults():
             after(self.env, repay_h + self.write_off_h, lambda: self.platform_write_off(order))
@@ -219,14 +227,14 @@ class Voucher(Regime):
     def repay(self, order: Order) -> None:
         self.ledger.pay(
             order.buyer.party, PAYABLES, PLATFORM, VOUCHER_FLOAT,
-            order.value, order.order_id, "voucher_repayment",
+            order.value, order.order_id, VOUCHER_REPAYMENT,
         )  # fmt: skip
         if self.line is not None:  # a defaulted voucher never frees its share of the line
             self.used[order.customer] -= order.value
 
     def platform_write_off(self, order: Order) -> None:
         self.ledger.post(
-            PLATFORM, BAD_DEBT, VOUCHER_FLOAT, order.value, order.order_id, "buyer_default"
+            PLATFORM, BAD_DEBT, VOUCHER_FLOAT, order.value, order.order_id, BUYER_DEFAULT
         )
 
 
@@ -248,7 +256,7 @@ class DepositBalance(OfflineCredit):
     gives_credit = False
 
     def made(self, order: Order) -> None:
-        self.buyer_pays(order, balance(order), PREPAYMENTS, DEPOSITS, "balance_before_shipment")
+        self.buyer_pays(order, balance(order), PREPAYMENTS, DEPOSITS, BALANCE_BEFORE_SHIPMENT)
         order.deposit = order.value  # delivery applies it all: nothing is left to collect
         order.paid_at = self.env.now
 
@@ -259,3 +267,4 @@ REGIMES: dict[str, type[Regime]] = {
     "prepaid": Prepaid,
     "deposit_balance": DepositBalance,
 }
+check_names(REGIMES, RegimeName, "payment.REGIMES")

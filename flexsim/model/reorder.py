@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flexsim.calendar import HOURS_PER_DAY
 from flexsim.model.forecast import censored_gamma_rate, gamma_prior, naive_rate
-from flexsim.scenario import SellersSpec
+from flexsim.scenario import ReorderPolicyName, SellersSpec
+from flexsim.vocabulary import HOURS_PER_DAY, check_names
 
 if TYPE_CHECKING:
     from flexsim.model.shelf import Item, Shelf
@@ -125,3 +125,4 @@ REORDER: dict[str, type[SellThrough]] = {
     "presale": Presale,
     "none": NoReorder,
 }
+check_names(REORDER, ReorderPolicyName, "reorder.REORDER")

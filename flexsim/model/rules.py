@@ -2,7 +2,7 @@
 
 A rule gets the factory's queue (in arrival order) and the line, and returns the index of the
 order to take, or -1 when the line may take none of them. The names are the scenario's
-`DispatchName`; a test checks that the two lists agree. The polling disciplines pick within the
+`DispatchName`, checked at import. The polling disciplines pick within the
 family the line is visiting; when the line moves on is the PollingLine's business.
 """
 
@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from flexsim.model.order import Order
+from flexsim.scenario import DispatchName
+from flexsim.vocabulary import check_names
 
 
 class Taker(Protocol):
@@ -86,3 +88,4 @@ DISPATCH: dict[str, Rule] = {
     "cyclic_gated": visiting_family,
 }
 POLLING = {"cyclic_exhaustive": False, "cyclic_gated": True}  # name → gated
+check_names(DISPATCH, DispatchName, "rules.DISPATCH")

@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY
-from flexsim.model.ledger import COGS, INVENTORY, NO_ORDER
 from flexsim.model.order import NOT_YET
 from flexsim.model.reorder import REORDER
 from flexsim.model.seasons import SeasonCalendar, is_flat, life_factor
 from flexsim.records import Recorder, SellerDayRecord
 from flexsim.scenario import SellersSpec
+from flexsim.vocabulary import COGS, HOURS_PER_DAY, INVENTORY, NO_ORDER, REPEAT, RETAIL_SALES
 
 if TYPE_CHECKING:
     from flexsim.model.demand import Seller
@@ -296,7 +295,7 @@ class Shelf:
                 )
             )  # fmt: skip
             seller.book_sales(revenue[row])
-            seller.ledger.post(seller.party, COGS, INVENTORY, cost[row], NO_ORDER, "retail_sales")
+            seller.ledger.post(seller.party, COGS, INVENTORY, cost[row], NO_ORDER, RETAIL_SALES)
             for slot in due.get(row, ()):
                 self.reconsider(row, slot, now)
 
@@ -323,4 +322,4 @@ class Shelf:
         if first or short > 0:
             item.repeats += 1
             seller = self.sellers[row]
-            seller.order(item, "repeat", max(seller.moq, short))
+            seller.order(item, REPEAT, max(seller.moq, short))

@@ -12,24 +12,31 @@ from collections.abc import Callable
 
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY
 from flexsim.dists import Deterministic, DistSpec, Uniform
 from flexsim.model.factory import Factory
-from flexsim.model.ledger import (
-    COGS,
-    FINISHED_GOODS,
-    INVENTORY,
-    PAYABLES,
-    RECEIVABLES,
-    REVENUE,
-    Ledger,
-)
+from flexsim.model.ledger import Ledger
 from flexsim.model.order import Buyer, Order
-from flexsim.model.payment import REGIMES, Regime, factory_party
+from flexsim.model.payment import REGIMES, Regime
 from flexsim.model.schedule import after
 from flexsim.records import Recorder
 from flexsim.scenario import ChannelSpec, PaymentSpec
 from flexsim.streams import Streams
+from flexsim.vocabulary import (
+    COGS,
+    DELIVERED,
+    FINISHED_GOODS,
+    HOURS_PER_DAY,
+    INVENTORY,
+    OPEN,
+    PAID,
+    PAYABLES,
+    PURCHASE,
+    RECEIVABLES,
+    REVENUE,
+    SALE,
+    UNPAID,
+    factory_party,
+)
 
 
 class Trade:
@@ -70,8 +77,8 @@ class Trade:
         if order.buyer.instant:  # the same as delivering, confirming and paying nothing now
             # (its finished_at is now: the line stamped it before handing it over)
             order.delivered_at = order.confirmed_at = order.paid_at = order.finished_at
-            order.payment = "paid"  # settled at once (settle() inlined on the hot path)
-            self.recorder.orders.append(order.record("delivered"))
+            order.payment = PAID  # settled at once (settle() inlined on the hot path)
+            self.recorder.orders.append(order.record(DELIVERED))
             del self.open[order.order_id]
             return
         if order.value:
@@ -82,10 +89,10 @@ class Trade:
         order.delivered_at = self.env.now
         buyer = order.buyer
         if order.value or order.cost:
-            factory, ledger = factory_party(order), self.ledger
-            ledger.post(factory, RECEIVABLES, REVENUE, order.value, order.order_id, "sale")
-            ledger.post(factory, COGS, FINISHED_GOODS, order.cost, order.order_id, "sale")
-            ledger.post(buyer.party, INVENTORY, PAYABLES, order.value, order.order_id, "purchase")
+            factory, ledger = factory_party(order.factory), self.ledger
+            ledger.post(factory, RECEIVABLES, REVENUE, order.value, order.order_id, SALE)
+            ledger.post(factory, COGS, FINISHED_GOODS, order.cost, order.order_id, SALE)
+            ledger.post(buyer.party, INVENTORY, PAYABLES, order.value, order.order_id, PURCHASE)
         if buyer.receive is not None:
             buyer.receive(order)
         self.regimes[order.channel].delivered(order)
@@ -99,13 +106,13 @@ class Trade:
     def settle(self, order: Order, payment: str) -> None:
         """The factory's money for the order is in, or written off: record the order."""
         order.payment = payment
-        self.recorder.orders.append(order.record("delivered"))  # settled means delivered
+        self.recorder.orders.append(order.record(DELIVERED))  # settled means delivered
         del self.open[order.order_id]
 
     def close(self) -> None:
         """At the horizon: record every open order as it stands."""
         for order in self.open.values():
-            order.payment = "open" if order.status == "delivered" else "none"
+            order.payment = OPEN if order.status == DELIVERED else UNPAID
             self.recorder.orders.append(order.record())
         self.open.clear()
 

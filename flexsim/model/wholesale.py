@@ -11,14 +11,13 @@ import itertools
 
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY
 from flexsim.dists import Deterministic, DistSpec, choice_sampler
 from flexsim.model.factory import Factory
-from flexsim.model.ledger import WORLD
 from flexsim.model.order import Order
 from flexsim.model.trade import Trade, make_buyer
 from flexsim.scenario import ChannelSpec, CustomerSpec
 from flexsim.streams import Streams
+from flexsim.vocabulary import HOURS_PER_DAY, WORLD
 
 
 class OrderStream:

@@ -10,11 +10,11 @@ from typing import Any
 
 import simpy
 
-from flexsim.calendar import HOURS_PER_DAY, Calendar, overtime_windows
+from flexsim.calendar import Calendar, overtime_windows
 from flexsim.model.costs import pay_running_costs
 from flexsim.model.demand import Seller
 from flexsim.model.factory import Fabric, Factory
-from flexsim.model.ledger import PLATFORM, Ledger
+from flexsim.model.ledger import Ledger
 from flexsim.model.line import Breakdowns, Line, Overtime, PollingLine
 from flexsim.model.rules import POLLING
 from flexsim.model.samples import SampleRoom
@@ -25,8 +25,7 @@ from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
 from flexsim.scenario import CalendarSpec, FactorySpec, FinanceSpec, LineSpec, Scenario
 from flexsim.streams import Streams
-
-HOURS_PER_YEAR = 365 * HOURS_PER_DAY  # interest rates are per year of 365 days
+from flexsim.vocabulary import ECOMMERCE, HOURS_PER_DAY, HOURS_PER_YEAR, OFFLINE, PLATFORM
 
 
 class World:
@@ -122,7 +121,7 @@ def make_factory(
     recorder: Recorder,
     ledger: Ledger,
 ) -> Factory:
-    moq = {"ecommerce": scenario.channels.ecommerce.moq, "offline": scenario.channels.offline.moq}
+    moq = {ECOMMERCE: scenario.channels.ecommerce.moq, OFFLINE: scenario.channels.offline.moq}
     factory = Factory(env, spec, moq, recorder, ledger)
     fabric = spec.fabric
     if fabric.in_stock_probability < 1:
@@ -158,7 +157,7 @@ def build(
     env: simpy.Environment, scenario: Scenario, streams: Streams, recorder: Recorder
 ) -> World:
     """Create every entity and start its processes; nothing runs until env.run."""
-    channels = {"ecommerce": scenario.channels.ecommerce, "offline": scenario.channels.offline}
+    channels = {ECOMMERCE: scenario.channels.ecommerce, OFFLINE: scenario.channels.offline}
     ledger = Ledger(env, recorder.ledger)
     trade = Trade(env, channels, ledger, recorder)
     factories: dict[str, Factory] = {}
@@ -184,7 +183,7 @@ def build(
     for name in spec_s.seller_names():
         mine = spec_s.factory_names()  # the scenario validates the names
         seller = Seller(
-            env, name, spec_s, channels["ecommerce"], {f: factories[f] for f in mine},
+            env, name, spec_s, channels[ECOMMERCE], {f: factories[f] for f in mine},
             {f: rooms[f] for f in mine}, trade, streams, order_ids, seasons,
         )  # fmt: skip
         ledger.capitalise(seller.party, spec_s.initial_cash)

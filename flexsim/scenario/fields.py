@@ -7,6 +7,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, PositiveFloat
 
+from flexsim.vocabulary import CHANNELS, check_names
+
 ChannelName = Literal["ecommerce", "offline"]
 DispatchName = Literal["fifo", "edd", "spt", "family", "cyclic_exhaustive", "cyclic_gated"]
 POLLING_RULES = ("cyclic_exhaustive", "cyclic_gated")
@@ -16,6 +18,7 @@ ReorderPolicyName = Literal["sell_through", "bayes", "early_signal", "presale", 
 ListAt = Literal["arrival", "approval"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+check_names(CHANNELS, ChannelName, "vocabulary.CHANNELS")
 ALWAYS_OPEN = "always"  # the calendar every scenario has without declaring it
 # no dots: a dot separates the parts of a --set key and of a factory.line label
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")]

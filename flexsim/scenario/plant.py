@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import Field, PositiveFloat, field_validator, model_validator
 
-from flexsim.calendar import HOURS_PER_DAY, shift_windows
+from flexsim.calendar import shift_windows
 from flexsim.dists import Deterministic, DistSpec
 from flexsim.scenario.fields import (
     ALWAYS_OPEN,
@@ -29,6 +29,7 @@ from flexsim.scenario.fields import (
     require_unique,
 )
 from flexsim.spec import Spec
+from flexsim.vocabulary import HOURS_PER_DAY
 
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from pydantic import Field, PositiveFloat, ValidationError, model_validator
 
-from flexsim.calendar import HOURS_PER_DAY
 from flexsim.dists import DIST_NAMES, DistSpec
 from flexsim.scenario.fields import ALWAYS_OPEN, Name, NonNegative, require_unique
 from flexsim.scenario.plant import CalendarSpec, FactorySpec
 from flexsim.scenario.sellers import SellersSpec
 from flexsim.scenario.trade import Channels, CustomerSpec, FinanceSpec
 from flexsim.spec import Spec
+from flexsim.vocabulary import HOURS_PER_DAY
 
 
 class Scenario(Spec):
