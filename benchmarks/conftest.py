@@ -1,7 +1,8 @@
 """Benchmark session plumbing: the `fast` marker and a short summary of measured ratios.
 
-Run with `python -m pytest benchmarks -m fast --benchmark-only` (CI) or without `-m fast` for
-the full set; README.md in this folder says what each benchmark measures.
+Run with `python -m pytest benchmarks -m fast --benchmark-only` (CI) or with `-m ""` for the
+full set (pyproject's default `-m` leaves the slow ones out); README.md in this folder says what
+each benchmark measures.
 """
 
 from __future__ import annotations

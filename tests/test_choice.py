@@ -58,6 +58,7 @@ def slow_share(scenario: flexsim.Scenario, seed: int) -> float:
     return float((mine["factory"] == "slow").mean())
 
 
+@pytest.mark.slow
 def test_a_factory_with_worse_on_time_delivery_receives_fewer_orders() -> None:
     """With reputation weighing in, the late factory's share of orders falls below what it
     gets when sellers ignore reputation (then the pick is a coin toss per item)."""

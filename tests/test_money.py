@@ -133,6 +133,7 @@ def test_hand_made_ledger_of_three_orders_gives_hand_computed_cash_cycle() -> No
     assert result["ccc_days"] == pytest.approx(4.0 + 131 / 47 - 5.0)
 
 
+@pytest.mark.slow
 def test_voucher_lowers_factory_dso_and_bad_debt_against_offline_credit() -> None:
     """Paired over common random numbers: the e-commerce channel under voucher instead of
     offline credit, the same seeds."""
@@ -164,6 +165,7 @@ def test_platform_absorbs_seller_defaults_under_voucher(default_run: flexsim.Run
     assert (ecommerce["payment"] != "written_off").all()
 
 
+@pytest.mark.slow
 def test_tighter_seller_cash_lowers_repeat_orders_under_prepaid_not_under_voucher() -> None:
     """Paired over common random numbers: sellers starting with 3,000 instead of 30,000 CNY.
     Under prepaid a seller pays each order in full when placing it, so a seller short of cash

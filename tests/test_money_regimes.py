@@ -232,6 +232,7 @@ def _written_off_share(default_probability: float) -> tuple[float, float]:
     return share, Z95 * spread
 
 
+@pytest.mark.slow
 def test_offline_credit_bad_debt_tracks_the_default_probability() -> None:
     """The written-off share of delivered credit value estimates p: its 95 % interval holds
     p = 0.1 and rejects 0.13 (negative control: a model off by 30 % would be caught)."""

@@ -72,6 +72,7 @@ def test_dropped_items_had_every_sample_and_no_order() -> None:
     assert lead[approved["samples"] == 3].mean() > lead[approved["samples"] == 1].mean()
 
 
+@pytest.mark.slow
 def test_ordered_share_matches_one_minus_the_chance_of_every_sample_rejected() -> None:
     """Each judged item reaches an order unless all its 1 + max_remakes samples are rejected:
     1 − (1 − p)^(1 + r). Negative control: the same interval rejects the share without
@@ -111,6 +112,7 @@ def test_the_share_of_sellers_who_order_is_one_minus_the_sample_only_share() -> 
     assert interval.high < 1.0, interval
 
 
+@pytest.mark.slow
 def test_a_higher_approval_probability_raises_the_share_of_items_ordered() -> None:
     def shares(p: float) -> list[float]:
         return [kpis(run({f"{ROOM}.approval_probability": p}, s))["ordered_share"] for s in SEEDS]
@@ -119,6 +121,7 @@ def test_a_higher_approval_probability_raises_the_share_of_items_ordered() -> No
     assert difference.low > 0, difference
 
 
+@pytest.mark.slow
 def test_fewer_sample_makers_lengthen_the_sample_lead_time() -> None:
     slow = {f"{ROOM}.making_h": {"dist": "exponential", "mean": 8.0}}
 

@@ -111,6 +111,7 @@ def paired_sellers(kpi: str, treatment: dict[str, Any], baseline: dict[str, Any]
     return paired_difference(values(treatment), values(baseline))
 
 
+@pytest.mark.slow
 def test_a_shorter_factory_lead_time_lowers_lost_sales() -> None:
     """A slower e-commerce line (busier, so orders wait longer) leaves sellers out of stock
     for longer while their repeat orders are made."""
@@ -120,6 +121,7 @@ def test_a_shorter_factory_lead_time_lowers_lost_sales() -> None:
     assert difference.high < 0, difference
 
 
+@pytest.mark.slow
 def test_a_larger_trial_quantity_raises_the_trial_fill_rate() -> None:
     """Without repeat orders every piece sold comes from the trial batch, so the fill rate is
     the trial fill rate."""

@@ -72,6 +72,7 @@ def test_life_cycle_shape_is_seen_in_daily_demand() -> None:
     assert control.mean() > 2.0, control.mean()
 
 
+@pytest.mark.slow
 def test_seasons_raise_launches_in_the_season_window() -> None:
     """Launches per day inside a season with launch_factor 3 are about three times those
     outside it; without the season the two rates agree (the control)."""
@@ -133,6 +134,7 @@ def first_repeat_days(result: flexsim.RunResult) -> pd.Series:
     return (repeats - items.loc[repeats.index, "launched_at"]) / HOURS_PER_DAY
 
 
+@pytest.mark.slow
 def test_early_signal_reorders_hits_sooner_than_sell_through() -> None:
     """On the same seed the items are the same; over the items both policies reorder, the
     early-signal policy's first repeat comes sooner."""
@@ -162,6 +164,7 @@ def test_presale_fills_pre_orders_and_loses_none_before_stock() -> None:
     assert (listed["clicks"] > 0).mean() > 0.9
 
 
+@pytest.mark.slow
 def test_presale_leaves_less_stock_to_salvage_than_trial_orders() -> None:
     """Ordering what was pre-ordered (C2F) rather than a fixed trial batch sells a larger
     share of the pieces bought."""

@@ -44,17 +44,20 @@ def mm1_runs() -> tuple[list[float], list[float]]:
     return replicate(mm1())
 
 
+@pytest.mark.slow
 def test_single_line_matches_mm1_wait(mm1_runs: tuple[list[float], list[float]]) -> None:
     interval = mean_interval(mm1_runs[0])
     assert interval.relative_half_width <= 0.05, interval
     assert interval.covers(mm1_wq_h(LAMBDA, MU)), interval
 
 
+@pytest.mark.slow
 def test_single_line_utilisation_equals_rho(mm1_runs: tuple[list[float], list[float]]) -> None:
     interval = mean_interval(mm1_runs[1])
     assert interval.covers(LAMBDA / MU), interval
 
 
+@pytest.mark.slow
 def test_mm1_check_rejects_ten_percent_slower_service() -> None:
     """Negative control: the same check must fail for a model whose service is 10 % slower."""
     slower = mm1({"factories.plant.lines.line.unit_time_h": {"dist": "exponential", "mean": 26.4}})

@@ -101,106 +101,131 @@ def assert_rejects(runs: Values, name: str, measure: str, control: str) -> None:
 
 
 # ── the cases, shorter ─────────────────────────────────────────────────────────────────────
+# All marked slow: the `runs` fixture they share simulates for about half a minute.
 
 
+@pytest.mark.slow
 def test_mm1_matches_theory_wait(runs: Values) -> None:
     assert_matches(runs, "M/M/1", "wait_h")
 
 
+@pytest.mark.slow
 def test_mm1_utilisation_equals_rho(runs: Values) -> None:
     assert_matches(runs, "M/M/1", "busy")
 
 
+@pytest.mark.slow
 def test_mm1_rejects_ten_percent_slower_service(runs: Values) -> None:
     assert_rejects(runs, "M/M/1", "wait_h", "service 10 % slower")
     assert_rejects(runs, "M/M/1", "busy", "service 10 % slower")
 
 
+@pytest.mark.slow
 def test_mmc_matches_erlang_c(runs: Values) -> None:
     assert_matches(runs, "M/M/3", "wait_h")
 
 
+@pytest.mark.slow
 def test_mmc_utilisation_equals_rho(runs: Values) -> None:
     assert_matches(runs, "M/M/3", "busy")
 
 
+@pytest.mark.slow
 def test_mmc_rejects_one_line_c_times_as_fast(runs: Values) -> None:
     """Pooling c lines is not one fast line: that model waits 24 % longer."""
     assert_rejects(runs, "M/M/3", "wait_h", "one line 3 times as fast")
 
 
+@pytest.mark.slow
 def test_mmc_rejects_theory_for_c_minus_one_lines(runs: Values) -> None:
     assert_rejects(runs, "M/M/3", "wait_h", "Erlang C for c − 1 lines")
     assert_rejects(runs, "M/M/3", "busy", "c − 1 lines")
 
 
+@pytest.mark.slow
 def test_md1_matches_theory(runs: Values) -> None:
     assert_matches(runs, "M/D/1", "wait_h")
 
 
+@pytest.mark.slow
 def test_md1_utilisation_equals_rho(runs: Values) -> None:
     assert_matches(runs, "M/D/1", "busy")
 
 
+@pytest.mark.slow
 def test_md1_rejects_mm1_formula(runs: Values) -> None:
     assert_rejects(runs, "M/D/1", "wait_h", "M/M/1 formula")
 
 
+@pytest.mark.slow
 def test_mg1_matches_pollaczek_khinchine(runs: Values) -> None:
     assert_matches(runs, "M/G/1", "wait_h")
 
 
+@pytest.mark.slow
 def test_mg1_utilisation_counts_changeover(runs: Values) -> None:
     assert_matches(runs, "M/G/1", "busy")
 
 
+@pytest.mark.slow
 def test_mg1_rejects_model_without_changeover(runs: Values) -> None:
     assert_rejects(runs, "M/G/1", "wait_h", "Pollaczek-Khinchine without the changeover")
     assert_rejects(runs, "M/G/1", "busy", "ρ without the changeover")
 
 
+@pytest.mark.slow
 def test_mg1_rejects_unit_time_drawn_per_piece(runs: Values) -> None:
     """flexsim draws one unit time per order; independent draws per piece would make the
     service far less variable and the wait a third shorter."""
     assert_rejects(runs, "M/G/1", "wait_h", "one unit-time draw per piece")
 
 
+@pytest.mark.slow
 def test_symmetric_exhaustive_polling_matches_takagi(runs: Values) -> None:
     assert_matches(runs, "Polling, symmetric, exhaustive", "wait_h")
 
 
+@pytest.mark.slow
 def test_symmetric_exhaustive_polling_rejects_the_gated_formula(runs: Values) -> None:
     assert_rejects(runs, "Polling, symmetric, exhaustive", "wait_h", "the gated formula")
 
 
+@pytest.mark.slow
 def test_symmetric_gated_polling_matches_takagi(runs: Values) -> None:
     assert_matches(runs, "Polling, symmetric, gated", "wait_h")
 
 
+@pytest.mark.slow
 def test_symmetric_gated_polling_rejects_the_exhaustive_formula(runs: Values) -> None:
     assert_rejects(runs, "Polling, symmetric, gated", "wait_h", "the exhaustive formula")
 
 
+@pytest.mark.slow
 def test_asymmetric_exhaustive_polling_obeys_pseudo_conservation(runs: Values) -> None:
     assert_matches(runs, "Polling, asymmetric, exhaustive", "polling_h")
 
 
+@pytest.mark.slow
 def test_asymmetric_exhaustive_polling_rejects_the_gated_law(runs: Values) -> None:
     assert_rejects(runs, "Polling, asymmetric, exhaustive", "polling_h", "the law for gated")
 
 
+@pytest.mark.slow
 def test_asymmetric_gated_polling_obeys_pseudo_conservation(runs: Values) -> None:
     assert_matches(runs, "Polling, asymmetric, gated", "polling_h")
 
 
+@pytest.mark.slow
 def test_asymmetric_gated_polling_rejects_the_exhaustive_law(runs: Values) -> None:
     assert_rejects(runs, "Polling, asymmetric, gated", "polling_h", "the law for exhaustive")
 
 
+@pytest.mark.slow
 def test_breakdowns_match_pollaczek_khinchine_with_repairs(runs: Values) -> None:
     assert_matches(runs, "Breakdowns, M/G/1", "wait_h")
 
 
+@pytest.mark.slow
 def test_breakdowns_reject_a_model_without_repairs(runs: Values) -> None:
     assert_rejects(runs, "Breakdowns, M/G/1", "wait_h", "Pollaczek-Khinchine without")
 
@@ -226,10 +251,12 @@ def test_breakdown_moments_by_hand() -> None:
     assert result == theory.Moments(27.0, 1476.0)
 
 
+@pytest.mark.slow
 def test_littles_law_holds_over_replications(runs: Values) -> None:
     assert_matches(runs, "Little", "little")
 
 
+@pytest.mark.slow
 def test_littles_law_rejects_transit_as_time_in_factory(runs: Values) -> None:
     assert_rejects(runs, "Little", "little", "W to delivery")
 
