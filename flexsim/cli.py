@@ -1,21 +1,27 @@
 """Command line: `flexsim run | check | scenarios | schema`; the only module that prints.
 
 Bad input (a scenario file, a --set, an output folder) ends with one paragraph on stderr and
-exit code 2, never a traceback.
+exit code 2, never a traceback. SIGINT and SIGTERM end any command with one line on stderr and
+exit code 130 or 143 (128 + the signal's number), also without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import signal
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import pandas as pd
 
 from flexsim import metrics, results
+from flexsim.outfolder import OutFolderError, OutputFolder
 from flexsim.run import RunResult, run
 from flexsim.scenario import (
     DEFAULT_SCENARIO,
@@ -36,17 +42,59 @@ class UsageError(Exception):
     """Bad input other than the scenario itself (an output folder, a seed)."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM asked flexsim to stop. A KeyboardInterrupt, so that whatever cleans up
+    after Ctrl-C (an output folder keeping its partial results) does so after SIGTERM too."""
+
+    def __init__(self, signum: int) -> None:
+        self.signal = signal.Signals(signum)
+        super().__init__(self.signal.name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    with _signals_raise():
+        try:
+            return int(args.command(args))
+        except (ScenarioError, UsageError) as error:
+            print(f"flexsim: error: {error}{_notes(error)}", file=sys.stderr)
+            return BAD_INPUT
+        except BrokenPipeError:  # the reader (say `| head`) closed the pipe: nothing is wrong
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        except KeyboardInterrupt as stop:
+            stopped = stop.signal if isinstance(stop, Interrupted) else signal.SIGINT
+            print(f"flexsim: interrupted ({stopped.name}){_notes(stop)}", file=sys.stderr)
+            return 128 + stopped
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """Make SIGINT and SIGTERM raise Interrupted while the block runs, unless they are ignored
+    (as SIGINT is in a background job) or this is not the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    taken = {
+        signum: signal.signal(signum, _interrupt)
+        for signum in (signal.SIGINT, signal.SIGTERM)
+        if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler)
+    }
     try:
-        return int(args.command(args))
-    except (ScenarioError, UsageError) as error:
-        print(f"flexsim: error: {error}", file=sys.stderr)
-        return BAD_INPUT
-    except BrokenPipeError:  # the reader (say `| head`) closed the pipe: nothing is wrong
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        yield
+    finally:
+        for signum, handler in taken.items():
+            signal.signal(signum, handler)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signum)
+
+
+def _notes(error: BaseException) -> str:
+    """The notes added to an error (where its partial results are), to end its line."""
+    return "".join(f"; {note}" for note in getattr(error, "__notes__", []))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,7 +119,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a dotted key, VALUE as TOML (e.g. --set horizon_days=60); repeatable",
     )
-    run_p.add_argument("--out", type=Path, help="write tables, kpis.json and manifest.json here")
+    run_p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write tables, kpis.json and manifest.json into DIR, all or nothing",
+    )
+    run_p.add_argument(
+        "--overwrite", action="store_true", help="replace the results folder at --out DIR whole"
+    )
     run_p.set_defaults(command=_run)
     check_p = sub.add_parser("check", help="validate a scenario file and summarise it")
     check_p.add_argument("scenario", help="a scenario file or a built-in name")
@@ -89,22 +144,36 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out}: exists and is not a folder")
     overrides = parse_assignments(args.assignments)
     scenario = load(args.scenario, overrides)
     _warn_short_warmup(scenario)
-    result = run(scenario, args.seed)
-    discount = scenario.finance.discount_rate
-    kpis = metrics.kpis(result.tables, scenario.warmup_h, scenario.horizon_h, discount)
-    print(render(result, kpis))
-    if args.out is not None:
-        try:
-            results.write(result, kpis, args.out, str(args.scenario), overrides)
-        except OSError as error:
-            raise UsageError(f"--out {args.out}: cannot write results ({error})") from None
-        print(f"\nwrote {args.out}/ (tables, kpis.json, scenario.json, manifest.json)")
+    with _out_folder(args.out, args.overwrite) as folder:
+        result = run(scenario, args.seed)
+        discount = scenario.finance.discount_rate
+        kpis = metrics.kpis(result.tables, scenario.warmup_h, scenario.horizon_h, discount)
+        print(render(result, kpis))
+        if folder is not None:
+            try:
+                results.write(result, kpis, folder.path, str(args.scenario), overrides)
+            except OSError as error:
+                raise UsageError(f"--out {args.out}: cannot write results ({error})") from None
+    if folder is not None:
+        print(f"\nwrote {folder.path}/ (tables, kpis.json, scenario.json, manifest.json)")
     return 0
+
+
+@contextmanager
+def _out_folder(out: str | None, overwrite: bool) -> Iterator[OutputFolder | None]:
+    """The --out folder, claimed before the block and committed after it (None without
+    --out); its refusals become usage errors naming --out."""
+    if out is None:
+        yield None
+        return
+    try:
+        with OutputFolder(out, overwrite) as folder:
+            yield folder
+    except OutFolderError as error:
+        raise UsageError(f"--out {shlex.quote(out)}: {error}") from None
 
 
 def _check(args: argparse.Namespace) -> int:

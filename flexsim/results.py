@@ -30,12 +30,12 @@ def write(
     source: str,
     overrides: dict[str, Any] | None = None,
 ) -> list[Path]:
-    """Write tables, kpis.json, scenario.json and manifest.json into `folder`; return the paths.
+    """Write tables, kpis.json, scenario.json and manifest.json into the existing `folder`
+    (an output folder's partial one); return the paths.
 
     Each file is written to a temporary name and renamed, so an interrupted write never leaves
     a half file behind; the manifest goes last, so a folder with a manifest is complete.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in (result.tables | derived_tables(result)).items():
         path = folder / f"{name}{TABLE_SUFFIX}"

@@ -4,17 +4,21 @@ promise."""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from flexsim import results
 from flexsim.cli import main
 from flexsim.scenario import Scenario, load_builtin
 
@@ -31,6 +35,9 @@ BAD_CASES = [
     "set-unknown-path",
     "set-negative-value",
     "out-is-a-file",
+    "out-empty",
+    "out-under-a-file",
+    "out-not-results",
     "negative-seed",
     "not-utf8",
     "check-unknown-key",
@@ -77,6 +84,16 @@ def bad_case(case: str, write: WriteScenario, tmp_path: Path) -> tuple[list[str]
             out = tmp_path / "taken.txt"
             out.write_text("not a folder\n")
             return ["run", str(ok), "--out", str(out)], ["--out", str(out)]
+        case "out-empty":
+            return ["run", str(ok), "--out", ""], ["--out ''", "empty"]
+        case "out-under-a-file":  # no folder can be made there, not even by root
+            (tmp_path / "file").write_text("")
+            out = tmp_path / "file" / "out"
+            return ["run", str(ok), "--out", str(out)], ["--out", str(out), "cannot write"]
+        case "out-not-results":
+            (tmp_path / "notes.txt").write_text("mine\n")
+            out_args = ["--out", str(tmp_path), "--overwrite"]
+            return ["run", str(ok), *out_args], ["--out", str(tmp_path), "manifest.json"]
         case "negative-seed":
             return ["run", str(ok), "--seed", "-1"], ["--seed", "-1"]
         case "not-utf8":
@@ -222,3 +239,105 @@ def test_run_out_files_are_readable_as_the_umask_allows(tmp_path: Path) -> None:
         os.umask(old)
     for path in sorted((tmp_path / "out").iterdir()):
         assert path.stat().st_mode & 0o777 == 0o644, f"{path.name}: {oct(path.stat().st_mode)}"
+
+
+def test_run_out_twice_exits_2_unless_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "D"
+    assert main(["run", "mm1", *SHORT, "--out", str(out)]) == 0
+    first = {path.name: path.read_bytes() for path in out.iterdir()}
+    capsys.readouterr()
+    assert main(["run", "mm1", *SHORT, "--seed", "2", "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert_one_error_paragraph(captured.err, ["--out", str(out), "--overwrite"])
+    assert captured.out == ""  # refused before the run
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["D"]
+
+
+def test_overwrite_replaces_the_results_folder_whole(tmp_path: Path) -> None:
+    out = tmp_path / "D"
+    assert main(["run", "mm1", *SHORT, "--out", str(out)]) == 0
+    (out / "extra.txt").write_text("from before\n")
+    assert main(["run", "mm1", *SHORT, "--seed", "2", "--out", str(out), "--overwrite"]) == 0
+    assert not (out / "extra.txt").exists()
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["D"]
+
+
+def test_an_error_while_writing_leaves_the_partial_folder_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full_disk(path: Path, text: str) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(results, "write_text", full_disk)  # after the tables, before kpis.json
+    out = tmp_path / "D"
+    assert main(["run", "mm1", *SHORT, "--out", str(out)]) == 2
+    partial = tmp_path / "D.partial"
+    assert_one_error_paragraph(
+        capsys.readouterr().err, [str(out), os.strerror(errno.ENOSPC), f"kept in {partial}/"]
+    )
+    assert not out.exists()
+    assert (partial / "orders.csv.gz").is_file()
+    assert os.strerror(errno.ENOSPC) in (partial / "PARTIAL").read_text()
+
+
+def start_run(out: Path, *options: str) -> subprocess.Popen[str]:
+    """`flexsim run … --out NAME` in a subprocess working in out's parent, SIGINT at its default
+    even when the tests run in the background (where it is ignored and flexsim leaves it so)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flexsim.cli", "run", *options, "--out", out.name],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=out.parent,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def wait_for(path: Path, process: subprocess.Popen[str]) -> None:
+    """Wait until `path` exists (the run has claimed its folder and is working)."""
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_signal_stops_a_run_with_one_line_and_keeps_the_partial_folder(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    out = tmp_path / "D"
+    running = start_run(out, "--set", "horizon_days=20000")  # minutes, if not stopped
+    try:
+        wait_for(tmp_path / "D.partial", running)
+        running.send_signal(stop)
+        _, stderr = running.communicate(timeout=120)
+    finally:
+        running.kill()
+    assert running.returncode == 128 + stop
+    assert stderr == f"flexsim: interrupted ({stop.name}); partial results kept in D.partial/\n"
+    assert stop.name in (tmp_path / "D.partial" / "PARTIAL").read_text()
+    assert not out.exists()
+
+
+def test_the_second_run_to_finish_exits_2_and_keeps_its_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "D"
+    running = start_run(out, "mm1", *SHORT)
+    try:
+        wait_for(tmp_path / "D.partial", running)
+        running.send_signal(signal.SIGSTOP)  # so that this process surely finishes first
+        assert main(["run", "mm1", *SHORT, "--seed", "2", "--out", str(out)]) == 0
+        running.send_signal(signal.SIGCONT)
+        _, stderr = running.communicate(timeout=120)
+    finally:
+        running.kill()
+    kept = f"D.partial-{running.pid}"
+    assert running.returncode == 2
+    assert_one_error_paragraph(stderr, ["--out D", "another writer", f"kept in {kept}/"])
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
+    assert json.loads((tmp_path / kept / "manifest.json").read_text())["seed"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["D", kept]
