@@ -15,6 +15,8 @@ import json
 import math
 from pathlib import Path
 
+import pandas as pd
+
 from flexsim.experiment.design import Experiment, ExperimentError
 from flexsim.experiment.runner import ExperimentResult, manifest
 from flexsim.results import write_text
@@ -48,35 +50,38 @@ def write(folder: Path, result: ExperimentResult, backend: str, workers: int) ->
     write_text(folder / "manifest.json", text + "\n")
 
 
-def markdown(result: ExperimentResult) -> str:
-    """The comparison as a markdown table: per KPI and design point, the mean with its 95 %
-    interval, and the paired difference against the baseline with its interval and verdict."""
+def comparison(result: ExperimentResult) -> pd.DataFrame:
+    """The summary as people read it: per KPI, each design point's mean with its 95 %
+    interval, and its paired difference against the baseline with its interval and verdict."""
     summary = result.summary
-    if summary.empty:
-        return "(no finished runs)"
     factors = [c for c in summary.columns if c in result.experiment.factor_keys]
-    head = [
-        "KPI",
-        *factors,
-        "variant",
-        "n",
-        "mean [95 % CI]",
-        "difference vs baseline [95 % CI]",
-        "verdict",
-    ]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = []
     for row in summary.to_dict(orient="records"):
-        baseline = row["verdict"] == "baseline"
         difference = _interval(row["diff_mean"], row["diff_low"], row["diff_high"])
-        cells = [
-            f"`{row['kpi']}`",
-            *(str(row[f]) for f in factors),
-            str(row["variant"]),
-            str(row["n"]),
-            _interval(row["mean"], row["low"], row["high"]),
-            "" if baseline else difference,
-            str(row["verdict"]),
-        ]
+        rows.append(
+            {"KPI": row["kpi"]}
+            | {factor: row[factor] for factor in factors}
+            | {
+                "variant": row["variant"],
+                "n": row["n"],
+                "mean [95 % CI]": _interval(row["mean"], row["low"], row["high"]),
+                "difference vs baseline [95 % CI]": (
+                    "" if row["verdict"] == "baseline" else difference
+                ),
+                "verdict": row["verdict"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def markdown(result: ExperimentResult) -> str:
+    """The comparison as a markdown table."""
+    table = comparison(result)
+    if table.empty:
+        return "(no finished runs)"
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    for row in table.itertuples(index=False):
+        cells = [f"`{row[0]}`", *(str(cell) for cell in row[1:])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

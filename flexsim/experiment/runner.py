@@ -26,6 +26,7 @@ from flexsim import stats
 from flexsim.experiment.design import Experiment, ExperimentError, Point
 from flexsim.experiment.execute import Backend, Measure, Outcome, Serial, Task
 from flexsim.results import provenance, write_text
+from flexsim.spec import did_you_mean
 
 RUNS = "runs"  # the folder of one JSON file per finished run
 SERIES = "series"  # the folder of each run's daily cash, with --series
@@ -199,8 +200,7 @@ def _imprecise(experiment: Experiment, runs: pd.DataFrame, planned: int) -> bool
     sequential = experiment.settings.sequential
     if sequential is None or planned >= sequential.max or runs.empty:
         return False
-    names = sequential.kpis or experiment.kpis
-    _check_kpis(names, runs)
+    names = _present(experiment, sequential.kpis or experiment.kpis, runs)
     baseline = experiment.baseline
     for _, cell in _cells(experiment, runs):
         for kpi in names:
@@ -215,16 +215,19 @@ def _imprecise(experiment: Experiment, runs: pd.DataFrame, planned: int) -> bool
     return False
 
 
-def _check_kpis(names: Iterable[str], runs: pd.DataFrame) -> None:
-    from flexsim.spec import did_you_mean
-
+def _present(experiment: Experiment, names: list[str], runs: pd.DataFrame) -> list[str]:
+    """The KPIs to summarise: the headline KPIs the runs have, or the named ones, each of
+    which must be in the runs (a typo fails, naming the closest KPI)."""
+    if not experiment.settings.kpis and names == experiment.kpis:
+        return [name for name in names if name in runs.columns]
     columns = [c for c in runs.columns if "." in c]
     for name in names:
         if name not in runs.columns:
             raise ExperimentError(
-                f"no KPI named '{name}' in the runs{did_you_mean(name, columns)}; "
-                "docs/results.md lists the flat KPI names"
+                f"{experiment.source}: no KPI named '{name}' in the runs"
+                f"{did_you_mean(name, columns)}; docs/results.md lists the flat KPI names"
             )
+    return names
 
 
 def runs_table(experiment: Experiment, outcomes: Iterable[Outcome]) -> pd.DataFrame:
@@ -243,8 +246,7 @@ def summarise(experiment: Experiment, runs: pd.DataFrame) -> pd.DataFrame:
     """stats.summarise of every cell of the global factors, the cell's factor values beside."""
     if runs.empty:
         return pd.DataFrame(columns=list(stats.SUMMARY_COLUMNS))
-    names = experiment.kpis
-    _check_kpis(names, runs)
+    names = _present(experiment, experiment.kpis, runs)
     frames = []
     for values, cell in _cells(experiment, runs):
         summary = stats.summarise(cell, _baseline_label(cell, experiment.baseline), names)
@@ -307,7 +309,7 @@ def manifest(result: ExperimentResult, backend: str, workers: int) -> dict[str, 
     """What made an experiment's results: file and digest, variants and points, seeds,
     warm-up, versions, commit, backend and wall time."""
     experiment = result.experiment
-    replications = result.runs.groupby("variant").size().to_dict() if not result.runs.empty else {}
+    done = result.runs.groupby(["variant", *experiment.factor_keys], dropna=False).size()
     return {
         "experiment": experiment.settings.name,
         "source": experiment.source,
@@ -317,7 +319,7 @@ def manifest(result: ExperimentResult, backend: str, workers: int) -> dict[str, 
         "variants": experiment.variants,
         "points": [{"variant": p.label, "factors": p.factors} for p in experiment.points],
         "seed": experiment.settings.seed,
-        "replications": replications,
+        "replications": int(done.max()) if len(done) else 0,
         "kpis": experiment.kpis,
         "warmup_days": (
             {"point": result.warmup.point, "by_variant": result.warmup.by_variant}
