@@ -309,9 +309,9 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _experiment(args: argparse.Namespace) -> int:
-    plan = experiment.load_experiment(args.file)
     if args.resume and args.out is None:
         raise UsageError("--resume goes on in a results folder: give it with --out DIR")
+    plan = experiment.load_experiment(args.file)
     return _run_experiment(plan, args, args.out)
 
 

@@ -313,7 +313,8 @@ SUMMARY_COLUMNS = (
 )
 """The summary's columns. `n` counts the runs where the KPI is defined; `diff_*` is the paired
 difference variant − baseline over the seeds both ran (NaN in the baseline's rows); `verdict`
-reads the difference ("higher", "lower", "no difference detected at 95 %", or "baseline");
+reads the difference ("higher", "lower", "no difference detected at 95 %", "undefined" when the
+KPI is undefined in the runs, or "baseline");
 `ratio_*` is the ratio-of-means interval of a KPI listed in RATIOS, NaN for the others."""
 
 
@@ -410,6 +411,8 @@ def _difference_row(
 
 
 def _verdict(difference: Interval, level: float) -> str:
+    if math.isnan(difference.mean):
+        return "undefined"  # the KPI is undefined in the runs (a ratio over zero)
     if difference.low > 0:
         return "higher"
     if difference.high < 0:

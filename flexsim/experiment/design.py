@@ -189,10 +189,15 @@ def expand(spec: ExperimentFile, scenario: Scenario | str, source: str, digest: 
     `scenario` is the base scenario, or the name or file to load it from."""
     settings = spec.experiment
     overrides = _overrides(settings.set, f"{source}: experiment.set")
-    if isinstance(scenario, Scenario):
-        base = scenario.with_overrides(overrides, source) if overrides else scenario
-    else:
-        base = load(scenario, overrides)
+    try:
+        if isinstance(scenario, Scenario):
+            base = scenario.with_overrides(overrides, source) if overrides else scenario
+        else:
+            base = load(scenario, overrides)
+    except ExperimentError:
+        raise
+    except ScenarioError as error:
+        raise ExperimentError(f"{source}: experiment.scenario: {error}") from None
     variants = {
         name: _variant(body, f"{source}: variants.{name}") for name, body in spec.variants.items()
     } or {BASE: ({}, {})}
@@ -207,7 +212,10 @@ def expand(spec: ExperimentFile, scenario: Scenario | str, source: str, digest: 
                 f", {k}={v!r}" for k, v in assignment.items()
             )
             changes = overrides | assignment
-            scenario = base.with_overrides(changes, where) if changes else base
+            try:
+                scenario = base.with_overrides(changes, where) if changes else base
+            except ScenarioError as error:
+                raise ExperimentError(str(error)) from None
             cell = tuple(assignment[k] for k in global_factors)
             points.append(Point(name, assignment, scenario, cell, tuple(own)))
             if len(points) > MAX_POINTS:

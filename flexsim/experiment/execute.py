@@ -9,7 +9,6 @@ workers; they yield results as tasks finish, in any order.
 
 from __future__ import annotations
 
-import itertools
 import os
 import time
 import traceback
@@ -18,6 +17,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+import numpy as np
 
 from flexsim import metrics
 from flexsim.run import RunResult, run
@@ -101,21 +102,28 @@ def daily_series(result: RunResult, spec: str) -> list[float]:
     the line's busy share of each day; `waiting:FACTORY`, the orders waiting at the factory
     (placed, not yet taken by a line) at the end of each day."""
     kind, _, where = spec.partition(":")
-    days = int(result.scenario.horizon_h // HOURS_PER_DAY)
-    edges = [d * HOURS_PER_DAY for d in range(days + 1)]
+    edges = np.arange(int(result.scenario.horizon_h // HOURS_PER_DAY) + 1) * HOURS_PER_DAY
     if kind == "busy":
         factory, _, line = where.partition(".")
         states = result.tables["line_states"]
         mine = states[(states["factory"] == factory) & (states["line"] == line)]
         if mine.empty:
             raise ValueError(f"warmup_series {spec}: no line '{line}' at factory '{factory}'")
-        busy = [metrics.utilisation(mine, lo, hi) for lo, hi in itertools.pairwise(edges)]
-        return [float(day[list(BUSY_STATES)].sum(axis=1).iloc[0]) for day in busy]
+        at = mine["at"].to_numpy(float)
+        busy = mine["state"].isin(BUSY_STATES).to_numpy(float)
+        before = np.concatenate([[0.0], np.cumsum(busy[:-1] * np.diff(at))])  # busy h to each
+        i = np.searchsorted(at, edges, side="right") - 1  # the record in force at each edge
+        j = i.clip(0)
+        upto = np.where(i >= 0, before[j] + (edges - at[j]) * busy[j], 0.0)
+        return [float(x) for x in np.diff(upto) / HOURS_PER_DAY]
     orders = result.tables["orders"]
     mine = orders[(orders["factory"] == where) & (orders["status"] != REFUSED)]
-    placed = mine["placed_at"].to_numpy()
-    taken = mine["setup_at"].fillna(float("inf")).to_numpy()
-    return [float(((placed <= t) & (taken > t)).sum()) for t in edges[1:]]
+    placed = np.sort(mine["placed_at"].to_numpy(float))
+    taken = np.sort(mine["setup_at"].dropna().to_numpy(float))
+    waiting = np.searchsorted(placed, edges[1:], "right") - np.searchsorted(
+        taken, edges[1:], "right"
+    )
+    return [float(x) for x in waiting]
 
 
 class Backend(Protocol):
