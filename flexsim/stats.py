@@ -33,13 +33,16 @@ LEVEL = 0.95
 KEYS = ("variant", "replication", "seed")
 """The columns of a runs table that identify a run; every other numeric column is a KPI."""
 
-RATIOS: dict[str, tuple[str, str]] = {}
+RATIOS: dict[str, tuple[str, str]] = {
+    "sellers.fill_rate": ("sellers.sold", "sellers.demand"),
+}
 """KPIs that are ratios of sums, as flat KPI names: ratio → (numerator, denominator).
 
 The one place they are listed: `summarise` reports Σ numerator / Σ denominator over runs
 (`ratio_of_means`) beside the mean of the per-run ratios, which weighs every run alike however
-many orders it had. Entries come as the KPI names settle, each shaped
-`"<ratio kpi>": ("<numerator kpi>", "<denominator kpi>")`, all three columns of the runs table.
+much demand it had. Only a ratio whose numerator and denominator are KPIs themselves belongs
+here (the fill rate: pieces sold over pieces demanded); the day counts of the cash cycle also
+divide by the window's length, and shares over orders by counts that are not KPIs.
 """
 
 BATCH = 5

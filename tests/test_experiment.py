@@ -241,3 +241,17 @@ def test_the_daily_busy_series_equals_the_busy_share_of_each_day() -> None:
         taken = accepted["setup_at"].fillna(float("inf"))
         assert count == ((accepted["placed_at"] <= end) & (taken > end)).sum()
     assert max(waiting) > 0 and 0 < max(busy) <= 1
+
+
+def test_the_fill_rate_is_summarised_as_a_ratio_of_sums_too() -> None:
+    """Beside the mean of the runs' fill rates, Σ sold / Σ demand over the runs."""
+    scenario = flexsim.load_builtin(
+        "tao-factory", {"horizon_days": 120, "warmup_days": 30, "sellers.count": 40}
+    )
+    result = flexsim.experiment.replicate(scenario, 2, kpis=["sellers.fill_rate"])
+    row = result.summary.iloc[0]
+    runs = result.runs
+    assert row["ratio_mean"] == pytest.approx(
+        runs["sellers.sold"].sum() / runs["sellers.demand"].sum()
+    )
+    assert row["mean"] == pytest.approx(runs["sellers.fill_rate"].mean())

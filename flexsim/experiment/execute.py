@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from flexsim import metrics
+from flexsim import metrics, results
 from flexsim.run import RunResult, run
 from flexsim.scenario import Scenario
 from flexsim.vocabulary import BUSY_STATES, HOURS_PER_DAY, REFUSED, SELLERS, is_seller
@@ -83,8 +83,6 @@ def execute(task: Task) -> Outcome:
 
 
 def _write_tables(result: RunResult, kpis: dict[str, Any], folder: Path) -> None:
-    from flexsim import results  # results imports this layer's callers, not the other way
-
     folder.mkdir(parents=True, exist_ok=True)
     results.write(result, kpis, folder, result.scenario.name)
 
