@@ -1,4 +1,5 @@
-"""Command line: `flexsim run | check | scenarios | schema`; the only module that prints.
+"""Command line: `flexsim run | compare | experiment | check | scenarios | schema`; the only
+module that prints.
 
 Bad input (a scenario file, a --set, an output folder) ends with one paragraph on stderr and
 exit code 2, never a traceback. SIGINT and SIGTERM end any command with one line on stderr and
@@ -8,6 +9,8 @@ exit code 130 or 143 (128 + the signal's number), also without a traceback.
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import shlex
 import signal
@@ -19,8 +22,12 @@ from types import FrameType
 from typing import Any
 
 import pandas as pd
+from tqdm import tqdm
 
-from flexsim import metrics, results
+from flexsim import experiment, metrics, results, stats
+from flexsim.experiment import output as experiment_output
+from flexsim.experiment.design import ExperimentFile
+from flexsim.experiment.runner import describe
 from flexsim.outfolder import OutFolderError, OutputFolder
 from flexsim.run import RunResult, run
 from flexsim.scenario import (
@@ -34,6 +41,7 @@ from flexsim.scenario import (
     parse_assignments,
 )
 
+FAILED = 1  # some runs of an experiment raised
 BAD_INPUT = 2
 WIDE = 10  # KPI tables with more columns than this print transposed
 
@@ -124,21 +132,100 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write tables, kpis.json and manifest.json into DIR, all or nothing",
     )
+    _overwrite_option(run_p)
     run_p.add_argument(
-        "--overwrite", action="store_true", help="replace the results folder at --out DIR whole"
+        "--replications",
+        type=int,
+        metavar="N",
+        help="run seeds SEED … SEED + N − 1 and print each KPI as mean ± 95 %% half-width",
     )
+    _jobs_options(run_p)
     run_p.set_defaults(command=_run)
-    check_p = sub.add_parser("check", help="validate a scenario file and summarise it")
-    check_p.add_argument("scenario", help="a scenario file or a built-in name")
+    compare_p = sub.add_parser(
+        "compare", help="compare variants of a scenario over common random numbers"
+    )
+    compare_p.add_argument("scenario", help="a scenario file or a built-in name (variant base)")
+    compare_p.add_argument(
+        "--variant",
+        dest="variants",
+        nargs="+",
+        action="append",
+        default=[],
+        metavar=("NAME", "KEY=VALUE"),
+        help="a variant: its name, then the dotted keys it changes; repeatable",
+    )
+    compare_p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a key in every variant",
+    )
+    compare_p.add_argument(
+        "--kpi",
+        dest="kpis",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a flat KPI name to compare (default: headline KPIs)",
+    )
+    compare_p.add_argument("--replications", type=int, default=10, metavar="N")
+    compare_p.add_argument("--seed", type=int, default=1, help="the first seed (default: 1)")
+    compare_p.add_argument("--out", metavar="DIR", help="write the experiment's results here")
+    _overwrite_option(compare_p)
+    _jobs_options(compare_p)
+    compare_p.set_defaults(command=_compare)
+    exp_p = sub.add_parser("experiment", help="run an experiment file")
+    exp_p.add_argument("file", help="an experiment file (TOML with an [experiment] table)")
+    exp_p.add_argument(
+        "--replications",
+        type=int,
+        metavar="N",
+        help="replications per design point (default: the file's)",
+    )
+    exp_p.add_argument("--out", metavar="DIR", help="write the results here, all or nothing")
+    _overwrite_option(exp_p)
+    exp_p.add_argument(
+        "--resume", action="store_true", help="go on from what a stopped run left in DIR.partial/"
+    )
+    exp_p.add_argument(
+        "--series", action="store_true", help="keep each run's daily cash in DIR/series/"
+    )
+    exp_p.add_argument(
+        "--tables", action="store_true", help="keep each run's results folder in DIR/tables/"
+    )
+    _jobs_options(exp_p)
+    exp_p.set_defaults(command=_experiment)
+    check_p = sub.add_parser("check", help="validate a scenario or experiment file")
+    check_p.add_argument("scenario", help="a scenario file, a built-in name or an experiment file")
     check_p.add_argument(
         "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE"
     )
     check_p.set_defaults(command=_check)
     sub.add_parser("scenarios", help="list the built-in scenarios").set_defaults(command=_scenarios)
-    sub.add_parser("schema", help="print the JSON Schema of scenario files").set_defaults(
-        command=_schema
-    )
+    schema_p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema_p.add_argument("--experiment", action="store_true", help="of experiment files instead")
+    schema_p.set_defaults(command=_schema)
     return parser
+
+
+def _overwrite_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the results folder at --out DIR whole"
+    )
+
+
+def _jobs_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--jobs", type=int, metavar="J", help="worker processes (default: one per core)"
+    )
+    parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="a Dask scheduler's ADDRESS, or `local` for a LocalCluster",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -147,6 +234,8 @@ def _run(args: argparse.Namespace) -> int:
     overrides = parse_assignments(args.assignments)
     scenario = load(args.scenario, overrides)
     _warn_short_warmup(scenario)
+    if args.replications is not None:
+        return _run_replicated(args, scenario)
     with _out_folder(args.out, args.overwrite) as folder:
         result = run(scenario, args.seed)
         discount = scenario.finance.discount_rate
@@ -176,7 +265,124 @@ def _out_folder(out: str | None, overwrite: bool) -> Iterator[OutputFolder | Non
         raise UsageError(f"--out {shlex.quote(out)}: {error}") from None
 
 
+def _run_replicated(args: argparse.Namespace, scenario: Scenario) -> int:
+    """`run --replications N`: every KPI as mean ± half-width of its 95 % interval."""
+    if args.out is not None:
+        raise UsageError("--out writes one run's tables; with --replications use `flexsim compare`")
+    replications = _replications(args.replications)
+    plan = experiment.experiment_from(scenario, {}, replications=replications, seed=args.seed)
+    result = _execute(plan, args, None)
+    runs = result.runs
+    columns = [c for c in runs.columns if "." in c and pd.api.types.is_numeric_dtype(runs[c])]
+    summary = stats.summarise(runs, plan.baseline, columns)
+    first = args.seed
+    header = (
+        f"flexsim · scenario {scenario.name} · {len(result.runs)} replications, seeds {first} … "
+        f"{first + len(result.runs) - 1} · {scenario.horizon_days:g} days, measured from day "
+        f"{scenario.warmup_days:g} · {result.wall_s:.1f} s · each KPI: mean ± half-width of its "
+        "95 % interval"
+    )
+    print(header + "\n\n" + _tables(scenario, _nested(summary)))
+    if result.failed:
+        print(f"flexsim: {RunsFailed(result)}", file=sys.stderr)
+        return FAILED
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    variants: dict[str, dict[str, Any]] = {experiment.BASE: {}}
+    for name, *assignments in args.variants:
+        if name in variants or name == experiment.BASE:
+            raise UsageError(f"--variant {name}: the name is taken; give each variant its own")
+        variants[name] = parse_assignments(assignments)
+    if len(variants) == 1:
+        raise UsageError("compare needs at least one --variant NAME KEY=VALUE …")
+    settings: dict[str, Any] = {
+        "replications": _replications(args.replications),
+        "seed": args.seed,
+        "set": parse_assignments(args.assignments),
+    }
+    if args.kpis:
+        settings["kpis"] = args.kpis
+    plan = experiment.experiment_from(args.scenario, variants, **settings)
+    return _run_experiment(plan, args, args.out)
+
+
+def _experiment(args: argparse.Namespace) -> int:
+    if args.resume and args.out is None:
+        raise UsageError("--resume goes on in a results folder: give it with --out DIR")
+    plan = experiment.load_experiment(args.file)
+    return _run_experiment(plan, args, args.out)
+
+
+def _run_experiment(plan: experiment.Experiment, args: argparse.Namespace, out: str | None) -> int:
+    """Run an experiment into its --out folder (all or nothing) and print the comparison."""
+    resume = getattr(args, "resume", False)
+    try:
+        folder = OutputFolder(out, args.overwrite, resume) if out is not None else None
+        if folder is not None:
+            folder.claim()
+    except OutFolderError as error:
+        raise UsageError(f"--out {shlex.quote(out or '')}: {error}") from None
+    try:
+        if folder is not None:
+            experiment_output.start(folder.path, plan, resume)
+        result = _execute(plan, args, folder)
+        if folder is not None:
+            experiment_output.write(folder.path, result, _backend_name(args), args.jobs or 0)
+        print(_comparison(plan, result))
+        if result.failed:
+            raise RunsFailed(result)
+    except BaseException as error:
+        if folder is not None:
+            kept = folder.abandon(f"{type(error).__name__}: {error}".removesuffix(": "))
+            error.add_note(f"partial results kept in {kept}/ (--resume goes on from them)")
+        if isinstance(error, RunsFailed):
+            print(f"flexsim: {error}{_notes(error)}", file=sys.stderr)
+            return FAILED
+        raise
+    if folder is not None:
+        try:
+            folder.commit()
+        except OutFolderError as error:
+            raise UsageError(f"--out {shlex.quote(out or '')}: {error}") from None
+        print(f"\nwrote {folder.path}/ (runs.csv, summary.csv, summary.md, manifest.json)")
+    return 0
+
+
+def _execute(
+    plan: experiment.Experiment, args: argparse.Namespace, folder: OutputFolder | None
+) -> experiment.ExperimentResult:
+    """Run the plan on the backend the options name, with a progress bar on a terminal."""
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    try:
+        runner = experiment.backend(args.jobs, args.dask)
+    except (RuntimeError, OSError, TimeoutError) as error:
+        raise UsageError(f"--dask {args.dask}: {error}") from None
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        bar = tqdm(total=0, unit="run", desc=plan.settings.name, file=sys.stderr)
+    try:
+        return experiment.run_experiment(
+            plan,
+            runner,
+            folder=folder.path if folder is not None else None,
+            replications=getattr(args, "replications", None),
+            series=getattr(args, "series", False),
+            tables=getattr(args, "tables", False),
+            progress=_progress(bar) if bar is not None else None,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+        runner.close()
+
+
 def _check(args: argparse.Namespace) -> int:
+    if experiment.is_experiment_file(args.scenario):
+        print(_experiment_summary(experiment.load_experiment(args.scenario)))
+        return 0
     scenario = load(args.scenario, parse_assignments(args.assignments))
     print(summary(scenario))
     _warn_short_warmup(scenario)
@@ -202,7 +408,10 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    print(json_schema())
+    if args.experiment:
+        print(json.dumps(ExperimentFile.model_json_schema(), indent=2))
+    else:
+        print(json_schema())
     return 0
 
 
@@ -225,9 +434,11 @@ def _sellers(scenario: Scenario) -> str:
     if not sellers.count:
         return "no sellers"
     launches = (
-        sellers.count * sellers.launches_per_week * sellers.share_at_factory.expectation
+        sellers.count
+        * sellers.launches_per_week
+        * sellers.share_at_factory.expectation
         * sellers.size.expectation
-    )  # fmt: skip
+    )
     return (
         f"{sellers.count} seller(s) ({sellers.sample_only_share:.0%} sample-only) launching "
         f"about {launches:.3g} items a week at the factories"
@@ -237,13 +448,19 @@ def _sellers(scenario: Scenario) -> str:
 def render(result: RunResult, kpis: dict[str, Any]) -> str:
     """The KPI tables of one run as text."""
     scenario = result.scenario
+    header = (
+        f"flexsim · scenario {scenario.name} · seed {result.seed} · "
+        f"{scenario.horizon_days:g} days, measured from day {scenario.warmup_days:g} · "
+        f"{result.wall_s:.2f} s"
+    )
+    return header + "\n\n" + _tables(scenario, kpis)
+
+
+def _tables(scenario: Scenario, kpis: dict[str, Any]) -> str:
+    """The KPI tables, numbers or text (mean ± half-width)."""
     counts = ", ".join(f"{k} {v}" for k, v in kpis["orders"].items())
     return "\n".join(
         [
-            f"flexsim · scenario {scenario.name} · seed {result.seed} · "
-            f"{scenario.horizon_days:g} days, measured from day {scenario.warmup_days:g} · "
-            f"{result.wall_s:.2f} s",
-            "",
             "Lead time in hours (orders placed after the warm-up and finished, placed → finished)",
             _frame(kpis["lead_time"], "kind"),
             "",
@@ -266,6 +483,85 @@ def render(result: RunResult, kpis: dict[str, Any]) -> str:
             _frame(kpis["seller_factories"], "factory"),
         ]
     )
+
+
+def _nested(summary: pd.DataFrame) -> dict[str, Any]:
+    """A summary's means ± half-widths in the nested shape of `metrics.kpis`, as text."""
+    nested: dict[str, Any] = {section: {} for section in metrics.SECTIONS}
+    for row in summary.to_dict(orient="records"):
+        section, key, kpi = metrics.split_kpi_name(str(row["kpi"]))
+        mean, half_width = float(row["mean"]), float(row["half_width"])
+        text = "n/a" if math.isnan(mean) else _number(mean)
+        if not math.isnan(half_width):
+            text += f" ± {_number(half_width)}"
+        (nested[section].setdefault(key, {}) if key else nested[section])[kpi] = text
+    return nested
+
+
+def _comparison(plan: experiment.Experiment, result: experiment.ExperimentResult) -> str:
+    table = experiment_output.comparison(result)
+    first = plan.settings.seed
+    replications = result.runs["replication"].nunique() if len(result.runs) else 0
+    header = (
+        f"flexsim · {plan.settings.name} · base scenario {plan.points[0].scenario.name} · "
+        f"{len(plan.points)} design point(s) × {replications} replications "
+        f"(seeds {first} …, common random numbers) · baseline {plan.baseline} · "
+        f"{result.wall_s:.1f} s"
+    )
+    if result.warmup is not None:
+        header += f" · warm-up {result.warmup.point} days (MSER-5 by variant: "
+        header += ", ".join(f"{k} {v}" for k, v in result.warmup.by_variant.items()) + ")"
+    if table.empty:
+        return header + "\n\n(no finished runs)"
+    return header + "\n\n" + table.to_string(index=False)
+
+
+def _experiment_summary(plan: experiment.Experiment) -> str:
+    """One paragraph saying what an experiment file contains."""
+    settings = plan.settings
+    sequential = settings.sequential
+    more = (
+        f", then more until relative half-width ≤ {sequential.target:g} (at most {sequential.max})"
+        if sequential
+        else ""
+    )
+    return (
+        f"Experiment '{settings.name}' is valid: base scenario {plan.points[0].scenario.name} "
+        f"({plan.source}); {len(plan.variants)} variant(s) ({', '.join(plan.variants)}), "
+        f"baseline {plan.baseline}; {len(plan.points)} design point(s) over "
+        f"{len(plan.factor_keys)} factor(s); {settings.replications} replications each from "
+        f"seed {settings.seed}{more}; warm-up: {settings.warmup}; "
+        f"{len(plan.kpis)} KPI(s) summarised. {settings.description}".rstrip()
+    )
+
+
+class RunsFailed(Exception):
+    """Some runs of an experiment raised; the others finished."""
+
+    def __init__(self, result: experiment.ExperimentResult) -> None:
+        names = [describe(result.experiment, o) + f": {o.error}" for o in result.failed]
+        super().__init__(f"{len(names)} run(s) failed: " + "; ".join(names))
+
+
+def _replications(count: int) -> int:
+    if count < 2:
+        raise UsageError(f"--replications must be at least 2 for an interval, got {count}")
+    return count
+
+
+def _backend_name(args: argparse.Namespace) -> str:
+    if args.dask:
+        return f"dask {args.dask}"
+    return "serial" if args.jobs == 1 else "processes"
+
+
+def _progress(bar: Any) -> experiment.runner.Progress:
+    def update(done: int, planned: int) -> None:
+        bar.total = planned
+        bar.n = done
+        bar.refresh()
+
+    return update
 
 
 def _booked(kpis: dict[str, Any]) -> list[str]:

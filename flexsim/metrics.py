@@ -54,6 +54,16 @@ from flexsim.vocabulary import (
     is_seller,
 )
 
+# the sections of `kpis()`, in order (the measurement window aside)
+SECTIONS = (
+    "orders",
+    "lead_time",
+    "utilisation",
+    "cash_cycle",
+    "sellers",
+    "capacity",
+    "seller_factories",
+)
 STAGES = ("fabric_wait_h", "waiting_h", "changeover_h", "processing_h", "transit_h")
 # the derived daily table of each party's position: column → accounts (debit balance) and sign
 CASH_COLUMNS: dict[str, tuple[tuple[str, ...], float]] = {

@@ -40,9 +40,12 @@ class OutFolderError(Exception):
 class OutputFolder:
     """One output folder written all or nothing; see the module docstring."""
 
-    def __init__(self, target: str | os.PathLike[str], overwrite: bool = False) -> None:
+    def __init__(
+        self, target: str | os.PathLike[str], overwrite: bool = False, resume: bool = False
+    ) -> None:
         """Name the target (refused when empty); `overwrite` lets a commit replace the results
-        folder found there at claim time, whole."""
+        folder found there at claim time, whole; `resume` keeps what a stopped writer left in
+        `TARGET.partial/` to go on from it (and refuses when a live writer holds it)."""
         raw = os.fspath(target)
         if not raw:
             raise OutFolderError("an empty path names no folder")
@@ -53,6 +56,7 @@ class OutputFolder:
             raise OutFolderError("the root folder cannot be a results folder")
         self.target = path
         self.overwrite = overwrite
+        self.resume = resume
         self._partial = path.with_name(f"{path.name}.partial")
         self._fallback = path.with_name(f"{path.name}.partial-{os.getpid()}")
         self._was: Identity | None = None
@@ -135,6 +139,8 @@ class OutputFolder:
         if not stat.S_ISDIR(info.st_mode):
             raise OutFolderError("exists and is not a folder")
         entries = os.listdir(self.target)
+        if entries and self.resume:
+            raise OutFolderError("is complete already; there is nothing to resume")
         if entries and not self.overwrite:
             raise OutFolderError("already holds files; --overwrite replaces the folder whole")
         if entries and MANIFEST not in entries:
@@ -153,12 +159,21 @@ class OutputFolder:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
+            if self.resume:
+                raise OutFolderError(
+                    f"another process is writing {self._partial}/ now; it cannot be resumed "
+                    "until that process stops"
+                ) from None
             self._fallback.mkdir()
             fd = os.open(self._fallback, os.O_RDONLY | os.O_DIRECTORY)
             fcntl.flock(fd, fcntl.LOCK_EX)  # a new folder of ours: granted at once
             self._path, self._fd = self._fallback, fd
             return
         self._path, self._fd = self._partial, fd
+        if self.resume:
+            with suppress(FileNotFoundError):
+                (self._partial / PARTIAL).unlink()  # it is being completed now
+            return
         try:
             _empty(self._partial)
         except OSError:

@@ -1,0 +1,292 @@
+"""Experiment design: an experiment file read and validated, then expanded into design points.
+
+An experiment file is TOML with a top-level `[experiment]` table (the base scenario, seed,
+replications, KPIs, warm-up), optional `[factors]` crossed with every variant, and
+`[variants.NAME]` tables of quoted dotted keys applied exactly like `--set`, each with its own
+optional `factors` sub-table. A design point is one variant at one combination of its factors;
+its scenario is validated when the file is loaded, so `flexsim check` finds every bad key before
+anything runs. docs/experiments.md documents every key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PositiveFloat, ValidationError, field_validator
+
+from flexsim.metrics import split_kpi_name
+from flexsim.scenario import (
+    DEFAULT_SCENARIO,
+    Name,
+    NonNegative,
+    Scenario,
+    ScenarioError,
+    format_validation_error,
+    load,
+)
+from flexsim.spec import Spec
+
+BASE = "base"  # the variant of an experiment without variants, and of `flexsim compare`
+FACTORS = "factors"  # the sub-table of a variant that holds its own factors
+MAX_POINTS = 10_000  # design points: a grid larger than this is a typo, not a study
+Replications = Annotated[int, Field(ge=2, le=100_000)]
+
+
+class ExperimentError(ScenarioError):
+    """Bad experiment input; one paragraph naming the file and the dotted key."""
+
+
+class Sequential(Spec):
+    """Add replications until the named KPIs are precise."""
+
+    target: PositiveFloat = Field(0.05, description="relative half-width to reach")
+    abs_tol: NonNegative = Field(0.0, description="or an absolute half-width at most this")
+    max: Replications = Field(100, description="replications per design point at most")
+    kpis: list[str] = Field([], description="KPIs that must be precise (default: `kpis`)")
+
+
+class Settings(Spec):
+    """The `[experiment]` table."""
+
+    name: Name
+    description: str = ""
+    scenario: str = Field(DEFAULT_SCENARIO, description="built-in name or file (relative here)")
+    set: dict[str, Any] = Field({}, description="quoted dotted keys applied to every variant")
+    baseline: str = Field("", description="the variant others are compared with (default: first)")
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 1
+    replications: Replications = 10
+    sequential: Sequential | None = None
+    warmup: Literal["scenario", "auto"] = "scenario"
+    warmup_series: str = Field("", description="busy:FACTORY.LINE or waiting:FACTORY (auto)")
+    kpis: list[str] = Field([], description="flat KPI names to summarise (default: headline)")
+
+    @field_validator("kpis")
+    @classmethod
+    def _kpi_names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            split_kpi_name(name)  # a ValueError becomes this key's validation error
+        return names
+
+    @field_validator("warmup_series")
+    @classmethod
+    def _series(cls, text: str) -> str:
+        kind, _, where = text.partition(":")
+        if text and (kind not in ("busy", "waiting") or not where):
+            raise ValueError(f"expected busy:FACTORY.LINE or waiting:FACTORY, got {text!r}")
+        return text
+
+
+class ExperimentFile(Spec):
+    """A whole experiment file as parsed (variants are checked by hand: their keys are free)."""
+
+    experiment: Settings
+    factors: dict[str, list[Any]] = Field(default_factory=dict)
+    variants: dict[Name, dict[str, Any]] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One design point: a variant at one combination of the factors, with its scenario."""
+
+    variant: str
+    factors: dict[str, Any]  # dotted key → value, global factors first, then the variant's own
+    scenario: Scenario
+    cell: tuple[Any, ...]  # the values of the global factors: points of one cell are paired
+
+    @property
+    def label(self) -> str:
+        """The variant's name, with its own factors' values when it has any."""
+        own = {k: v for k, v in self.factors.items() if k in self.own_keys}
+        return self.variant + "".join(f" {k}={v}" for k, v in own.items())
+
+    own_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A loaded experiment: its settings, design points and where it came from."""
+
+    settings: Settings
+    points: list[Point]
+    factor_keys: list[str]  # every factor's dotted key, global ones first
+    source: str
+    digest: str  # sha256 of the file's bytes (or of the arguments that made it)
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def baseline(self) -> str:
+        return self.settings.baseline or self.points[0].variant
+
+    @property
+    def kpis(self) -> list[str]:
+        return self.settings.kpis or headline_kpis(self.points[0].scenario)
+
+
+def is_experiment_file(path: str | Path) -> bool:
+    """Whether `path` is a TOML file with a top-level `[experiment]` table."""
+    path = Path(path)
+    if path.suffix != ".toml" or not path.is_file():
+        return False
+    try:
+        return "experiment" in tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read, validate and expand an experiment file; every error is one ExperimentError."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except OSError as error:
+        raise ExperimentError(f"{path}: cannot read the experiment file ({error})") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ExperimentError(f"{path}: not a valid TOML file: {error}.") from None
+    try:
+        spec = ExperimentFile.model_validate(data)
+    except ValidationError as error:
+        message = format_validation_error(error, str(path))
+        message = message.replace(" in the scenario: ", " in the experiment: ")
+        raise ExperimentError(message) from None
+    base = spec.experiment.scenario
+    scenario_path = path.parent / base
+    reference = str(scenario_path) if scenario_path.suffix in (".toml", ".json") else base
+    return expand(spec, reference, str(path), hashlib.sha256(raw).hexdigest())
+
+
+def experiment_from(
+    scenario: Scenario | str | Path,
+    variants: Mapping[str, Mapping[str, Any]],
+    **settings: Any,
+) -> Experiment:
+    """An experiment made from arguments instead of a file (the Python API, `flexsim compare`):
+    a scenario (object, built-in name or file), `variants` mapping each name to its dotted-key
+    overrides, and settings as in `[experiment]`."""
+    base = scenario if isinstance(scenario, Scenario) else None
+    reference = base.name if base is not None else str(scenario)
+    data = {
+        "experiment": {"name": "comparison", "scenario": reference} | settings,
+        "variants": {name: dict(overrides) for name, overrides in variants.items()},
+    }
+    try:
+        spec = ExperimentFile.model_validate(data)
+    except ValidationError as error:
+        raise ExperimentError(format_validation_error(error, "arguments")) from None
+    described = repr(sorted(data.items())) + (base.model_dump_json() if base else "")
+    digest = hashlib.sha256(described.encode()).hexdigest()
+    return expand(spec, base or reference, "arguments", digest)
+
+
+def expand(spec: ExperimentFile, scenario: Scenario | str, source: str, digest: str) -> Experiment:
+    """The design points of a parsed experiment: each variant × the global factors × its own;
+    `scenario` is the base scenario, or the name or file to load it from."""
+    settings = spec.experiment
+    overrides = _overrides(settings.set, f"{source}: experiment.set")
+    try:
+        if isinstance(scenario, Scenario):
+            base = scenario.with_overrides(overrides, source) if overrides else scenario
+        else:
+            base = load(scenario, overrides)
+    except ExperimentError:
+        raise
+    except ScenarioError as error:
+        raise ExperimentError(f"{source}: experiment.scenario: {error}") from None
+    variants = {
+        name: _variant(body, f"{source}: variants.{name}") for name, body in spec.variants.items()
+    } or {BASE: ({}, {})}
+    global_factors = _factors(spec.factors, f"{source}: factors")
+    points, keys = [], list(global_factors)
+    for name, (overrides, own) in variants.items():
+        keys += [k for k in own if k not in keys]
+        grid = global_factors | own
+        for values in itertools.product(*grid.values()):
+            assignment = dict(zip(grid, values, strict=True))
+            where = f"{source}: variant '{name}'" + "".join(
+                f", {k}={v!r}" for k, v in assignment.items()
+            )
+            changes = overrides | assignment
+            try:
+                scenario = base.with_overrides(changes, where) if changes else base
+            except ScenarioError as error:
+                raise ExperimentError(str(error)) from None
+            cell = tuple(assignment[k] for k in global_factors)
+            points.append(Point(name, assignment, scenario, cell, tuple(own)))
+            if len(points) > MAX_POINTS:
+                raise ExperimentError(f"{source}: more than {MAX_POINTS} design points")
+    baseline = settings.baseline or next(iter(variants))
+    if settings.baseline and settings.baseline not in variants:
+        raise ExperimentError(
+            f"{source}: experiment.baseline: no variant '{settings.baseline}'; variants: "
+            + ", ".join(variants)
+        )
+    if settings.warmup == "auto" and not settings.warmup_series:
+        raise ExperimentError(
+            f'{source}: experiment.warmup_series: warmup = "auto" needs a series, '
+            "busy:FACTORY.LINE or waiting:FACTORY"
+        )
+    if variants[baseline][1] if baseline in variants else False:
+        raise ExperimentError(
+            f"{source}: variants.{baseline}.factors: the baseline is compared at every "
+            "combination of the global factors, so it has no factors of its own"
+        )
+    plain = {name: overrides for name, (overrides, _) in variants.items()}
+    return Experiment(settings, points, keys, source, digest, plain)
+
+
+def _variant(body: Mapping[str, Any], where: str) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """A variant table's overrides and its own factors."""
+    own = body.get(FACTORS, {})
+    if not isinstance(own, dict):
+        raise ExperimentError(f"{where}.{FACTORS}: expected a table of dotted key = [values]")
+    overrides = {k: v for k, v in body.items() if k != FACTORS}
+    return _overrides(overrides, where), _factors(own, f"{where}.{FACTORS}")
+
+
+def _overrides(overrides: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Quoted dotted keys as `--set` takes them; a bare key holding a table is an unquoted
+    dotted key that TOML made into nested tables."""
+    for key, value in overrides.items():
+        if "." not in key and isinstance(value, dict):
+            nested = next(iter(_leaves(value, key)), key)
+            raise ExperimentError(
+                f"{where}.{key}: a nested table; write each setting as one quoted dotted key, "
+                f'e.g. "{nested}" = …, as --set takes it'
+            )
+    return dict(overrides)
+
+
+def _leaves(table: Mapping[str, Any], prefix: str) -> list[str]:
+    out = []
+    for key, value in table.items():
+        name = f"{prefix}.{key}"
+        out += _leaves(value, name) if isinstance(value, dict) else [name]
+    return out
+
+
+def _factors(factors: Mapping[str, Any], where: str) -> dict[str, list[Any]]:
+    for key, values in factors.items():
+        if not isinstance(values, list) or not values:
+            raise ExperimentError(f"{where}.{key}: expected a non-empty list of values")
+    return _overrides(factors, where)
+
+
+def headline_kpis(scenario: Scenario) -> list[str]:
+    """The KPIs a comparison shows when none are named: each factory's cash cycle and profit,
+    each line's busy share of open time, and the lead time and on-time share of each kind of
+    order the scenario places."""
+    names = []
+    for factory in scenario.factories:
+        names += [f"cash_cycle.factory/{factory.name}.{k}" for k in ("ccc_days", "profit")]
+        names += [f"utilisation.{factory.name}.{line.name}.busy_of_open" for line in factory.lines]
+    kinds = ["trial", "repeat"] if scenario.sellers.count else []
+    kinds += sorted({c.channel for c in scenario.customers})
+    for kind in kinds:
+        names += [f"lead_time.{kind}.mean_h", f"lead_time.{kind}.on_time_share"]
+    return names
