@@ -255,3 +255,21 @@ def test_the_fill_rate_is_summarised_as_a_ratio_of_sums_too() -> None:
         runs["sellers.sold"].sum() / runs["sellers.demand"].sum()
     )
     assert row["mean"] == pytest.approx(runs["sellers.fill_rate"].mean())
+
+
+def test_mm1_wait_matches_theory_in_the_inner_loop() -> None:
+    """The quick theory check of the inner loop (the 48-replication ones are `slow`): 12
+    replications of the built-in M/M/1 cover Wq = ρ/(μ − λ) = 96 h within ±8 %, and the same
+    interval rejects the Wq of a 10 % slower service (the negative control, ≈ 193 h)."""
+    result = flexsim.experiment.replicate("mm1", 12, measures={"wq_h": queue_wait_h})
+    interval = stats.mean_interval(result.runs["wq_h"])
+    assert interval.relative_half_width <= 0.08, interval
+    assert interval.covers(0.8 / (1.0 - 0.8) * 24), interval
+    slower = 0.88 / (1 / 1.1 - 0.8) * 24
+    assert not interval.covers(slower), interval
+
+
+def queue_wait_h(result: RunResult) -> float:
+    """Mean wait in queue of the orders placed after the warm-up."""
+    done = metrics.finished_orders(result.tables["orders"], result.scenario.warmup_h)
+    return float(done["waiting_h"].mean())
