@@ -16,7 +16,7 @@ import shlex
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -174,6 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     compare_p.add_argument("--seed", type=int, default=1, help="the first seed (default: 1)")
     compare_p.add_argument("--out", metavar="DIR", help="write the experiment's results here")
     _overwrite_option(compare_p)
+    _resume_option(compare_p)
     _jobs_options(compare_p)
     compare_p.set_defaults(command=_compare)
     exp_p = sub.add_parser("experiment", help="run an experiment file")
@@ -186,9 +187,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     exp_p.add_argument("--out", metavar="DIR", help="write the results here, all or nothing")
     _overwrite_option(exp_p)
-    exp_p.add_argument(
-        "--resume", action="store_true", help="go on from what a stopped run left in DIR.partial/"
-    )
+    _resume_option(exp_p)
     exp_p.add_argument(
         "--series", action="store_true", help="keep each run's daily cash in DIR/series/"
     )
@@ -213,6 +212,12 @@ def _parser() -> argparse.ArgumentParser:
 def _overwrite_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", help="replace the results folder at --out DIR whole"
+    )
+
+
+def _resume_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--resume", action="store_true", help="go on from what a stopped run left in DIR.partial/"
     )
 
 
@@ -267,29 +272,33 @@ def _out_folder(out: str | None, overwrite: bool) -> Iterator[OutputFolder | Non
 
 def _run_replicated(args: argparse.Namespace, scenario: Scenario) -> int:
     """`run --replications N`: every KPI as mean ± half-width of its 95 % interval."""
-    if args.out is not None:
-        raise UsageError("--out writes one run's tables; with --replications use `flexsim compare`")
     replications = _replications(args.replications)
     plan = experiment.experiment_from(scenario, {}, replications=replications, seed=args.seed)
-    result = _execute(plan, args, None)
-    runs = result.runs
+    return _run_experiment(plan, args, args.out, _replicated)
+
+
+def _replicated(result: experiment.ExperimentResult) -> str:
+    """The KPI tables of `run`, each KPI as mean ± half-width over the replications."""
+    runs, plan = result.runs, result.experiment
+    scenario, first = plan.points[0].scenario, plan.settings.seed
     columns = [c for c in runs.columns if "." in c and pd.api.types.is_numeric_dtype(runs[c])]
     summary = stats.summarise(runs, plan.baseline, columns)
-    first = args.seed
     header = (
-        f"flexsim · scenario {scenario.name} · {len(result.runs)} replications, seeds {first} … "
-        f"{first + len(result.runs) - 1} · {scenario.horizon_days:g} days, measured from day "
+        f"flexsim · scenario {scenario.name} · {len(runs)} replications, seeds {first} … "
+        f"{first + len(runs) - 1} · {scenario.horizon_days:g} days, measured from day "
         f"{scenario.warmup_days:g} · {result.wall_s:.1f} s · each KPI: mean ± half-width of its "
         "95 % interval"
     )
-    print(header + "\n\n" + _tables(scenario, _nested(summary)))
-    if result.failed:
-        print(f"flexsim: {RunsFailed(result)}", file=sys.stderr)
-        return FAILED
-    return 0
+    return header + "\n\n" + _tables(scenario, _nested(summary))
+
+
+def _check_resume(args: argparse.Namespace) -> None:
+    if args.resume and args.out is None:
+        raise UsageError("--resume goes on in a results folder: give it with --out DIR")
 
 
 def _compare(args: argparse.Namespace) -> int:
+    _check_resume(args)
     variants: dict[str, dict[str, Any]] = {experiment.BASE: {}}
     for name, *assignments in args.variants:
         if name in variants or name == experiment.BASE:
@@ -309,34 +318,40 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _experiment(args: argparse.Namespace) -> int:
-    if args.resume and args.out is None:
-        raise UsageError("--resume goes on in a results folder: give it with --out DIR")
+    _check_resume(args)
     plan = experiment.load_experiment(args.file)
     return _run_experiment(plan, args, args.out)
 
 
-def _run_experiment(plan: experiment.Experiment, args: argparse.Namespace, out: str | None) -> int:
-    """Run an experiment into its --out folder (all or nothing) and print the comparison."""
+def _run_experiment(
+    plan: experiment.Experiment,
+    args: argparse.Namespace,
+    out: str | None,
+    show: Callable[[experiment.ExperimentResult], str] | None = None,
+) -> int:
+    """Run an experiment into its --out folder (all or nothing) and print it: the comparison
+    table, or what `show` makes of the result."""
     resume = getattr(args, "resume", False)
-    try:
-        folder = OutputFolder(out, args.overwrite, resume) if out is not None else None
-        if folder is not None:
-            folder.claim()
-    except OutFolderError as error:
-        raise UsageError(f"--out {shlex.quote(out or '')}: {error}") from None
+    folder = _claim(out, args.overwrite, resume)
     try:
         if folder is not None:
             experiment_output.start(folder.path, plan, resume)
+    except experiment.ExperimentError:
+        if folder is not None:
+            folder.release()  # refused: what is in the partial folder stays as it was
+        raise
+    try:
         result = _execute(plan, args, folder)
         if folder is not None:
-            experiment_output.write(folder.path, result, _backend_name(args), args.jobs or 0)
-        print(_comparison(plan, result))
+            experiment_output.write(folder.path, result)
+        print(show(result) if show is not None else _comparison(plan, result))
         if result.failed:
             raise RunsFailed(result)
     except BaseException as error:
         if folder is not None:
             kept = folder.abandon(f"{type(error).__name__}: {error}".removesuffix(": "))
-            error.add_note(f"partial results kept in {kept}/ (--resume goes on from them)")
+            more = " (--resume goes on from them)" if hasattr(args, "resume") else ""
+            error.add_note(f"partial results kept in {kept}/{more}")
         if isinstance(error, RunsFailed):
             print(f"flexsim: {error}{_notes(error)}", file=sys.stderr)
             return FAILED
@@ -348,6 +363,18 @@ def _run_experiment(plan: experiment.Experiment, args: argparse.Namespace, out: 
             raise UsageError(f"--out {shlex.quote(out or '')}: {error}") from None
         print(f"\nwrote {folder.path}/ (runs.csv, summary.csv, summary.md, manifest.json)")
     return 0
+
+
+def _claim(out: str | None, overwrite: bool, resume: bool) -> OutputFolder | None:
+    """The --out folder of an experiment, claimed before any run (None without --out)."""
+    if out is None:
+        return None
+    try:
+        folder = OutputFolder(out, overwrite, resume, resumable=True)
+        folder.claim()
+    except OutFolderError as error:
+        raise UsageError(f"--out {shlex.quote(out)}: {error}") from None
+    return folder
 
 
 def _execute(
@@ -521,7 +548,8 @@ def _experiment_summary(plan: experiment.Experiment) -> str:
     settings = plan.settings
     sequential = settings.sequential
     more = (
-        f", then more until relative half-width ≤ {sequential.target:g} (at most {sequential.max})"
+        f", then more until each half-width is ≤ {sequential.target:g} of its mean or "
+        f"≤ {sequential.abs_tol:g} (at most {sequential.max})"
         if sequential
         else ""
     )
@@ -547,12 +575,6 @@ def _replications(count: int) -> int:
     if count < 2:
         raise UsageError(f"--replications must be at least 2 for an interval, got {count}")
     return count
-
-
-def _backend_name(args: argparse.Namespace) -> str:
-    if args.dask:
-        return f"dask {args.dask}"
-    return "serial" if args.jobs == 1 else "processes"
 
 
 def _progress(bar: Any) -> experiment.runner.Progress:

@@ -41,12 +41,12 @@ def start(folder: Path, experiment: Experiment, resume: bool) -> None:
     write_text(path, text + "\n")
 
 
-def write(folder: Path, result: ExperimentResult, backend: str, workers: int) -> None:
+def write(folder: Path, result: ExperimentResult) -> None:
     """runs.csv, summary.csv, summary.md and, last, manifest.json."""
     write_text(folder / "runs.csv", result.runs.to_csv(index=False))
     write_text(folder / "summary.csv", result.summary.to_csv(index=False))
     write_text(folder / "summary.md", markdown(result) + "\n")
-    text = json.dumps(manifest(result, backend, workers), indent=2, default=str)
+    text = json.dumps(manifest(result), indent=2, default=str)
     write_text(folder / "manifest.json", text + "\n")
 
 
