@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from flexsim import metrics, results
-from flexsim.run import RunResult, run
+from flexsim.run import DEFAULT_SEED, RunResult, run
 from flexsim.scenario import (
     DEFAULT_SCENARIO,
     Scenario,
@@ -62,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_SCENARIO,
         help=f"a scenario file or a built-in name (default: {DEFAULT_SCENARIO})",
     )
-    run_p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    run_p.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})"
+    )
     run_p.add_argument(
         "--set",
         dest="assignments",
