@@ -142,6 +142,8 @@ class Factory:
     def accepts(self, order: Order) -> bool:
         """Whether the factory takes the order: it meets its channel's MOQ, and under capacity
         booking a line can make it in time (see `book`); a refusal is noted on the order."""
+        if not self.catching_up:
+            self.catch_up(order.placed_at)  # stream orders placed before it are booked first
         if order.quantity < self.moq[order.channel]:
             order.refused = BELOW_MOQ
             return False
@@ -185,9 +187,8 @@ class Factory:
 
     def receive(self, order: Order) -> None:
         """An accepted order arrives: once its fabric is in, an idle line that serves it takes
-        it, or it is queued."""
-        if not self.catching_up:
-            self.catch_up(order.placed_at)  # orders placed before it go first
+        it, or it is queued (after the stream orders placed before it: `accepts` and
+        `fabric_in` brought them in)."""
         if self.fabric is not None and order.fabric_at > self.env.now:
             after(self.env, order.fabric_at - self.env.now, lambda: self.fabric_in(order))
             return

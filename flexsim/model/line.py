@@ -262,9 +262,11 @@ class Line:  # writes LineStateRecord rows
         assert order is not None
         order.finished_at = now = self.env.now
         self.item, self.family, self.current = order.item, order.family, None
-        self.busy_until = now  # an order released late is quoted from here
         self.factory.finish(order)
+        # Stream orders placed while it was made are brought in (next_for catches up) and quoted
+        # first, from its planned end, as when they were placed; quotes made later start now.
         following = self.factory.next_for(self, now)
+        self.busy_until = now
         if following is None:
             self.rest(now)
         else:
@@ -445,8 +447,10 @@ class PollingLine(Line):
         order = self.current
         assert order is not None
         order.finished_at = now = self.env.now
-        self.item, self.current, self.busy_until = order.item, None, now
+        self.item, self.current = order.item, None
         self.factory.finish(order)
+        self.factory.catch_up(now)
+        self.busy_until = now  # as in Line.finished
         self.serve(now)
 
     def switch(self, now: float) -> None:
