@@ -24,6 +24,7 @@ from flexsim.model.order import Order
 from flexsim.model.schedule import after
 from flexsim.records import Recorder
 from flexsim.scenario import FactorySpec
+from flexsim.streams import PerBuyer
 from flexsim.vocabulary import (
     BELOW_MOQ,
     EXPENSES,
@@ -44,10 +45,22 @@ from flexsim.vocabulary import (
 
 
 class Fabric:
-    """Where each order's fabric comes from: stock, or a supplier with a lead time."""
+    """Where each order's fabric comes from: stock, or a supplier with a lead time. Each buyer's
+    orders draw both from the buyer's own streams (uniforms for stock, hours for the lead)."""
 
-    def __init__(self, in_stock: Callable[[], bool], lead_h: Callable[[], float]) -> None:
-        self.in_stock, self.lead_h = in_stock, lead_h
+    def __init__(
+        self,
+        in_stock_probability: float,
+        uniform: PerBuyer[Callable[[], float]],
+        lead_h: PerBuyer[Callable[[], float]],
+    ) -> None:
+        self.in_stock_probability, self.uniform, self.lead_h = in_stock_probability, uniform, lead_h
+
+    def wait_h(self, buyer: str) -> float:
+        """Hours from the order to its fabric: 0 when in stock, else the supplier's lead."""
+        if self.uniform[buyer]() < self.in_stock_probability:
+            return 0.0
+        return self.lead_h[buyer]()
 
 
 class Stream(Protocol):
@@ -148,10 +161,10 @@ class Factory:
             order.refused = BELOW_MOQ
             return False
         fabric = self.fabric
-        if fabric is None or fabric.in_stock():
+        if fabric is None:
             order.fabric_at = order.placed_at
         else:
-            order.fabric_at = order.placed_at + fabric.lead_h()
+            order.fabric_at = order.placed_at + fabric.wait_h(order.customer)
         return self.booking is None or self.book(order)
 
     def quote(self, order: Order, at: float) -> float:
