@@ -13,9 +13,9 @@ population. Then a one-at-a-time sensitivity table moves the uncalibrated parame
 popularity spread (cv), the reorder threshold (sell_through_share) and the spread of the
 sellers' shares at the factory.
 
-Every variant runs seeds 0 … N − 1 (common random numbers); each output gets its mean and a
-Student-t 95 % interval. Writes summary.csv, sensitivity.csv and manifest.json into --out,
-atomically, and prints both tables.
+Every variant runs seeds S … S + N − 1 (S = 1 unless --seed says otherwise: common random
+numbers); each output gets its mean and a Student-t 95 % interval. Writes summary.csv,
+sensitivity.csv and manifest.json into --out, atomically, and prints both tables.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import pandas as pd
 import flexsim
 from flexsim.metrics import seller_factories, seller_kpis, utilisation
 from flexsim.results import provenance, write_text
+from flexsim.run import DEFAULT_SEED, replication_seeds
 from flexsim.stats import mean_interval
 
 HERE = Path(__file__).resolve().parent
@@ -100,9 +101,9 @@ def _job(args: tuple[str, dict[str, Any], int]) -> tuple[str, int, dict[str, flo
     return variant, seed, outputs(overrides, seed)
 
 
-def run_variants(variants: dict[str, dict[str, Any]], replications: int, jobs: int) -> pd.DataFrame:
+def run_variants(variants: dict[str, dict[str, Any]], seeds: list[int], jobs: int) -> pd.DataFrame:
     """One row per variant × seed × output."""
-    work = [(name, o, seed) for name, o in variants.items() for seed in range(replications)]
+    work = [(name, o, seed) for name, o in variants.items() for seed in seeds]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         done = list(pool.map(_job, work))
     return pd.DataFrame(
@@ -140,16 +141,20 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
+    if args.seed < 0:
+        parser.error(f"--seed must be a non-negative integer, got {args.seed}")
     started = time.perf_counter()
+    seeds = replication_seeds(args.replications, args.seed)
     base = {"default": {}, "few_large_sellers": FEW_LARGE_SELLERS}
-    summary = summarise(run_variants(base, args.replications, args.jobs))
+    summary = summarise(run_variants(base, seeds, args.jobs))
     sweep = {
         f"{key}={value}": {key: value} for key, values in SENSITIVITY.items() for value in values
     }
-    sensitivity = summarise(run_variants(sweep, args.replications, args.jobs))
+    sensitivity = summarise(run_variants(sweep, seeds, args.jobs))
     sensitivity = sensitivity[sensitivity["output"].isin([*TARGETS, "fill_rate"])]
     args.out.mkdir(parents=True, exist_ok=True)
     write_text(args.out / "summary.csv", summary.to_csv(index=False, float_format="%.4g"))
@@ -157,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     manifest = {
         "command": "python experiments/calibration.py " + " ".join(argv or sys.argv[1:]),
         "scenario": "tao-factory",
-        "seeds": list(range(args.replications)),
+        "seeds": seeds,
         "variants": base | sweep,
         **provenance(PACKAGES),
         "wall_s": round(time.perf_counter() - started, 1),

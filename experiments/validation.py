@@ -1,14 +1,16 @@
 """Validation study: the simulator against queueing theory, one row per case and measured quantity.
 
-    python experiments/validation.py [--replications N] [--out results/validation] [--jobs J]
+    python experiments/validation.py [--replications N] [--seed S] [--out results/validation]
+                                     [--jobs J]
 
 A case is a scenario file (experiments/validation/*.toml, or a built-in scenario by name), a
 measured quantity (a function of one run's tables) and a theory function of the scenario
-(flexsim.theory). Every scenario runs once per replication, seeds 0 … N − 1 (the seed depends on
-the replication only); each quantity gets a Student-t 95 % interval over the replications, and a
-case passes when its interval covers the theory and is precise enough to mean something
-(relative half-width at most 5 %). Each case also lists negative controls: wrong models whose
-values the same check must reject on the same data. docs/validation.md explains every case.
+(flexsim.theory). Every scenario runs once per replication, seeds S … S + N − 1 (S = 1 unless
+--seed says otherwise; the seed depends on the replication only); each quantity gets a
+Student-t 95 % interval over the replications, and a case passes when its interval covers the
+theory and is precise enough to mean something (relative half-width at most 5 %). Each case
+also lists negative controls: wrong models whose values the same check must reject on the same
+data. docs/validation.md explains every case.
 
 Writes summary.csv, controls.csv, summary.md and manifest.json into --out, each atomically, and
 prints the summary table. tests/test_validation.py imports this file and runs every case
@@ -39,7 +41,7 @@ from tqdm import tqdm
 import flexsim
 from flexsim.metrics import finished_orders, utilisation
 from flexsim.results import provenance, write_text
-from flexsim.run import RunResult
+from flexsim.run import DEFAULT_SEED, RunResult, replication_seeds
 from flexsim.stats import Interval, mean_interval
 from flexsim.theory import (
     Moments,
@@ -597,15 +599,15 @@ def _row(case: Case, measure: str, result: Check) -> dict[str, Any]:
 # ── writing ──────────────────────────────────────────────────────────────────────────────
 
 
-def markdown(summary: pd.DataFrame, controls: pd.DataFrame) -> str:
+def markdown(summary: pd.DataFrame, controls: pd.DataFrame, seeds: Sequence[int]) -> str:
     """summary.md: both tables, readable, with what the columns mean."""
     lines = [
         "# Validation against queueing theory",
         "",
         "Rebuilt by `python experiments/validation.py`; docs/validation.md explains every case. "
-        f"Each interval is a Student-t {LEVEL * 100:g} % interval over the replications (seeds 0 … "
-        "N − 1); a case passes when it covers the theory and its relative half-width is at "
-        f"most {MAX_RELATIVE_HALF_WIDTH * 100:g} %.",
+        f"Each interval is a Student-t {LEVEL * 100:g} % interval over the replications (seeds "
+        f"{seeds[0]} … {seeds[-1]}); a case passes when it covers the theory and its relative "
+        f"half-width is at most {MAX_RELATIVE_HALF_WIDTH * 100:g} %.",
         "",
         "| case | quantity | theory | simulated mean | 95 % interval | ± | runs | passed |",
         "|---|---|---:|---:|---|---:|---:|---|",
@@ -674,7 +676,7 @@ def write(out: Path, summary: pd.DataFrame, controls: pd.DataFrame, meta: dict[s
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "summary.csv", summary.to_csv(index=False))
     write_text(out / "controls.csv", controls.to_csv(index=False))
-    write_text(out / "summary.md", markdown(summary, controls))
+    write_text(out / "summary.md", markdown(summary, controls, meta["seeds"]))
     text = json.dumps(meta, indent=2, ensure_ascii=False)
     # one line for a list of numbers (the seeds), not one line per number
     text = re.sub(r"\[\s+([-\d.,\s]+?)\s+\]", lambda m: "[" + " ".join(m[1].split()) + "]", text)
@@ -684,17 +686,20 @@ def write(out: Path, summary: pd.DataFrame, controls: pd.DataFrame, meta: dict[s
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS, metavar="N")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="J")
     args = parser.parse_args(argv)
     if args.replications < 2:
         parser.error("--replications must be at least 2 (an interval needs two)")
+    if args.seed < 0:
+        parser.error(f"--seed must be a non-negative integer, got {args.seed}")
     started = time.perf_counter()
-    seeds = range(args.replications)
+    seeds = replication_seeds(args.replications, args.seed)
     values = replicate(CASES, seeds, jobs=args.jobs, progress=True)
     summary, controls = evaluate(CASES, values)
     write(args.out, summary, controls, manifest(args, seeds, time.perf_counter() - started))
-    print(markdown(summary, controls))
+    print(markdown(summary, controls, seeds))
     passed, rejected = int(summary["passed"].sum()), int(controls["rejected"].sum())
     print(
         f"{passed}/{len(summary)} cases passed, {rejected}/{len(controls)} controls rejected; "

@@ -29,7 +29,7 @@ from flexsim.experiment import output as experiment_output
 from flexsim.experiment.design import ExperimentFile
 from flexsim.experiment.runner import describe
 from flexsim.outfolder import OutFolderError, OutputFolder
-from flexsim.run import RunResult, run
+from flexsim.run import DEFAULT_SEED, RunResult, run
 from flexsim.scenario import (
     DEFAULT_SCENARIO,
     Scenario,
@@ -118,7 +118,9 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_SCENARIO,
         help=f"a scenario file or a built-in name (default: {DEFAULT_SCENARIO})",
     )
-    run_p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    run_p.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})"
+    )
     run_p.add_argument(
         "--set",
         dest="assignments",

@@ -15,6 +15,7 @@ from flexsim.metrics import seller_factories, seller_kpis
 from flexsim.model.samples import SampleRoom
 from flexsim.scenario import SampleRoomSpec
 from flexsim.stats import mean_interval, paired_difference
+from flexsim.streams import PerBuyer, Streams
 
 # sellers only, every one of them judging its samples
 SHORT = {"horizon_days": 200, "warmup_days": 50, "customers": [], "sellers.sample_only_share": 0.0}
@@ -26,10 +27,12 @@ def made_at(makers: int, requests_at: list[float], calendar: Calendar) -> list[f
     """When each request's sample is made, in a room of 2-hour samples."""
     env = simpy.Environment()
     spec = SampleRoomSpec(sample_makers=makers)
-    room = SampleRoom(env, spec, calendar, lambda: 2.0)
+    room = SampleRoom(env, spec, calendar, PerBuyer(Streams(1), "making", lambda _rng: lambda: 2.0))
     done: list[float] = []
     for at in requests_at:
-        env.timeout(at).callbacks.append(lambda _e: room.request(lambda: done.append(env.now)))
+        env.timeout(at).callbacks.append(
+            lambda _e: room.request("seller-0", lambda: done.append(env.now))
+        )
     env.run()
     return done
 
