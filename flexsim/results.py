@@ -7,7 +7,7 @@ import os
 import platform
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from importlib import metadata
@@ -69,13 +69,18 @@ def write_text(path: Path, text: str) -> None:
     _atomic(path, partial(_write_text, text=text))
 
 
-def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    """The record tables of a results folder, by name."""
+def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of a results folder by name: all of them, or those named."""
+    paths = (
+        sorted(folder.glob(f"*{TABLE_SUFFIX}"))
+        if names is None
+        else [folder / f"{name}{TABLE_SUFFIX}" for name in names]
+    )
     return {
         path.name.removesuffix(TABLE_SUFFIX): pd.read_csv(
             path, keep_default_na=False, na_values=[""]
         )
-        for path in sorted(folder.glob(f"*{TABLE_SUFFIX}"))
+        for path in paths
     }
 
 
