@@ -100,7 +100,8 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
         "no factory books capacity",
     )
     add(
-        "Orders at the horizon (all orders placed in the run, warm-up included)",
+        f"Orders at the horizon: {cell_text(kpis['orders'].get('placed'))} placed in the whole "
+        "run (warm-up included), by status, by the factory's payment and refused by reason",
         _orders(kpis["orders"]),
         "orders",
         "no order was placed",
@@ -206,7 +207,7 @@ def number(x: float) -> str:
     """Counts and money without decimals, shares and short times with three."""
     if x == 0:
         return "0"  # also -0.0
-    if abs(x) > 1 and float(x).is_integer():
+    if isinstance(x, int) or (abs(x) > 1 and float(x).is_integer()):
         return f"{x:,.0f}"
     return f"{x:.3f}" if abs(x) < 10 else f"{x:,.1f}"
 
@@ -214,12 +215,18 @@ def number(x: float) -> str:
 def text_table(table: Table) -> str:
     """A table as console text, its text columns (names) aligned left."""
     frame = table.frame.map(cell_text)
-    for i, column in enumerate(table.frame.columns):
-        values = table.frame.iloc[:, i]
-        if all(isinstance(v, str) for v in values):
-            width = max(len(str(column)), *(len(v) for v in values))
-            frame.iloc[:, i] = [v.ljust(width) for v in values]
-    return frame.to_string(index=table.index)
+    labels = [str(column) for column in frame.columns]
+    widths = []
+    for i, label in enumerate(labels):
+        width = max(len(label), *(len(v) for v in frame.iloc[:, i]))
+        if all(isinstance(v, str) for v in table.frame.iloc[:, i]):
+            frame.iloc[:, i] = [v.ljust(width) for v in frame.iloc[:, i]]
+            labels[i] = label.ljust(width)
+        widths.append(width + 1)  # two spaces between columns
+    if not table.index:
+        widths[0] -= 1  # no row labels to keep apart from
+    frame.columns = pd.Index(labels, name=frame.columns.name)
+    return frame.to_string(index=table.index, col_space=widths)
 
 
 def describe_scenario(scenario: Scenario) -> str:
