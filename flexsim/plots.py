@@ -158,7 +158,7 @@ def run_estimates(row: dict[str, Any], label: str) -> pd.DataFrame:
 
 def _section(estimates: pd.DataFrame, section: str) -> pd.DataFrame:
     """The estimates of one KPI section, with their key and KPI split out of the flat name."""
-    rows = estimates[estimates["kpi"].str.startswith(f"{section}.")]
+    rows = estimates[estimates["kpi"].astype(str).str.startswith(f"{section}.")]
     parts = [metrics.split_kpi_name(name) for name in rows["kpi"]]
     return rows.assign(key=[p[1] for p in parts], name=[p[2] for p in parts])
 
@@ -445,6 +445,8 @@ def _get(frame: pd.DataFrame, column: str) -> list[float]:
 
 def _booked_week(capacity: pd.DataFrame) -> pd.DataFrame:
     """Per line and publication day: booked hours / open hours over the coming 7 days."""
+    if capacity.empty:
+        return pd.DataFrame(columns=["line", "day", "share"])
     week = capacity[capacity["day_at"] < capacity["at"] + 7 * HOURS_PER_DAY]
     line = week["factory"].astype(str) + "." + week["line"].astype(str)
     sums = week.groupby([line.rename("line"), week["at"]])[["booked_h", "open_h"]].sum()
@@ -477,7 +479,7 @@ def cash(series: pd.DataFrame, warmup_days: float, currency: str) -> Figure:
             mine = series[series["party"] == party]
             scale, unit = _money_scale(mine["cash"].abs().max(), currency)
             for variant, rows in (
-                mine.groupby("variant", sort=False) if len(variants) > 1 else [("", mine)]
+                mine.groupby("variant", sort=False) if "variant" in mine else [("", mine)]
             ):
                 colour = colours[variant]
                 ax.plot(rows["day"], rows["cash"] / scale, color=colour, lw=1.3, label=variant)
@@ -489,7 +491,7 @@ def cash(series: pd.DataFrame, warmup_days: float, currency: str) -> Figure:
             ax.set_title(party, loc="left", fontsize=10)
             ax.set_ylabel(f"cash ({unit})")
         if len(variants) > 1:
-            panels[0].legend(loc="best", title="variant")
+            panels[0].legend(loc="best", title="variant")  # one variant needs no legend
         panels[-1].set_xlabel("day of the run")
     return _finish("cash", CASH_TITLE, caption, figure)
 
