@@ -135,6 +135,16 @@ def _percent(ax: Axes, axis: str = "x") -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(PercentFormatter(1.0))
 
 
+def _legend_below(figure: Canvas, ax: Axes, columns: int) -> None:
+    """The legend of `ax` under the whole figure, each label once."""
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    figure.legend(
+        list(unique.values()), list(unique), loc="outside lower center",
+        ncol=min(columns, len(unique)), frameon=False,
+    )  # fmt: skip
+
+
 def _warmup(ax: Axes, warmup_days: float) -> None:
     """Shade the warm-up, which the KPIs leave out."""
     if warmup_days > 0:
@@ -184,31 +194,41 @@ LEAD_CAPTION = (
 
 def lead_time(orders: pd.DataFrame, start_h: float) -> Figure:
     """The distribution of lead time by order kind, from the orders placed at or after start_h
-    and finished; with a `variant` column of several variants, one panel per kind."""
+    and finished; with a `variant` column of several variants, a panel per kind and a line per
+    variant."""
     done = metrics.finished_orders(orders, start_h)
     if done.empty:
         why = "no order placed after the warm-up was finished"
         return _nothing("lead-time", LEAD_TITLE, LEAD_CAPTION, why)
-    variants = list(done["variant"].unique()) if "variant" in done.columns else []
-    by_variant = len(variants) > 1
+    if "variant" in done.columns and done["variant"].nunique() > 1:
+        return _lead_time_by_variant(done)
     kinds = sorted(done["kind"].unique())
     with _style():
-        figure, panels = _canvas(3.6, 1, len(kinds) if by_variant else 1, sharey=True)
-        for i, kind in enumerate(kinds):
-            ax = panels[i] if by_variant else panels[0]
+        figure, (ax,) = _canvas(3.6)
+        for colour, kind in zip(_palette(len(kinds)), kinds, strict=True):
+            days = done.loc[done["kind"] == kind, "lead_time_h"].to_numpy(float) / HOURS_PER_DAY
+            ax.ecdf(days, label=f"{kind} ({len(days)} orders)", color=colour, lw=2)
+        _ecdf_guides(ax, guides=True)
+        ax.set_ylabel("share of orders finished within")
+        ax.legend(loc="lower right", frameon=True, title="order kind")
+    return _finish("lead-time", LEAD_TITLE, LEAD_CAPTION, figure)
+
+
+def _lead_time_by_variant(done: pd.DataFrame) -> Figure:
+    kinds = sorted(done["kind"].unique())
+    variants = list(dict.fromkeys(done["variant"]))
+    colours = dict(zip(variants, _palette(len(variants)), strict=True))
+    with _style():
+        figure, panels = _canvas(3.8, 1, len(kinds), sharey=True)
+        for ax, kind in zip(panels, kinds, strict=True):
             mine = done[done["kind"] == kind]
-            groups = mine.groupby("variant", sort=False) if by_variant else [(kind, mine)]
-            colours = _palette(len(variants) if by_variant else len(kinds))
-            for j, (label, rows) in enumerate(groups):
-                colour = colours[j] if by_variant else colours[i]
+            for variant, rows in mine.groupby("variant", sort=False):
                 days = rows["lead_time_h"].to_numpy(float) / HOURS_PER_DAY
-                ax.ecdf(days, label=f"{label} ({len(days)} orders)", color=colour, lw=2)
-            if by_variant:
-                ax.set_title(f"{kind} orders")
-        for ax in panels:
-            _ecdf_guides(ax)
+                ax.ecdf(days, label=str(variant), color=colours[str(variant)], lw=1.5)
+            ax.set_title(f"{kind} orders ({len(mine)})")
+            _ecdf_guides(ax, guides=ax is panels[-1])
         panels[0].set_ylabel("share of orders finished within")
-        panels[0].legend(loc="lower right", frameon=True, title="order kind")
+        _legend_below(figure, panels[0], 2)
     return _finish("lead-time", LEAD_TITLE, LEAD_CAPTION, figure)
 
 
@@ -256,10 +276,12 @@ def lead_time_estimates(estimates: pd.DataFrame) -> Figure:
     return _finish("lead-time", LEAD_TITLE, LEAD_KPI_CAPTION, figure)
 
 
-def _ecdf_guides(ax: Axes) -> None:
+def _ecdf_guides(ax: Axes, guides: bool) -> None:
+    """Dotted lines at 50 % and 95 %, named at the right (`guides`) of the last panel."""
     for share, text in ((0.5, "half of the orders"), (0.95, "95 %")):
         ax.axhline(share, color="#777777", lw=0.8, ls=":")
-        ax.text(ax.get_xlim()[1], share, f" {text}", va="center", ha="left", fontsize=8)
+        if guides:
+            ax.text(ax.get_xlim()[1], share, f" {text}", va="center", ha="left", fontsize=8)
     ax.set_xlabel("lead time (days)")
     ax.set_xlim(left=0)
     _percent(ax, "y")
@@ -306,7 +328,7 @@ def time_split(estimates: pd.DataFrame) -> Figure:
         _percent(ax)
         ax.invert_yaxis()
         ax.set_xlabel("share of calendar time in the measured window")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=5, frameon=False)
+        _legend_below(figure, ax, 5)
         ax.grid(False)
     return _finish("time-split", SPLIT_TITLE, SPLIT_CAPTION, figure)
 
@@ -341,12 +363,7 @@ def gantt(line_states: pd.DataFrame, orders: pd.DataFrame, window_h: tuple[float
         ax.set_xlim(start / HOURS_PER_DAY, end / HOURS_PER_DAY)
         ax.set_xlabel("day of the run")
         ax.grid(axis="y", visible=False)
-        handles, names = ax.get_legend_handles_labels()
-        unique = dict(zip(names, handles, strict=True))
-        ax.legend(
-            unique.values(), unique.keys(), loc="upper center", bbox_to_anchor=(0.5, -0.18),
-            ncol=min(len(unique), 6), frameon=False,
-        )  # fmt: skip
+        _legend_below(figure, ax, 6)
     return _finish("gantt", title, GANTT_CAPTION, figure)
 
 
@@ -538,8 +555,7 @@ def cash_cycle(estimates: pd.DataFrame) -> Figure:
             ax.set_title(party)
             ax.set_xlabel("days")
         if len(variants) > 1:
-            handles, labels = axes[0].get_legend_handles_labels()
-            figure.legend(handles, labels, loc="outside lower center", ncol=4, frameon=False)
+            _legend_below(figure, axes[0], 4)
     return _finish("cash-cycle", CCC_TITLE, CCC_CAPTION, figure)
 
 
@@ -622,7 +638,7 @@ def differences(summary: pd.DataFrame, currency: str = "") -> Figure:
         ax.set_xlabel("change against the baseline, as a share of the baseline's mean (95 % CI)")
         for variant, colour in colours.items():
             ax.plot([], [], "o", color=colour, label=variant)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False)
+        _legend_below(figure, ax, 4)
     return _finish("differences", DIFF_TITLE, DIFF_CAPTION, figure)
 
 
@@ -728,7 +744,7 @@ def sellers(estimates: pd.DataFrame, steps: pd.DataFrame | None = None) -> Figur
         ax.xaxis.set_major_formatter("{x:,.0f}")
         ax.locator_params(axis="x", nbins=4)
         ax.margins(x=0.2)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)
+        _legend_below(figure, ax, 2)
         if steps is not None:
             _funnel_panel(axes[1], steps)
     return _finish("sellers", SELLERS_TITLE, caption, figure)

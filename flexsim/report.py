@@ -513,7 +513,7 @@ def _labelled(summary: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
         return summary.assign(cell="")
     cell = summary[factors].astype(str).agg(", ".join, axis=1)
     values = summary[factors].apply(
-        lambda row: ", ".join(f"{k}={v}" for k, v in row.items()), axis=1
+        lambda row: ", ".join(f"{_short_key(k)}={v}" for k, v in row.items()), axis=1
     )
     return summary.assign(variant=summary["variant"] + " · " + values, cell=cell)
 
@@ -541,8 +541,15 @@ def _lead_time_figure(
 
 
 def _point_label(point: Mapping[str, Any]) -> str:
-    factors = point.get("factors") or {}
-    return str(point["variant"]) + "".join(f" · {k}={v}" for k, v in factors.items())
+    label = str(point["variant"])  # with the variant's own factors already
+    factors = {k: v for k, v in (point.get("factors") or {}).items() if f"{k}={v}" not in label}
+    values = ", ".join(f"{_short_key(k)}={v}" for k, v in factors.items())
+    return f"{label} · {values}" if values else label
+
+
+def _short_key(key: object) -> str:
+    """A factor's dotted key by its last part, for figure labels."""
+    return str(key).rsplit(".", 1)[-1]
 
 
 def _cash_band(series: Path) -> pd.DataFrame:
