@@ -69,6 +69,11 @@ def write_text(path: Path, text: str) -> None:
     _atomic(path, partial(_write_text, text=text))
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write a binary file atomically, as write_text does."""
+    _atomic(path, partial(_write_bytes, data=data))
+
+
 def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
     """The tables of a results folder by name: all of them, or those named."""
     paths = (
@@ -129,6 +134,10 @@ def _git(*args: str) -> str | None:
 
 def _write_text(path: str, text: str) -> None:
     Path(path).write_text(text, "utf-8")
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    Path(path).write_bytes(data)
 
 
 def _json(value: Any) -> str:
