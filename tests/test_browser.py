@@ -24,24 +24,11 @@ import pandas as pd
 import pytest
 
 from flexsim import metrics, report
-from flexsim.cli import main
 
 pytestmark = pytest.mark.slow
 
 APT = "apt-get install -y chromium chromium-driver"
 BROWSERS = ("chromium", "chromium-browser")
-SHORT = ["--set", "horizon_days=120", "--set", "warmup_days=30"]
-EXPERIMENT = """\
-[experiment]
-name = "browser"
-replications = 2
-set = { horizon_days = 120, warmup_days = 30 }
-
-[variants.voucher]
-
-[variants.credit]
-"channels.ecommerce.payment.regime" = "offline_credit"
-"""
 # Chromium as root on a closed network: no sandbox, no GPU, nothing fetched in the background
 FLAGS = (
     "--headless",
@@ -149,9 +136,8 @@ def assert_same(value: float, on_page: dict[str, str]) -> None:
     assert shown(on_page["text"]) == pytest.approx(value, rel=6e-4, abs=6e-4), where
 
 
-def test_a_run_report_in_chromium(browser: Any, tmp_path: Path) -> None:
-    folder = tmp_path / "run"
-    assert main(["run", *SHORT, "--out", str(folder), "--report", "--quiet"]) == 0
+def test_a_run_report_in_chromium(browser: Any, reported_run: Path) -> None:
+    folder = reported_run
     values = open_report(browser, folder)
     row = metrics.kpi_row(json.loads((folder / "kpis.json").read_text()))
     assert len(values) >= 8  # each factory's cash cycle and profit, two lines, three kinds
@@ -160,11 +146,8 @@ def test_a_run_report_in_chromium(browser: Any, tmp_path: Path) -> None:
         assert_same(math.nan if value is None else float(value), on_page)
 
 
-def test_an_experiment_report_in_chromium(browser: Any, tmp_path: Path) -> None:
-    file, folder = tmp_path / "e.toml", tmp_path / "experiment"
-    file.write_text(EXPERIMENT)
-    argv = ["experiment", str(file), "--series", "--report", "--out", str(folder)]
-    assert main([*argv, "--jobs", "1", "--quiet"]) == 0
+def test_an_experiment_report_in_chromium(browser: Any, reported_experiment: Path) -> None:
+    folder = reported_experiment
     values = open_report(browser, folder)
     summary = pd.read_csv(folder / "summary.csv").set_index(["kpi", "variant"])["mean"]
     assert len(values) == len(summary)

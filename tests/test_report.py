@@ -15,35 +15,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SHORT_DEFAULT as SHORT
+from conftest import SHORT_EXPERIMENT as EXPERIMENT
 
 from flexsim import metrics, plots, report
 from flexsim.cli import main
 from flexsim.experiment import headline_kpis
 from flexsim.scenario import builtin_text, load, validate
 
-SHORT = ["--set", "horizon_days=120", "--set", "warmup_days=30"]
 RUN_FIGURES = {"lead-time", "time-split", "gantt", "backlog", "cash", "cash-cycle", "sellers"}
-EXPERIMENT = """\
-[experiment]
-name = "short"
-replications = 2
-set = { horizon_days = 120, warmup_days = 30 }
-
-[variants.voucher]
-
-[variants.credit]
-"channels.ecommerce.payment.regime" = "offline_credit"
-"""
 IMAGE = re.compile(r'<img alt="[^"]*" src="data:(image/[a-z+]+);base64,([A-Za-z0-9+/=]+)">')
 VALUE = re.compile(r'data-kpi="([^"]+)"(?: data-variant="([^"]*)")? data-value="([^"]*)">')
 
 
-@pytest.fixture(scope="module")
-def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A short run of the default scenario written with --report."""
-    folder = tmp_path_factory.mktemp("run") / "out"
-    assert main(["run", *SHORT, "--out", str(folder), "--report", "--quiet"]) == 0
-    return folder
+@pytest.fixture
+def run_folder(reported_run: Path) -> Path:
+    return reported_run
 
 
 def images(page: str) -> list[tuple[str, bytes]]:
@@ -146,12 +133,9 @@ def test_experiment_report_without_out_exits_2(
 
 @pytest.mark.slow
 def test_an_experiment_report_shows_summary_csv_and_the_comparison_figures(
-    tmp_path: Path,
+    reported_experiment: Path,
 ) -> None:
-    file, folder = tmp_path / "e.toml", tmp_path / "out"
-    file.write_text(EXPERIMENT)
-    argv = ["experiment", str(file), "--series", "--report", "--format", "svg", "--out"]
-    assert main([*argv, str(folder), "--jobs", "1", "--quiet"]) == 0
+    folder = reported_experiment
     page = (folder / report.REPORT).read_text("utf-8")
     names = {path.stem for path in (folder / report.FIGURES).iterdir()}
     assert names == {"differences", "lead-time", "time-split", "cash-cycle", "cash", "sellers"}
