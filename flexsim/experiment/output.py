@@ -93,12 +93,12 @@ def _interval(mean: float, low: float, high: float) -> str:
     if math.isnan(mean):
         return "n/a"
     if math.isnan(low):
-        return _number(mean)
-    return f"{_number(mean)} [{_number(low)}, {_number(high)}]"
+        return significant(mean)
+    return f"{significant(mean)} [{significant(low)}, {significant(high)}]"
 
 
-def _number(x: float) -> str:
-    """Four significant digits, thousands separated."""
+def significant(x: float) -> str:
+    """Four significant digits, thousands separated (the comparison's numbers, also in reports)."""
     if x == 0:
         return "0"
     if abs(x) >= 1000:

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from flexsim import metrics, plots, stats
+from flexsim.experiment.output import significant
 from flexsim.experiment.runner import SERIES, TABLES, summarise_cells
 from flexsim.report.page import (
     Page,
@@ -21,7 +22,6 @@ from flexsim.report.page import (
     provenance_facts,
     raw_value,
     read_json,
-    significant,
 )
 from flexsim.report.tables import MISSING
 from flexsim.results import TABLE_SUFFIX, read_tables

@@ -65,6 +65,7 @@ def _sellers(scenario: Scenario) -> str:
 
 
 def provenance_facts(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Which code made the results and when, from a run's or an experiment's manifest."""
     commit = manifest.get("git_commit") or "unknown"
     if manifest.get("git_dirty"):
         commit += " (with uncommitted changes)"
@@ -77,21 +78,17 @@ def provenance_facts(manifest: Mapping[str, Any]) -> dict[str, str]:
 
 
 def raw_value(value: Any) -> str:
+    """A KPI's exact value for a data attribute of the page: "" when it is missing."""
     return "" if value is None or is_nan(value) else repr(float(value))
 
 
 def is_nan(value: Any) -> bool:
+    """Whether a value is a float NaN (a KPI that cannot be computed)."""
     return isinstance(value, float) and math.isnan(value)
 
 
-def significant(x: float) -> str:
-    """Four significant digits, thousands separated."""
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
-
-
 def read_json(path: Path) -> Any:
+    """A JSON file of a results folder."""
     return json.loads(path.read_text("utf-8"))
 
 
@@ -125,6 +122,8 @@ table.comparison td { vertical-align: top; }
 
 
 def html_page(page: Page, drawn: list[tuple[plots.Figure, bytes]], fmt: str) -> str:
+    """The page as one HTML document, each drawn figure embedded as a data URL with its
+    caption under it."""
     kind = "image/svg+xml" if fmt == "svg" else "image/png"
     figures = "".join(
         f'<figure id="{figure.name}"><img alt="{html.escape(figure.title)}" '

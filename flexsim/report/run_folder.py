@@ -8,10 +8,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from flexsim import metrics, plots
 from flexsim.experiment.design import headline_kpis
+from flexsim.experiment.execute import party_cash
+from flexsim.experiment.output import significant
 from flexsim.report.page import (
     Page,
     ReportError,
@@ -20,15 +20,12 @@ from flexsim.report.page import (
     provenance_facts,
     raw_value,
     read_json,
-    significant,
 )
 from flexsim.report.tables import MISSING, kpi_tables
 from flexsim.results import read_tables
 from flexsim.scenario import ScenarioError, load
 from flexsim.vocabulary import (
     HOURS_PER_DAY,
-    SELLERS,
-    is_seller,
 )
 
 GANTT_DAYS = 14  # the Gantt strip's default window: the last two weeks
@@ -53,7 +50,9 @@ def run_page(folder: Path, gantt_days: tuple[float, float] | None = None) -> Pag
         lambda: plots.time_split(estimates),
         lambda: plots.gantt(tables["line_states"], orders, window),
         lambda: plots.backlog(metrics.backlog(orders, end), tables["capacity"], start),
-        lambda: plots.cash(_party_cash(tables["cash"]), start / HOURS_PER_DAY, scenario.currency),
+        lambda: plots.cash(
+            party_cash(tables["cash"]).reset_index(), start / HOURS_PER_DAY, scenario.currency
+        ),
         lambda: plots.cash_cycle(estimates),
     ]
     if scenario.sellers.count:
@@ -89,13 +88,6 @@ def _gantt_window(days: tuple[float, float] | None, end_h: float) -> tuple[float
             "(the run's days)"
         )
     return first * HOURS_PER_DAY, last * HOURS_PER_DAY
-
-
-def _party_cash(cash: pd.DataFrame) -> pd.DataFrame:
-    """Each day's cash of each factory, the platform and the sellers summed."""
-    party = cash["party"].where(~cash["party"].map(is_seller), SELLERS)
-    daily = cash.groupby([party, cash["day"]], sort=False)["cash"].sum()
-    return daily.reset_index()
 
 
 def _cards(row: Mapping[str, Any], names: list[str], currency: str) -> str:
