@@ -92,6 +92,10 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text("utf-8"))
 
 
+TABLES_NOTE = (
+    '<p class="note">The KPIs of kpis.json as <code>flexsim run</code> prints them; '
+    "docs/results.md in flexsim's repository defines each.</p>"
+)
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
   max-width: 1000px; padding: 0 1rem; color: #222; line-height: 1.45; }
@@ -112,7 +116,7 @@ figcaption { color: #333; font-size: 0.95rem; margin-top: 0.3rem; }
 table.kpis { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1.5rem; }
 table.kpis th, table.kpis td { padding: 0.15rem 0.6rem; border-bottom: 1px solid #eee;
   text-align: right; }
-table.kpis th:first-child, table.kpis td:first-child, table.kpis td.text { text-align: left; }
+table.kpis th:first-child, table.kpis td:first-child, table.kpis .text { text-align: left; }
 h3 { font-size: 1.05rem; margin-bottom: 0.3rem; }
 .note { color: #555; font-style: italic; }
 .ci { color: #555; } .diff { color: #555; font-size: 0.8rem; } .diff.clear { color: #000;
@@ -146,6 +150,6 @@ def html_page(page: Page, drawn: list[tuple[plots.Figure, bytes]], fmt: str) -> 
         f'<h2>What was simulated</h2>{simulated}<dl class="facts">{facts}</dl>'
         f"<h2>Headline KPIs</h2>{page.headline}"
         f"<h2>Figures</h2>{figures}"
-        + (f"<h2>Tables</h2>{tables}{note}" if tables or note else "")
+        + (f"<h2>Tables</h2>{TABLES_NOTE}{tables}{note}" if tables or note else "")
         + "</body></html>\n"
     )

@@ -217,5 +217,7 @@ def html_table(table: Table) -> str:
             for v in values
         ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    text = [all(isinstance(v, str) for v in frame.iloc[:, i]) for i in range(len(head))]
+    opening = ['<th class="text">' if left else "<th>" for left in text]
+    header = "".join(f"{tag}{html.escape(h)}</th>" for tag, h in zip(opening, head, strict=True))
     return f'<table class="kpis"><tr>{header}</tr>{"".join(rows)}</table>'
