@@ -212,7 +212,7 @@ def _imprecise(experiment: Experiment, runs: pd.DataFrame, planned: int) -> bool
         return False
     names = _present(experiment, sequential.kpis or experiment.kpis, runs)
     baseline = experiment.baseline
-    for _, cell in _cells(experiment, runs):
+    for _, cell in _cells(cell_keys(experiment), runs):
         for kpi in names:
             values = {
                 str(label): rows.sort_values("seed")[kpi].to_numpy(float)
@@ -269,18 +269,29 @@ def summarise(
     if runs.empty:
         return pd.DataFrame(columns=list(stats.SUMMARY_COLUMNS))
     names = _present(experiment, experiment.kpis, runs) + list(measures or [])
+    return summarise_cells(runs, experiment.baseline, names, cell_keys(experiment))
+
+
+def summarise_cells(
+    runs: pd.DataFrame, baseline: str, kpis: list[str], keys: list[str]
+) -> pd.DataFrame:
+    """stats.summarise of the runs of each combination of the factors `keys` (a cell), each
+    cell's variants compared with its point of the `baseline` variant, the cell's factor values
+    beside; a runs table as runs_table makes it (or runs.csv holds it)."""
     frames = []
-    for values, cell in _cells(experiment, runs):
-        summary = stats.summarise(cell, _baseline_label(cell, experiment.baseline), names)
+    for values, cell in _cells(keys, runs):
+        summary = stats.summarise(cell, _baseline_label(cell, baseline), kpis)
         frames.append(summary.assign(**values))
     return pd.concat(frames, ignore_index=True)
 
 
-def _cells(
-    experiment: Experiment, runs: pd.DataFrame
-) -> Iterable[tuple[dict[str, Any], pd.DataFrame]]:
-    """The runs of each combination of the global factors (all runs when there are none)."""
-    keys = [k for k in experiment.factor_keys if all(k in p.factors for p in experiment.points)]
+def cell_keys(experiment: Experiment) -> list[str]:
+    """The global factors: the factor keys every design point has."""
+    return [k for k in experiment.factor_keys if all(k in p.factors for p in experiment.points)]
+
+
+def _cells(keys: list[str], runs: pd.DataFrame) -> Iterable[tuple[dict[str, Any], pd.DataFrame]]:
+    """The runs of each combination of the factors `keys` (all runs when there are none)."""
     if not keys:
         yield {}, runs
         return
