@@ -30,7 +30,7 @@ from flexsim.experiment.execute import Task
 from flexsim.results import read_tables
 
 # The default scenario, short and with few sellers so that a run takes a tenth of a second, in a
-# 2 × 2 grid: a variant that moves the money (the sellers' orders on offline credit) crossed with
+# 2 × 3 grid: a variant that moves the money (the sellers' orders on offline credit) crossed with
 # the number of sellers, two replications each. The whole model runs (sellers, platform, both
 # lines, the ledger), so any process-dependent state (hash order, caches) would show.
 STUDY = """\
@@ -42,7 +42,7 @@ seed = 11
 set = { "horizon_days" = 40, "warmup_days" = 5 }
 
 [factors]
-"sellers.count" = [20, 40]
+"sellers.count" = [20, 30, 40]
 
 [variants.voucher]
 
@@ -80,8 +80,8 @@ def assert_identical(expected: ExperimentResult, got: ExperimentResult) -> None:
 def test_the_study_is_a_real_grid(serial: ExperimentResult) -> None:
     # guards the comparisons below: 8 runs, and the variant and factor change the numbers
     runs = serial.runs
-    assert len(runs) == 2 * 2 * 2
-    assert sorted(runs["sellers.count"].unique()) == [20, 40]
+    assert len(runs) == 2 * 3 * 2
+    assert sorted(runs["sellers.count"].unique()) == [20, 30, 40]
     dso = runs.groupby("variant")["cash_cycle.factory/fuchun.dso_days"].mean()
     assert dso["credit"] > dso["voucher"]
     assert runs.groupby("sellers.count")["orders.placed"].sum().is_monotonic_increasing
