@@ -10,14 +10,15 @@ machines mean nothing.
 
 from __future__ import annotations
 
-import math
-import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
 
 import flexsim
 from benchmarks.peers import MM1Result, ciw_mm1, simpy_mm1
+from benchmarks.timing import fastest
 from flexsim.metrics import finished_orders
 
 LAM, MU = 0.8, 1.0  # arrivals and services per day, as in the built-in mm1 scenario
@@ -83,17 +84,12 @@ def test_flexsim_faster_than_simpy_and_ciw(benchmark: Any, summary: list[str]) -
     if benchmark.disabled:
         pytest.skip("--benchmark-disable: the models ran once, untimed; no ratios to check")
     scenario = flexsim.load_builtin("mm1", {"horizon_days": HORIZON_DAYS, "warmup_days": 0.0})
-    models: dict[str, tuple[Any, tuple[Any, ...]]] = {
-        "flexsim": (flexsim_mm1, (scenario, SEED)),
-        "simpy": (simpy_mm1, (LAM, MU, HORIZON_DAYS, SEED)),
-        "ciw": (ciw_mm1, (LAM, MU, HORIZON_DAYS, SEED)),
+    models: dict[str, Callable[[], object]] = {
+        "flexsim": partial(flexsim_mm1, scenario, SEED),
+        "simpy": partial(simpy_mm1, LAM, MU, HORIZON_DAYS, SEED),
+        "ciw": partial(ciw_mm1, LAM, MU, HORIZON_DAYS, SEED),
     }
-    timings = dict.fromkeys(models, math.inf)
-    for _ in range(ROUNDS):
-        for name, (model, args) in models.items():
-            started = time.perf_counter()
-            model(*args)
-            timings[name] = min(timings[name], time.perf_counter() - started)
+    timings = fastest(models, ROUNDS)
     vs_simpy = timings["simpy"] / timings["flexsim"]
     vs_ciw = timings["ciw"] / timings["flexsim"]
     line = (

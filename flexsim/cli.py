@@ -1,5 +1,5 @@
-"""Command line: `flexsim run | compare | experiment | check | scenarios | schema`; the only
-module that prints.
+"""Command line: `flexsim run | compare | experiment | report | check | show | scenarios |
+schema`; the only module that prints.
 
 Bad input (a scenario file, a --set, an output folder) ends with one paragraph on stderr and
 exit code 2, never a traceback. SIGINT and SIGTERM end any command with one line on stderr and
@@ -10,31 +10,33 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shlex
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
 
-from flexsim import experiment, metrics, results, stats
+from flexsim import experiment, metrics, report, results, stats
 from flexsim.experiment import output as experiment_output
 from flexsim.experiment.design import ExperimentFile
 from flexsim.experiment.runner import describe
 from flexsim.outfolder import OutFolderError, OutputFolder
-from flexsim.run import RunResult, run
+from flexsim.plots import FORMATS
+from flexsim.run import DEFAULT_SEED, RunResult, run
 from flexsim.scenario import (
     DEFAULT_SCENARIO,
     Scenario,
     ScenarioError,
     builtin_names,
+    builtin_text,
     json_schema,
     load,
     load_builtin,
@@ -43,7 +45,7 @@ from flexsim.scenario import (
 
 FAILED = 1  # some runs of an experiment raised
 BAD_INPUT = 2
-WIDE = 10  # KPI tables with more columns than this print transposed
+KPI_FILES = (".json", ".csv")  # what `run --kpis FILE` writes
 
 
 class UsageError(Exception):
@@ -65,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _signals_raise():
         try:
             return int(args.command(args))
-        except (ScenarioError, UsageError) as error:
+        except (ScenarioError, UsageError, report.ReportError) as error:
             print(f"flexsim: error: {error}{_notes(error)}", file=sys.stderr)
             return BAD_INPUT
         except BrokenPipeError:  # the reader (say `| head`) closed the pipe: nothing is wrong
@@ -118,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_SCENARIO,
         help=f"a scenario file or a built-in name (default: {DEFAULT_SCENARIO})",
     )
-    run_p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    run_p.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})"
+    )
     run_p.add_argument(
         "--set",
         dest="assignments",
@@ -139,6 +143,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="run seeds SEED … SEED + N − 1 and print each KPI as mean ± 95 %% half-width",
     )
+    run_p.add_argument(
+        "--kpis",
+        dest="kpis_file",
+        metavar="FILE",
+        help="write the KPIs alone to FILE.json or FILE.csv, one flat row per run",
+    )
+    _report_options(run_p, gantt=True)
     _jobs_options(run_p)
     run_p.set_defaults(command=_run)
     compare_p = sub.add_parser(
@@ -174,6 +185,8 @@ def _parser() -> argparse.ArgumentParser:
     compare_p.add_argument("--seed", type=int, default=1, help="the first seed (default: 1)")
     compare_p.add_argument("--out", metavar="DIR", help="write the experiment's results here")
     _overwrite_option(compare_p)
+    _resume_option(compare_p)
+    _report_options(compare_p)
     _jobs_options(compare_p)
     compare_p.set_defaults(command=_compare)
     exp_p = sub.add_parser("experiment", help="run an experiment file")
@@ -186,23 +199,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     exp_p.add_argument("--out", metavar="DIR", help="write the results here, all or nothing")
     _overwrite_option(exp_p)
-    exp_p.add_argument(
-        "--resume", action="store_true", help="go on from what a stopped run left in DIR.partial/"
-    )
+    _resume_option(exp_p)
     exp_p.add_argument(
         "--series", action="store_true", help="keep each run's daily cash in DIR/series/"
     )
     exp_p.add_argument(
         "--tables", action="store_true", help="keep each run's results folder in DIR/tables/"
     )
+    _report_options(exp_p)
     _jobs_options(exp_p)
     exp_p.set_defaults(command=_experiment)
+    report_p = sub.add_parser(
+        "report", help="write DIR/report.html with the figures of a run or experiment folder"
+    )
+    report_p.add_argument("folder", metavar="DIR", help="a run or an experiment results folder")
+    _format_option(report_p)
+    _gantt_option(report_p)
+    report_p.add_argument("--quiet", action="store_true", help="no progress bar")
+    report_p.set_defaults(command=_report)
     check_p = sub.add_parser("check", help="validate a scenario or experiment file")
     check_p.add_argument("scenario", help="a scenario file, a built-in name or an experiment file")
     check_p.add_argument(
         "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE"
     )
     check_p.set_defaults(command=_check)
+    show_p = sub.add_parser("show", help="print a built-in scenario's TOML file")
+    show_p.add_argument("scenario", help=f"a built-in name: {', '.join(builtin_names())}")
+    show_p.set_defaults(command=_show)
     sub.add_parser("scenarios", help="list the built-in scenarios").set_defaults(command=_scenarios)
     schema_p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema_p.add_argument("--experiment", action="store_true", help="of experiment files instead")
@@ -214,6 +237,48 @@ def _overwrite_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", help="replace the results folder at --out DIR whole"
     )
+
+
+def _resume_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--resume", action="store_true", help="go on from what a stopped run left in DIR.partial/"
+    )
+
+
+def _report_options(parser: argparse.ArgumentParser, gantt: bool = False) -> None:
+    parser.add_argument(
+        "--report", action="store_true", help="also write DIR/report.html and DIR/figures/"
+    )
+    _format_option(parser)
+    if gantt:
+        _gantt_option(parser)
+
+
+def _format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", choices=FORMATS, default="png", help="the figures' format (default: png)"
+    )
+
+
+def _gantt_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--gantt-days",
+        type=_days,
+        metavar="A:B",
+        help=f"the Gantt strip's days of the run (default: the last {report.GANTT_DAYS})",
+    )
+
+
+def _days(text: str) -> tuple[float, float]:
+    first, colon, last = text.partition(":")
+    try:
+        if not colon:
+            raise ValueError
+        return float(first), float(last)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected A:B, two days of the run, got {text!r}"
+        ) from None
 
 
 def _jobs_options(parser: argparse.ArgumentParser) -> None:
@@ -233,6 +298,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
     overrides = parse_assignments(args.assignments)
     scenario = load(args.scenario, overrides)
+    _check_report(args, scenario)
     _warn_short_warmup(scenario)
     if args.replications is not None:
         return _run_replicated(args, scenario)
@@ -241,13 +307,81 @@ def _run(args: argparse.Namespace) -> int:
         discount = scenario.finance.discount_rate
         kpis = metrics.kpis(result.tables, scenario.warmup_h, scenario.horizon_h, discount)
         print(render(result, kpis))
+        if args.kpis_file is not None:
+            _write_kpis(args.kpis_file, pd.DataFrame([{"seed": args.seed} | metrics.kpi_row(kpis)]))
         if folder is not None:
             try:
                 results.write(result, kpis, folder.path, str(args.scenario), overrides)
             except OSError as error:
                 raise UsageError(f"--out {args.out}: cannot write results ({error})") from None
+            if args.report:
+                _write_report(folder.path, args)
     if folder is not None:
-        print(f"\nwrote {folder.path}/ (tables, kpis.json, scenario.json, manifest.json)")
+        written = "tables, kpis.json, scenario.json, manifest.json"
+        written += ", report.html, figures/" if args.report else ""
+        print(f"\nwrote {folder.path}/ ({written})")
+    return 0
+
+
+def _check_report(args: argparse.Namespace, scenario: Scenario | None) -> None:
+    """Refuse, before anything runs, --report without --out, a --gantt-days outside the run
+    and a --kpis file that cannot be written."""
+    if args.report and args.out is None:
+        raise UsageError("--report writes DIR/report.html into the results folder: give --out DIR")
+    days = getattr(args, "gantt_days", None)
+    if days is not None and scenario is not None:
+        first, last = days
+        if not 0 <= first < last <= scenario.horizon_days:
+            raise UsageError(
+                f"--gantt-days {first:g}:{last:g}: expected A:B with 0 ≤ A < B ≤ "
+                f"{scenario.horizon_days:g} (the run's days)"
+            )
+    kpis = getattr(args, "kpis_file", None)
+    if kpis is not None:
+        path = Path(kpis)
+        if path.suffix not in KPI_FILES:
+            raise UsageError(f"--kpis {kpis}: expected a file name ending in .json or .csv")
+        if not path.parent.is_dir() or path.is_dir():
+            raise UsageError(f"--kpis {kpis}: no folder {path.parent} to write it in")
+
+
+def _write_kpis(name: str, frame: pd.DataFrame) -> None:
+    """The KPIs as flat rows (seed, then the metrics.kpi_row names): a JSON list of objects
+    (null for a KPI that cannot be computed) or a CSV table (an empty field)."""
+    if name.endswith(".csv"):
+        text = frame.to_csv(index=False)
+    else:
+        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        text = json.dumps(records, indent=2) + "\n"
+    try:
+        results.write_text(Path(name), text)
+    except OSError as error:
+        raise UsageError(f"--kpis {name}: cannot write it ({error.strerror})") from None
+
+
+def _write_report(folder: Path, args: argparse.Namespace) -> Path:
+    """DIR/report.html and DIR/figures/, with a progress bar on a terminal."""
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        bar = tqdm(total=0, unit="figure", desc="report", file=sys.stderr)
+    try:
+        return report.write(
+            folder,
+            args.format,
+            getattr(args, "gantt_days", None),
+            _progress(bar) if bar is not None else None,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _report(args: argparse.Namespace) -> int:
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise UsageError(f"{args.folder}: no such results folder")
+    path = _write_report(folder, args)
+    print(f"wrote {path} and {folder / report.FIGURES}/")
     return 0
 
 
@@ -267,29 +401,36 @@ def _out_folder(out: str | None, overwrite: bool) -> Iterator[OutputFolder | Non
 
 def _run_replicated(args: argparse.Namespace, scenario: Scenario) -> int:
     """`run --replications N`: every KPI as mean ± half-width of its 95 % interval."""
-    if args.out is not None:
-        raise UsageError("--out writes one run's tables; with --replications use `flexsim compare`")
     replications = _replications(args.replications)
     plan = experiment.experiment_from(scenario, {}, replications=replications, seed=args.seed)
-    result = _execute(plan, args, None)
-    runs = result.runs
+    return _run_experiment(plan, args, args.out, lambda result: _replicated(result, args))
+
+
+def _replicated(result: experiment.ExperimentResult, args: argparse.Namespace) -> str:
+    """The KPI tables of `run`, each KPI as mean ± half-width over the replications; with
+    --kpis, each replication's KPIs written as one row."""
+    runs, plan = result.runs, result.experiment
+    scenario, first = plan.points[0].scenario, plan.settings.seed
     columns = [c for c in runs.columns if "." in c and pd.api.types.is_numeric_dtype(runs[c])]
+    if args.kpis_file is not None:
+        _write_kpis(args.kpis_file, runs[["seed", *columns]])
     summary = stats.summarise(runs, plan.baseline, columns)
-    first = args.seed
     header = (
-        f"flexsim · scenario {scenario.name} · {len(result.runs)} replications, seeds {first} … "
-        f"{first + len(result.runs) - 1} · {scenario.horizon_days:g} days, measured from day "
+        f"flexsim · scenario {scenario.name} · {len(runs)} replications, seeds {first} … "
+        f"{first + len(runs) - 1} · {scenario.horizon_days:g} days, measured from day "
         f"{scenario.warmup_days:g} · {result.wall_s:.1f} s · each KPI: mean ± half-width of its "
         "95 % interval"
     )
-    print(header + "\n\n" + _tables(scenario, _nested(summary)))
-    if result.failed:
-        print(f"flexsim: {RunsFailed(result)}", file=sys.stderr)
-        return FAILED
-    return 0
+    return header + "\n\n" + _tables(scenario, _nested(summary))
+
+
+def _check_resume(args: argparse.Namespace) -> None:
+    if args.resume and args.out is None:
+        raise UsageError("--resume goes on in a results folder: give it with --out DIR")
 
 
 def _compare(args: argparse.Namespace) -> int:
+    _check_resume(args)
     variants: dict[str, dict[str, Any]] = {experiment.BASE: {}}
     for name, *assignments in args.variants:
         if name in variants or name == experiment.BASE:
@@ -297,6 +438,7 @@ def _compare(args: argparse.Namespace) -> int:
         variants[name] = parse_assignments(assignments)
     if len(variants) == 1:
         raise UsageError("compare needs at least one --variant NAME KEY=VALUE …")
+    _check_report(args, None)
     settings: dict[str, Any] = {
         "replications": _replications(args.replications),
         "seed": args.seed,
@@ -309,34 +451,43 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _experiment(args: argparse.Namespace) -> int:
-    if args.resume and args.out is None:
-        raise UsageError("--resume goes on in a results folder: give it with --out DIR")
+    _check_report(args, None)
+    _check_resume(args)
     plan = experiment.load_experiment(args.file)
     return _run_experiment(plan, args, args.out)
 
 
-def _run_experiment(plan: experiment.Experiment, args: argparse.Namespace, out: str | None) -> int:
-    """Run an experiment into its --out folder (all or nothing) and print the comparison."""
+def _run_experiment(
+    plan: experiment.Experiment,
+    args: argparse.Namespace,
+    out: str | None,
+    show: Callable[[experiment.ExperimentResult], str] | None = None,
+) -> int:
+    """Run an experiment into its --out folder (all or nothing) and print it: the comparison
+    table, or what `show` makes of the result."""
     resume = getattr(args, "resume", False)
-    try:
-        folder = OutputFolder(out, args.overwrite, resume) if out is not None else None
-        if folder is not None:
-            folder.claim()
-    except OutFolderError as error:
-        raise UsageError(f"--out {shlex.quote(out or '')}: {error}") from None
+    folder = _claim(out, args.overwrite, resume)
     try:
         if folder is not None:
             experiment_output.start(folder.path, plan, resume)
+    except experiment.ExperimentError:
+        if folder is not None:
+            folder.release()  # refused: what is in the partial folder stays as it was
+        raise
+    try:
         result = _execute(plan, args, folder)
         if folder is not None:
-            experiment_output.write(folder.path, result, _backend_name(args), args.jobs or 0)
-        print(_comparison(plan, result))
+            experiment_output.write(folder.path, result)
+            if getattr(args, "report", False):
+                _write_report(folder.path, args)
+        print(show(result) if show is not None else _comparison(plan, result))
         if result.failed:
             raise RunsFailed(result)
     except BaseException as error:
         if folder is not None:
             kept = folder.abandon(f"{type(error).__name__}: {error}".removesuffix(": "))
-            error.add_note(f"partial results kept in {kept}/ (--resume goes on from them)")
+            more = " (--resume goes on from them)" if hasattr(args, "resume") else ""
+            error.add_note(f"partial results kept in {kept}/{more}")
         if isinstance(error, RunsFailed):
             print(f"flexsim: {error}{_notes(error)}", file=sys.stderr)
             return FAILED
@@ -346,8 +497,22 @@ def _run_experiment(plan: experiment.Experiment, args: argparse.Namespace, out: 
             folder.commit()
         except OutFolderError as error:
             raise UsageError(f"--out {shlex.quote(out or '')}: {error}") from None
-        print(f"\nwrote {folder.path}/ (runs.csv, summary.csv, summary.md, manifest.json)")
+        written = "runs.csv, summary.csv, summary.md, scenario.json, manifest.json"
+        written += ", report.html, figures/" if args.report else ""
+        print(f"\nwrote {folder.path}/ ({written})")
     return 0
+
+
+def _claim(out: str | None, overwrite: bool, resume: bool) -> OutputFolder | None:
+    """The --out folder of an experiment, claimed before any run (None without --out)."""
+    if out is None:
+        return None
+    try:
+        folder = OutputFolder(out, overwrite, resume, resumable=True)
+        folder.claim()
+    except OutFolderError as error:
+        raise UsageError(f"--out {shlex.quote(out)}: {error}") from None
+    return folder
 
 
 def _execute(
@@ -384,7 +549,7 @@ def _check(args: argparse.Namespace) -> int:
         print(_experiment_summary(experiment.load_experiment(args.scenario)))
         return 0
     scenario = load(args.scenario, parse_assignments(args.assignments))
-    print(summary(scenario))
+    print(f"Scenario '{scenario.name}' is valid: {report.describe_scenario(scenario)}")
     _warn_short_warmup(scenario)
     return 0
 
@@ -398,6 +563,11 @@ def _warn_short_warmup(scenario: Scenario) -> None:
             "reached steady state, so DSO and CCC are biased low.",
             file=sys.stderr,
         )
+
+
+def _show(args: argparse.Namespace) -> int:
+    print(builtin_text(args.scenario), end="")
+    return 0
 
 
 def _scenarios(args: argparse.Namespace) -> int:
@@ -415,36 +585,6 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary(scenario: Scenario) -> str:
-    """One paragraph saying what a scenario contains."""
-    lines = sum(len(f.lines) for f in scenario.factories)
-    customers = sum(c.count for c in scenario.customers)
-    return (
-        f"Scenario '{scenario.name}' is valid: {len(scenario.factories)} factory(ies) with "
-        f"{lines} line(s), {customers} order-stream customer(s), {_sellers(scenario)}, "
-        f"starting {scenario.start_date} "
-        f"for {scenario.horizon_days:g} days with a {scenario.warmup_days:g}-day warm-up; "
-        f"MOQ {scenario.channels.ecommerce.moq} e-commerce, {scenario.channels.offline.moq} "
-        f"offline; money in {scenario.currency}. {scenario.description}".rstrip()
-    )
-
-
-def _sellers(scenario: Scenario) -> str:
-    sellers = scenario.sellers
-    if not sellers.count:
-        return "no sellers"
-    launches = (
-        sellers.count
-        * sellers.launches_per_week
-        * sellers.share_at_factory.expectation
-        * sellers.size.expectation
-    )
-    return (
-        f"{sellers.count} seller(s) ({sellers.sample_only_share:.0%} sample-only) launching "
-        f"about {launches:.3g} items a week at the factories"
-    )
-
-
 def render(result: RunResult, kpis: dict[str, Any]) -> str:
     """The KPI tables of one run as text."""
     scenario = result.scenario
@@ -457,44 +597,19 @@ def render(result: RunResult, kpis: dict[str, Any]) -> str:
 
 
 def _tables(scenario: Scenario, kpis: dict[str, Any]) -> str:
-    """The KPI tables, numbers or text (mean ± half-width)."""
-    counts = ", ".join(f"{k} {v}" for k, v in kpis["orders"].items())
-    return "\n".join(
-        [
-            "Lead time in hours (orders placed after the warm-up and finished, placed → finished)",
-            _frame(kpis["lead_time"], "kind"),
-            "",
-            "Line time shares (of calendar time; busy_of_open = processing + changeover over "
-            "open; overtime in hours)",
-            _frame(kpis["utilisation"], "line"),
-            "",
-            *_booked(kpis),
-            f"Orders at the horizon: {counts}",
-            "",
-            "Cash conversion cycle of each factory, the sellers together and the platform "
-            f"(days; money in {scenario.currency}; CCC = DIO + DSO - DPO from time-weighted "
-            "balances; the platform's receivables are its voucher float)",
-            _frame(kpis["cash_cycle"], "party"),
-            "",
-            "Sellers (all together, after the warm-up)",
-            _frame({"sellers": kpis["sellers"]}, ""),
-            "",
-            "Sellers per factory (who asked for a sample after the warm-up; shares who ordered)",
-            _frame(kpis["seller_factories"], "factory"),
-        ]
-    )
+    """The KPI tables of report.kpi_tables as text, then which were left out and why."""
+    tables, left_out = report.kpi_tables(kpis, scenario)
+    blocks = [f"{table.title}\n{report.text_table(table)}" for table in tables]
+    return "\n\n".join([*blocks, left_out] if left_out else blocks)
 
 
 def _nested(summary: pd.DataFrame) -> dict[str, Any]:
-    """A summary's means ± half-widths in the nested shape of `metrics.kpis`, as text."""
+    """A summary's means and half-widths in the nested shape of `metrics.kpis`."""
     nested: dict[str, Any] = {section: {} for section in metrics.SECTIONS}
     for row in summary.to_dict(orient="records"):
         section, key, kpi = metrics.split_kpi_name(str(row["kpi"]))
-        mean, half_width = float(row["mean"]), float(row["half_width"])
-        text = "n/a" if math.isnan(mean) else _number(mean)
-        if not math.isnan(half_width):
-            text += f" ± {_number(half_width)}"
-        (nested[section].setdefault(key, {}) if key else nested[section])[kpi] = text
+        value = report.Estimate(float(row["mean"]), float(row["half_width"]))
+        (nested[section].setdefault(key, {}) if key else nested[section])[kpi] = value
     return nested
 
 
@@ -521,7 +636,8 @@ def _experiment_summary(plan: experiment.Experiment) -> str:
     settings = plan.settings
     sequential = settings.sequential
     more = (
-        f", then more until relative half-width ≤ {sequential.target:g} (at most {sequential.max})"
+        f", then more until each half-width is ≤ {sequential.target:g} of its mean or "
+        f"≤ {sequential.abs_tol:g} (at most {sequential.max})"
         if sequential
         else ""
     )
@@ -549,12 +665,6 @@ def _replications(count: int) -> int:
     return count
 
 
-def _backend_name(args: argparse.Namespace) -> str:
-    if args.dask:
-        return f"dask {args.dask}"
-    return "serial" if args.jobs == 1 else "processes"
-
-
 def _progress(bar: Any) -> experiment.runner.Progress:
     def update(done: int, planned: int) -> None:
         bar.total = planned
@@ -562,33 +672,6 @@ def _progress(bar: Any) -> experiment.runner.Progress:
         bar.refresh()
 
     return update
-
-
-def _booked(kpis: dict[str, Any]) -> list[str]:
-    """The booked shares of lines under capacity booking, if any."""
-    if not kpis["capacity"]:
-        return []
-    title = "Booked share of open capacity (published daily; the next 7 days, the whole horizon)"
-    return [title, _frame(kpis["capacity"], "line"), ""]
-
-
-def _frame(rows: dict[str, dict[str, Any]], label: str, tall: bool = False) -> str:
-    if not rows:
-        return "  (none)"
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = label
-    if tall or len(frame.columns) > WIDE:  # long rows read better standing up
-        frame = frame.T
-    return frame.to_string(float_format=_number)
-
-
-def _number(x: float) -> str:
-    """Counts and money without decimals, shares and short times with three."""
-    if x == 0:
-        return "0"  # also -0.0
-    if abs(x) > 1 and float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:.3f}" if abs(x) < 10 else f"{x:,.1f}"
 
 
 if __name__ == "__main__":  # pragma: no cover

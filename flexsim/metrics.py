@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from flexsim.vocabulary import (
@@ -359,6 +360,35 @@ def cash_positions(ledger: pd.DataFrame, end_h: float) -> pd.DataFrame:
         daily.index.names = ["party", "day"]
         table[column] = daily.reindex(grid, fill_value=0.0).groupby(level="party").cumsum()
     return table.reset_index()
+
+
+def backlog(orders: pd.DataFrame, end_h: float) -> pd.DataFrame:
+    """Each factory's backlog at the end of each day d (just before (d + 1) × 24 h), for the
+    days 0 … ⌈end_h / 24⌉ − 1: the pieces of the orders it accepted (placed before then and not
+    refused) and had not finished before then, whether waiting for fabric, queued or on a line.
+    Columns factory, day, pieces."""
+    days = math.ceil(end_h / HOURS_PER_DAY)
+    edges = np.arange(1, days + 1, dtype=np.float64) * HOURS_PER_DAY
+    accepted = orders[orders["status"] != REFUSED]
+    frames = [pd.DataFrame({"factory": pd.Series(dtype=object), "day": [], "pieces": []})]
+    for factory, mine in accepted.groupby("factory", sort=True):
+        pieces = mine["quantity"].to_numpy(float)
+        placed = _pieces_before(mine["placed_at"].to_numpy(float), pieces, edges)
+        finished = _pieces_before(mine["finished_at"].to_numpy(float), pieces, edges)
+        frames.append(
+            pd.DataFrame({"factory": factory, "day": np.arange(days), "pieces": placed - finished})
+        )
+    return pd.concat(frames, ignore_index=True).astype({"day": int, "pieces": int})
+
+
+def _pieces_before(
+    at: npt.NDArray[np.float64], pieces: npt.NDArray[np.float64], edges: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """The pieces of the events stamped before each edge (NaN times: never)."""
+    known = ~np.isnan(at)
+    order = np.argsort(at[known], kind="stable")
+    total = np.concatenate([[0.0], np.cumsum(pieces[known][order])])
+    return total[np.searchsorted(at[known][order], edges, side="left")]
 
 
 def seller_money(

@@ -41,11 +41,17 @@ class OutputFolder:
     """One output folder written all or nothing; see the module docstring."""
 
     def __init__(
-        self, target: str | os.PathLike[str], overwrite: bool = False, resume: bool = False
+        self,
+        target: str | os.PathLike[str],
+        overwrite: bool = False,
+        resume: bool = False,
+        resumable: bool = False,
     ) -> None:
         """Name the target (refused when empty); `overwrite` lets a commit replace the results
         folder found there at claim time, whole; `resume` keeps what a stopped writer left in
-        `TARGET.partial/` to go on from it (and refuses when a live writer holds it)."""
+        `TARGET.partial/` to go on from it (and refuses when a live writer holds it); a
+        `resumable` writer's stopped work is worth keeping, so it is never emptied unasked:
+        without `resume` or `overwrite`, a non-empty stale `TARGET.partial/` is refused."""
         raw = os.fspath(target)
         if not raw:
             raise OutFolderError("an empty path names no folder")
@@ -57,6 +63,7 @@ class OutputFolder:
         self.target = path
         self.overwrite = overwrite
         self.resume = resume
+        self.resumable = resumable
         self._partial = path.with_name(f"{path.name}.partial")
         self._fallback = path.with_name(f"{path.name}.partial-{os.getpid()}")
         self._was: Identity | None = None
@@ -174,6 +181,12 @@ class OutputFolder:
             with suppress(FileNotFoundError):
                 (self._partial / PARTIAL).unlink()  # it is being completed now
             return
+        if self.resumable and not self.overwrite and os.listdir(self._partial):
+            self._release()
+            raise OutFolderError(
+                f"{self._partial}/ holds what a stopped run finished: --resume goes on from it, "
+                "--overwrite starts afresh"
+            )
         try:
             _empty(self._partial)
         except OSError:
@@ -210,6 +223,10 @@ class OutputFolder:
             "another writer finished first and wrote it meanwhile; "
             f"this run's results are kept in {self.path}/"
         )
+
+    def release(self) -> None:
+        """Let go of the partial folder, as it is, without committing or marking it."""
+        self._release()
 
     def _release(self) -> None:
         if self._fd is not None:

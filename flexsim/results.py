@@ -7,7 +7,7 @@ import os
 import platform
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from importlib import metadata
@@ -69,13 +69,23 @@ def write_text(path: Path, text: str) -> None:
     _atomic(path, partial(_write_text, text=text))
 
 
-def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    """The record tables of a results folder, by name."""
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write a binary file atomically, as write_text does."""
+    _atomic(path, partial(_write_bytes, data=data))
+
+
+def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of a results folder by name: all of them, or those named."""
+    paths = (
+        sorted(folder.glob(f"*{TABLE_SUFFIX}"))
+        if names is None
+        else [folder / f"{name}{TABLE_SUFFIX}" for name in names]
+    )
     return {
         path.name.removesuffix(TABLE_SUFFIX): pd.read_csv(
             path, keep_default_na=False, na_values=[""]
         )
-        for path in sorted(folder.glob(f"*{TABLE_SUFFIX}"))
+        for path in paths
     }
 
 
@@ -124,6 +134,10 @@ def _git(*args: str) -> str | None:
 
 def _write_text(path: str, text: str) -> None:
     Path(path).write_text(text, "utf-8")
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    Path(path).write_bytes(data)
 
 
 def _json(value: Any) -> str:

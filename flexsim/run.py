@@ -23,6 +23,14 @@ SORT_KEYS = {
     "capacity": ["factory", "line", "at", "day_at"],
 }
 
+DEFAULT_SEED = 1  # of a run, and the first replication's of an experiment
+
+
+def replication_seeds(replications: int, seed: int = DEFAULT_SEED) -> list[int]:
+    """The seeds of an experiment's replications: replication r of experiment seed s runs with
+    seed s + r in every variant, so the variants meet common random numbers."""
+    return list(range(seed, seed + replications))
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -35,7 +43,7 @@ class RunResult:
     streams: list[str] = field(default_factory=list)
 
 
-def run(scenario: Scenario, seed: int = 0) -> RunResult:
+def run(scenario: Scenario, seed: int = DEFAULT_SEED) -> RunResult:
     """Simulate `scenario` from time 0 to its horizon with random streams from `seed`."""
     started = time.perf_counter()
     env = simpy.Environment()

@@ -4,14 +4,21 @@
 the seed and the name. The name is hashed with BLAKE2 (not Python's salted `hash`), so the
 streams are the same in every process and under every PYTHONHASHSEED, and adding a seller, a
 line or a new stream never shifts the numbers of another: that is what keeps common random
-numbers common when the variants of an experiment differ.
+numbers common when the variants of an experiment differ. A draw that belongs to a buyer's order
+at a shared place (a factory's fabric, a line's unit time, a sample room's making time) comes
+from that buyer's own stream there, `NAME/BUYER` (`PerBuyer`), so one buyer's orders never
+shift another's numbers.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 _WORDS = 4  # 32-bit words of the name's hash fed to SeedSequence: 128 bits, collisions moot
 
@@ -41,3 +48,22 @@ class Streams:
     def names(self) -> list[str]:
         """The streams used so far, sorted: a run's manifest lists them."""
         return sorted(self._generators)
+
+
+class PerBuyer(dict[str, T]):
+    """The samplers of one quantity at one place, one per buyer, each drawing from the buyer's
+    own stream `NAME/BUYER` and made on the buyer's first order.
+
+    A dict whose `__missing__` makes the sampler, so looking a buyer up on the hot path is a
+    plain dictionary lookup.
+    """
+
+    def __init__(
+        self, streams: Streams, name: str, make: Callable[[np.random.Generator], T]
+    ) -> None:
+        super().__init__()
+        self.streams, self.name, self.make = streams, name, make
+
+    def __missing__(self, buyer: str) -> T:
+        sampler = self[buyer] = self.make(self.streams[f"{self.name}/{buyer}"])
+        return sampler

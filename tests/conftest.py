@@ -1,4 +1,5 @@
-"""Shared fixtures: a minimal valid scenario file, and edits of it written to tmp_path."""
+"""Shared fixtures: a minimal valid scenario file, and edits of it written to tmp_path; a short
+run folder and a short experiment folder with their reports, written once per session."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from flexsim.cli import main
 
 MINIMAL_SCENARIO = """\
 name = "tiny"
@@ -45,3 +48,38 @@ def write_scenario(tmp_path: Path) -> WriteScenario:
         return path
 
     return write
+
+
+SHORT_DEFAULT = ["--set", "horizon_days=120", "--set", "warmup_days=30"]
+"""The default scenario, short: its report has every figure of a run."""
+SHORT_EXPERIMENT = """\
+[experiment]
+name = "short"
+replications = 2
+set = { horizon_days = 120, warmup_days = 30 }
+
+[variants.voucher]
+
+[variants.credit]
+"channels.ecommerce.payment.regime" = "offline_credit"
+"""
+
+
+@pytest.fixture(scope="session")
+def reported_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A short run of the default scenario written with --report; tests read it, never change
+    what it holds (a copy may be changed)."""
+    folder = tmp_path_factory.mktemp("reported") / "run"
+    assert main(["run", *SHORT_DEFAULT, "--out", str(folder), "--report", "--quiet"]) == 0
+    return folder
+
+
+@pytest.fixture(scope="session")
+def reported_experiment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SHORT_EXPERIMENT run with --series and --report, in SVG; read only, as reported_run."""
+    where = tmp_path_factory.mktemp("reported")
+    file, folder = where / "short.toml", where / "experiment"
+    file.write_text(SHORT_EXPERIMENT, encoding="utf-8")
+    argv = ["experiment", str(file), "--series", "--report", "--format", "svg", "--out"]
+    assert main([*argv, str(folder), "--jobs", "1", "--quiet"]) == 0
+    return folder

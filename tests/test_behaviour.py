@@ -1,15 +1,19 @@
 """Behaviour tests: a change that must help does help, shown as a paired difference with a
-95 % interval over replications on common random numbers (each seed runs both variants)."""
+95 % interval over replications on common random numbers (`compare` runs the scenario and its
+variant on the same seeds)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import flexsim
+from flexsim.experiment import Measure, compare
 from flexsim.metrics import finished_orders
-from flexsim.stats import paired_difference
 
-SEEDS = range(10)
+REPLICATIONS = 10
+LEAD_TIME = "lead_time.offline.mean_h"  # of the orders placed after the warm-up and made
+MADE = "lead_time.offline.n"  # how many orders that is
+LATENESS = "lateness.mean_h"  # measured below
 
 
 def factory(lines: list[dict[str, Any]], customer: dict[str, Any], **top: Any) -> flexsim.Scenario:
@@ -25,19 +29,16 @@ def factory(lines: list[dict[str, Any]], customer: dict[str, Any], **top: Any) -
     )
 
 
-def paired(metric: Any, treatment: flexsim.Scenario, baseline: flexsim.Scenario) -> Any:
-    return paired_difference(
-        [metric(flexsim.run(treatment, seed), treatment) for seed in SEEDS],
-        [metric(flexsim.run(baseline, seed), baseline) for seed in SEEDS],
+def paired(
+    kpi: str, baseline: flexsim.Scenario, change: dict[str, Any], measure: Measure | None = None
+) -> tuple[float, float]:
+    """The 95 % interval (low, high) of the paired difference changed − baseline in `kpi`, a
+    flat KPI name or the name of `measure`, over common random numbers."""
+    measures = {kpi: measure} if measure else None
+    result = compare(
+        baseline, {"changed": change}, replications=REPLICATIONS, kpis=[kpi], measures=measures
     )
-
-
-def mean_lead_time(result: flexsim.RunResult, scenario: flexsim.Scenario) -> float:
-    return float(finished_orders(result.tables["orders"], scenario.warmup_h)["lead_time_h"].mean())
-
-
-def throughput(result: flexsim.RunResult, scenario: flexsim.Scenario) -> float:
-    return float(len(finished_orders(result.tables["orders"], scenario.warmup_h)))
+    return result.value("changed", kpi, "diff_low"), result.value("changed", kpi, "diff_high")
 
 
 LINE = {"name": "l1", "unit_time_h": {"dist": "exponential", "mean": 2.0}}
@@ -46,9 +47,8 @@ ORDERS = {"interarrival_days": {"dist": "exponential", "mean": 2.2 / 24}, "quant
 
 def test_more_lines_never_lengthen_lead_time() -> None:
     one = factory([LINE], ORDERS)
-    two = factory([LINE, LINE | {"name": "l2"}], ORDERS)
-    difference = paired(mean_lead_time, two, one)
-    assert difference.high < 0, difference
+    low, high = paired(LEAD_TIME, one, {"factories.0.lines": [LINE, LINE | {"name": "l2"}]})
+    assert high < 0, (low, high)
 
 
 def test_shorter_changeover_raises_throughput_under_load() -> None:
@@ -56,17 +56,18 @@ def test_shorter_changeover_raises_throughput_under_load() -> None:
     orders in the same time when its changeover is shorter."""
     orders = ORDERS | {"families": {"a": 1, "b": 1}, "styles_per_family": 50}
     slow = factory([LINE | {"changeover_h": {"same_family": 1.0, "other_family": 2.0}}], orders)
-    quick = factory([LINE | {"changeover_h": {"same_family": 0.2, "other_family": 0.5}}], orders)
-    difference = paired(throughput, quick, slow)
-    assert difference.low > 0, difference
+    quick = {"factories.0.lines.0.changeover_h": {"same_family": 0.2, "other_family": 0.5}}
+    low, high = paired(MADE, slow, quick)
+    assert low > 0, (low, high)
 
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 WEEK = {"shifts": [{"days": WEEKDAYS, "start": "08:00", "end": "17:00"}]}
 
 
-def lateness_h(result: flexsim.RunResult, scenario: flexsim.Scenario) -> float:
-    done = finished_orders(result.tables["orders"], scenario.warmup_h)
+def lateness_h(result: flexsim.RunResult) -> float:
+    """Mean hours by which the orders placed after the warm-up finished after their due date."""
+    done = finished_orders(result.tables["orders"], result.scenario.warmup_h)
     return float((done["finished_at"] - done["due_at"]).clip(lower=0).mean())
 
 
@@ -79,9 +80,8 @@ def test_overtime_lowers_lateness() -> None:
     orders |= {"due_days": 3}
     plain = factory([line], orders, calendars={"week": WEEK})
     overtime = {"hours_per_day": 3, "hours_per_month": 40, "backlog_h": 4}
-    extra = plain.with_overrides({"factories.0.lines.0.overtime": overtime})
-    difference = paired(lateness_h, extra, plain)
-    assert difference.high < 0, difference
+    low, high = paired(LATENESS, plain, {"factories.0.lines.0.overtime": overtime}, lateness_h)
+    assert high < 0, (low, high)
 
 
 def test_ordered_fabric_lengthens_lead_time() -> None:
@@ -89,6 +89,5 @@ def test_ordered_fabric_lengthens_lead_time() -> None:
     mean lead time, and by no more than its mean lead (waiting for fabric overlaps queueing)."""
     stock = factory([LINE], ORDERS)
     fabric = {"in_stock_probability": 0.0, "lead_days": {"dist": "uniform", "low": 3, "high": 7}}
-    ordered = stock.with_overrides({"factories.0.fabric": fabric})
-    difference = paired(mean_lead_time, ordered, stock)
-    assert difference.low > 0 and difference.high < 5 * 24 + 1, difference
+    low, high = paired(LEAD_TIME, stock, {"factories.0.fabric": fabric})
+    assert low > 0 and high < 5 * 24 + 1, (low, high)

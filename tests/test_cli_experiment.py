@@ -74,6 +74,7 @@ def test_an_experiment_writes_its_folder_once(
     assert len(summary) == 2 * 4 * 2  # cells × points per cell × KPIs
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["replications"] == 3 and manifest["failed"] == []
+    assert (manifest["backend"], manifest["workers"]) == ("processes", 2)
     assert "| KPI |" in (out / "summary.md").read_text()
     capsys.readouterr()
     assert cli.main(["experiment", str(study), "--out", str(out), "--jobs", "1"]) == cli.BAD_INPUT
@@ -107,6 +108,10 @@ def test_failed_runs_exit_1_keep_the_rest_and_resume(
     assert not out.exists() and (out.parent / "out.partial" / "PARTIAL").exists()
     kept = list((out.parent / "out.partial" / "runs").glob("*.json"))
     assert len(kept) == 24  # 16 finished, 8 failed with their error
+    again = ["experiment", str(study), "--out", str(out), "--jobs", "1"]
+    assert cli.main(again) == cli.BAD_INPUT  # without --resume the finished runs are not lost
+    assert "--resume goes on from it" in capsys.readouterr().err
+    assert len(list((out.parent / "out.partial" / "runs").glob("*.json"))) == 24
     monkeypatch.setattr(execute, "run", REAL_RUN)
     assert cli.main(["experiment", str(study), "--out", str(out), "--resume", "--jobs", "1"]) == 0
     pd.testing.assert_frame_equal(
@@ -184,7 +189,7 @@ def test_check_and_schema_know_experiment_files(
         (["compare", "mm1", "--variant", "x", SLOWER, "--jobs", "0"], "--jobs must be"),
         (["experiment", "missing.toml"], "cannot read the experiment file"),
         (["experiment", "mm1", "--resume"], "--resume goes on in a results folder"),
-        (["run", "mm1", "--replications", "3", "--out", "x"], "with --replications use"),
+        (["compare", "mm1", "--variant", "x", SLOWER, "--resume"], "give it with --out DIR"),
     ],
 )
 def test_bad_experiment_input_is_one_paragraph_and_exit_2(
@@ -193,3 +198,13 @@ def test_bad_experiment_input_is_one_paragraph_and_exit_2(
     assert cli.main(args) == cli.BAD_INPUT
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err, err
+
+
+def test_run_with_replications_writes_an_experiment_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "reps"
+    args = ["run", "mm1", "--set", "horizon_days=600", "--set", "warmup_days=50"]
+    assert cli.main([*args, "--replications", "2", "--jobs", "1", "--out", str(out)]) == 0
+    assert len(pd.read_csv(out / "runs.csv")) == 2 and (out / "summary.csv").exists()
+    assert " ± " in capsys.readouterr().out

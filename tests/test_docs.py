@@ -1,11 +1,13 @@
-"""Docs tests: docs/scenario.md and docs/results.md stay true to the code.
+"""Docs tests: docs/scenario.md, docs/results.md and docs/experiments.md stay true to the code.
 
-Every key of the scenario schema is listed with its default, every column of every table and
-every KPI is defined, and the examples on both pages (console commands, TOML, Python) run.
+Every key of the scenario and experiment schemas is listed with its default, every column of
+every table, every KPI and every file of a results folder is defined, and the examples on the
+pages (console commands, TOML, Python) run.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import re
@@ -20,14 +22,17 @@ import pytest
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from flexsim import cli, metrics, vocabulary
+from flexsim import cli, metrics, stats, vocabulary
 from flexsim.dists import DIST_NAMES, Deterministic
+from flexsim.experiment import ExperimentError, load_experiment, runner
+from flexsim.experiment.design import FACTORS, ExperimentFile
 from flexsim.records import TABLES
 from flexsim.run import run
 from flexsim.scenario import Scenario, builtin_names, load_builtin, validate
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
-PAGES = ("scenario.md", "results.md")
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = ("scenario.md", "results.md", "experiments.md")
 # Appended to documented `flexsim run` commands so that the examples run in a moment.
 SHORT_RUN = ["--set", "horizon_days=200", "--set", "warmup_days=20"]
 
@@ -91,8 +96,8 @@ def table_rows(text: str) -> dict[str, dict[str, str]]:
 # --- reading the schema -----------------------------------------------------------------------
 
 
-def schema_models() -> list[type[BaseModel]]:
-    """Every pydantic model reachable from Scenario through field annotations, in walk order."""
+def schema_models(root: type[BaseModel] = Scenario) -> list[type[BaseModel]]:
+    """Every pydantic model reachable from `root` through field annotations, in walk order."""
     found: list[type[BaseModel]] = []
 
     def walk(annotation: Any) -> None:
@@ -105,7 +110,7 @@ def schema_models() -> list[type[BaseModel]]:
         for arg in typing.get_args(annotation):
             walk(arg)
 
-    walk(Scenario)
+    walk(root)
     return found
 
 
@@ -158,7 +163,7 @@ def default_of(field: FieldInfo) -> Any:
     return field.default
 
 
-# --- docs/scenario.md: the schema -------------------------------------------------------------
+# --- docs/scenario.md and docs/experiments.md: the schemas ----------------------------------------
 
 
 def test_schema_walk_reaches_every_kind_of_model() -> None:
@@ -181,21 +186,25 @@ def test_every_schema_key_appears_in_scenario_md() -> None:
     assert not missing, f"keys not documented in docs/scenario.md: {sorted(missing)}"
 
 
-@pytest.mark.parametrize(
-    "model", [m for m in schema_models() if not is_dist(m)], ids=lambda m: m.__name__
+# Each documented model with the page whose section `MODEL` lists its keys.
+DOCUMENTED = [("scenario.md", m) for m in schema_models() if not is_dist(m)]
+DOCUMENTED += [("experiments.md", m) for m in schema_models(ExperimentFile)]
+documented = pytest.mark.parametrize(
+    ("name", "model"), DOCUMENTED, ids=[f"{name}:{m.__name__}" for name, m in DOCUMENTED]
 )
-def test_each_section_lists_exactly_its_models_keys(model: type[BaseModel]) -> None:
-    rows = table_rows(section(page("scenario.md"), f"`{model.__name__}`"))
+
+
+@documented
+def test_each_section_lists_exactly_its_models_keys(name: str, model: type[BaseModel]) -> None:
+    rows = table_rows(section(page(name), f"`{model.__name__}`"))
     assert list(rows) == list(model.model_fields), "keys missing, extra, or out of order"
 
 
-@pytest.mark.parametrize(
-    "model", [m for m in schema_models() if not is_dist(m)], ids=lambda m: m.__name__
-)
-def test_documented_defaults_match_the_schema(model: type[BaseModel]) -> None:
-    rows = table_rows(section(page("scenario.md"), f"`{model.__name__}`"))
+@documented
+def test_documented_defaults_match_the_schema(name: str, model: type[BaseModel]) -> None:
+    rows = table_rows(section(page(name), f"`{model.__name__}`"))
     for key, field in model.model_fields.items():
-        assert key in rows, f"{model.__name__}.{key} has no row in docs/scenario.md"
+        assert key in rows, f"{model.__name__}.{key} has no row in docs/{name}"
         cell = rows[key]["default"]
         if field.is_required():
             assert cell == "required", f"{model.__name__}.{key} is required, docs say {cell}"
@@ -208,11 +217,9 @@ def test_documented_defaults_match_the_schema(model: type[BaseModel]) -> None:
             assert expected in cell, f"{model.__name__}.{key}: default {expected}, docs {cell}"
 
 
-@pytest.mark.parametrize(
-    "model", [m for m in schema_models() if not is_dist(m)], ids=lambda m: m.__name__
-)
-def test_every_choice_is_listed_in_its_keys_row(model: type[BaseModel]) -> None:
-    rows = table_rows(section(page("scenario.md"), f"`{model.__name__}`"))
+@documented
+def test_every_choice_is_listed_in_its_keys_row(name: str, model: type[BaseModel]) -> None:
+    rows = table_rows(section(page(name), f"`{model.__name__}`"))
     for key, field in model.model_fields.items():
         row = " ".join(rows.get(key, {}).values())
         for option in literal_options(field.annotation):
@@ -257,7 +264,14 @@ def differing_keys(mine: Any, theirs: Any, where: str = "") -> list[str]:
     return [] if mine == theirs else [f"{where} ({mine!r} here, {theirs!r} built in)"]
 
 
-# --- console examples on both pages -----------------------------------------------------------
+# --- console examples on every page ----------------------------------------------------------
+
+
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work in `tmp_path` as if in the repository's root: its `experiments/` is there, and
+    whatever an example writes lands in `tmp_path`."""
+    (tmp_path / "experiments").symlink_to(ROOT / "experiments")
+    monkeypatch.chdir(tmp_path)
 
 
 def console_examples(text: str) -> list[tuple[str, list[str]]]:
@@ -287,8 +301,9 @@ def test_console_examples_behave_as_shown(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An example shown with `flexsim: error:` fails with that message; any other succeeds,
-    and the lines of its shown output that hold no number appear in the real output."""
-    monkeypatch.chdir(tmp_path)
+    and the lines of its shown output that hold no number appear in the real output (a line
+    `…` stands for output left out)."""
+    scratch(tmp_path, monkeypatch)
     examples = console_examples(page(name))
     assert examples, f"docs/{name} has no console example"
     for command, shown in examples:
@@ -303,7 +318,7 @@ def test_console_examples_behave_as_shown(
         assert cli.main(args[1:] + extra) == 0, command
         out = {collapse(line) for line in capsys.readouterr().out.splitlines()}
         for line in shown:
-            if not re.search(r"\d", line) and collapse(line):
+            if not re.search(r"\d", line) and collapse(line) not in ("", "…"):
                 assert collapse(line) in out, f"{command}: shown line {line!r} not printed"
 
 
@@ -435,3 +450,91 @@ def test_python_examples_run_against_a_short_run(
     namespace: dict[str, Any] = {"__name__": "docs_example"}
     for block in blocks:
         exec(compile(block, "docs/results.md", "exec"), namespace)
+
+
+# --- docs/experiments.md ----------------------------------------------------------------------
+
+
+def test_the_variant_table_lists_its_factors() -> None:
+    rows = table_rows(section(page("experiments.md"), "`[variants.NAME]`"))
+    assert FACTORS in rows
+
+
+def command_options(command: str) -> set[str]:
+    """The long options of a `flexsim` subcommand, --help left out."""
+    (commands,) = [a for a in cli._parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    actions = commands.choices[command]._actions
+    return {o for a in actions for o in a.option_strings if o.startswith("--")} - {"--help"}
+
+
+@pytest.mark.parametrize("command", ["compare", "experiment"])
+def test_every_option_of_a_command_is_a_row(command: str) -> None:
+    rows = table_rows(section(page("experiments.md"), f"`flexsim {command}`"))
+    assert {row.split()[0] for row in rows} == command_options(command)
+
+
+def test_the_complete_example_is_the_shipped_study() -> None:
+    complete = section(page("experiments.md"), "A complete example")
+    (block,) = code_blocks(complete, "toml")
+    path = ROOT / re.findall(r"`(experiments/[^`]+\.toml)`", complete)[0]
+    assert block == path.read_text("utf-8"), f"the complete example differs from {path.name}"
+    load_experiment(path)
+
+
+def test_toml_examples_load_or_fail_as_shown(tmp_path: Path) -> None:
+    """Each ```toml block is an experiment file, or without an [experiment] table a fragment
+    of one; it loads, or fails with an error the page shows."""
+    text = page("experiments.md")
+    blocks = code_blocks(text, "toml")
+    assert len(blocks) > 1, "docs/experiments.md shows fewer TOML examples than expected"
+    for i, block in enumerate(blocks):
+        whole = "experiment" in tomllib.loads(block)
+        path = tmp_path / f"example-{i}.toml"
+        path.write_text(block if whole else f'[experiment]\nname = "example"\n{block}', "utf-8")
+        try:
+            load_experiment(path)
+        except ExperimentError as error:
+            shown = str(error).removeprefix(f"{path}: ")
+            assert shown in text, f"TOML example {i} fails unlike shown: {error}"
+
+
+def test_every_file_column_and_manifest_field_of_an_experiment_is_defined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The documented `flexsim experiment … --out DIR`, with 2 replications: every file of DIR,
+    the leading columns of runs.csv and summary.csv, and every manifest field, in order."""
+    text = page("experiments.md")
+    commands = [c for c, _ in console_examples(text) if "experiment" in c and "--out" in c]
+    assert commands, "docs/experiments.md shows no `flexsim experiment … --out DIR` command"
+    args = shlex.split(commands[0])
+    scratch(tmp_path, monkeypatch)
+    assert cli.main([*args[1:], "--replications", "2"]) == 0
+    out = Path(args[args.index("--out") + 1])
+    files = section(text, "## The results folder", nested=True)
+    for path in out.iterdir():
+        assert f"`{path.name}{'/' if path.is_dir() else ''}`" in files, path.name
+    optional = ("warmup.json", f"{runner.SERIES}/", f"{runner.TABLES}/")  # not made here
+    assert all(f"`{name}`" in files for name in optional)
+    factors = list(tomllib.loads(Path(args[2]).read_text("utf-8"))["factors"])
+    variant, base, *seeds = table_rows(section(text, "`runs.csv`"))
+    head = (out / "runs.csv").read_text("utf-8").splitlines()[0].split(",")
+    assert head[: 4 + len(factors)] == [variant, base, *factors, *seeds]
+    head = (out / "summary.csv").read_text("utf-8").splitlines()[0].split(",")
+    assert list(table_rows(section(text, "`summary.csv`"))) == list(stats.SUMMARY_COLUMNS)
+    assert head == [*stats.SUMMARY_COLUMNS, *factors]
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    rows = table_rows(section(text, "`manifest.json`"))
+    assert list(rows) == list(manifest), "manifest fields missing, extra, or out of order"
+
+
+def test_experiment_python_examples_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Python blocks of docs/experiments.md in order, from the repository's root; they
+    assert what they show."""
+    blocks = code_blocks(page("experiments.md"), "python")
+    assert blocks, "docs/experiments.md has no ```python example"
+    scratch(tmp_path, monkeypatch)
+    namespace: dict[str, Any] = {"__name__": "docs_example"}
+    for block in blocks:
+        exec(compile(block, "docs/experiments.md", "exec"), namespace)

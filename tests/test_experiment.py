@@ -273,3 +273,33 @@ def queue_wait_h(result: RunResult) -> float:
     """Mean wait in queue of the orders placed after the warm-up."""
     done = metrics.finished_orders(result.tables["orders"], result.scenario.warmup_h)
     return float(done["waiting_h"].mean())
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("lead_tme.offline.mean_h", "no section 'lead_tme' (did you mean 'lead_time'?)"),
+        ("utilisation.plant.lin.busy_of_open", "(did you mean 'plant.line'?)"),
+        ("cash_cycle.plant.ccc_days", "expected factory/plant, sellers, platform"),
+        ("orders.offline.placed", "expected no key"),
+    ],
+)
+def test_a_kpi_the_scenario_cannot_have_fails_at_load(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    text = GRID.replace('"lead_time.offline.mean_h"', f'"{name}"')
+    with pytest.raises(ExperimentError) as error:
+        load_experiment(write(tmp_path, text))
+    assert message in str(error.value) and "experiment.kpis" in str(error.value)
+
+
+def test_kpi_keys_cover_every_section() -> None:
+    keys = flexsim.experiment.design.kpi_keys(flexsim.load_builtin("tao-factory"))
+    assert tuple(keys) == metrics.SECTIONS
+    assert keys["lead_time"] == ["trial", "repeat", "offline"]
+
+
+def test_a_factor_of_tables_is_refused(tmp_path: Path) -> None:
+    text = GRID.replace("= [1.25, 2.0]", '= [{dist = "exponential", mean = 1.25}]')
+    with pytest.raises(ExperimentError, match="numbers, strings or booleans"):
+        load_experiment(write(tmp_path, text))

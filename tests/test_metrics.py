@@ -121,3 +121,42 @@ def test_split_kpi_name(name: str, parts: tuple[str, str, str]) -> None:
 def test_split_kpi_name_rejects_what_is_not_a_name(name: str) -> None:
     with pytest.raises(ValueError, match="not a KPI name"):
         metrics.split_kpi_name(name)
+
+
+def test_backlog_counts_the_pieces_accepted_and_not_finished_at_each_day_end() -> None:
+    """A: 10 pieces placed at 12 h, finished at 50 h; B: 5 placed at 30 h, never finished; C:
+    refused. At the ends of days 0, 1, 2 (24, 48, 72 h): 10, 10 + 5, 5. G's order, finished at
+    48 h exactly, still counts on day 1: a day's position is the one just before midnight, as
+    in the cash table."""
+    orders = pd.DataFrame(
+        {
+            "factory": ["f", "f", "f", "g"],
+            "quantity": [10, 5, 100, 7],
+            "placed_at": [12.0, 30.0, 10.0, 0.0],
+            "finished_at": [50.0, math.nan, math.nan, 48.0],
+            "status": ["delivered", "waiting", "refused", "delivered"],
+        }
+    )
+    backlog = metrics.backlog(orders, 3 * DAY)
+    assert list(backlog.columns) == ["factory", "day", "pieces"]
+    mine = backlog[backlog["factory"] == "f"]
+    assert list(mine["day"]) == [0, 1, 2] and list(mine["pieces"]) == [10, 15, 5]
+    assert list(backlog.loc[backlog["factory"] == "g", "pieces"]) == [7, 7, 0]
+    assert metrics.backlog(orders.iloc[:0], 2 * DAY).empty
+
+
+def test_backlog_matches_a_plain_loop_over_a_run() -> None:
+    scenario = flexsim.load_builtin("tao-factory", {"horizon_days": 60, "warmup_days": 10})
+    orders = flexsim.run(scenario, 3).tables["orders"]
+    backlog = metrics.backlog(orders, scenario.horizon_h).set_index(["factory", "day"])["pieces"]
+    for (factory, day), pieces in backlog.items():
+        end = (day + 1) * DAY
+        expected = sum(
+            order.quantity
+            for order in orders.itertuples()
+            if order.factory == factory
+            and order.status != "refused"
+            and order.placed_at < end
+            and not order.finished_at < end
+        )
+        assert pieces == expected, (factory, day)

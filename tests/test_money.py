@@ -7,8 +7,8 @@ import pytest
 from books import balance, expected_factory_cash
 
 import flexsim
+from flexsim.experiment import ExperimentResult, compare
 from flexsim.metrics import cash_cycle
-from flexsim.stats import paired_difference
 
 DAY = 24.0
 # Interest depends on the cash path, not on the orders; the checks that rebuild cash from the
@@ -137,23 +137,13 @@ def test_hand_made_ledger_of_three_orders_gives_hand_computed_cash_cycle() -> No
 def test_voucher_lowers_factory_dso_and_bad_debt_against_offline_credit() -> None:
     """Paired over common random numbers: the e-commerce channel under voucher instead of
     offline credit, the same seeds."""
-    base = flexsim.load_builtin("tao-factory")
-    credit = base.with_overrides({"channels.ecommerce.payment.regime": "offline_credit"})
-    voucher = base.with_overrides({"channels.ecommerce.payment.regime": "voucher"})
-    dso: dict[str, list[float]] = {"credit": [], "voucher": []}
-    bad: dict[str, list[float]] = {"credit": [], "voucher": []}
-    npv: dict[str, list[float]] = {"credit": [], "voucher": []}
-    for seed in range(8):
-        for name, scenario in (("credit", credit), ("voucher", voucher)):
-            result = flexsim.run(scenario, seed)
-            rate = scenario.finance.discount_rate
-            kpis = flexsim.kpis(result.tables, scenario.warmup_h, scenario.horizon_h, rate)
-            dso[name].append(kpis["cash_cycle"]["factory/fuchun"]["dso_days"])
-            bad[name].append(kpis["cash_cycle"]["factory/fuchun"]["bad_debt"])
-            npv[name].append(kpis["cash_cycle"]["factory/fuchun"]["npv"])
-    assert paired_difference(dso["voucher"], dso["credit"]).high < 0
-    assert paired_difference(bad["voucher"], bad["credit"]).high < 0
-    assert paired_difference(npv["voucher"], npv["credit"]).low > 0  # waiting costs money
+    regime = "channels.ecommerce.payment.regime"
+    credit = flexsim.load_builtin("tao-factory", {regime: "offline_credit"})
+    dso, bad, npv = (f"cash_cycle.factory/fuchun.{kpi}" for kpi in ("dso_days", "bad_debt", "npv"))
+    result = compare(credit, {"voucher": {regime: "voucher"}}, replications=8, kpis=[dso, bad, npv])
+    assert result.value("voucher", dso, "diff_high") < 0, result.summary
+    assert result.value("voucher", bad, "diff_high") < 0, result.summary
+    assert result.value("voucher", npv, "diff_low") > 0, result.summary  # waiting costs money
 
 
 def test_platform_absorbs_seller_defaults_under_voucher(default_run: flexsim.RunResult) -> None:
@@ -171,27 +161,35 @@ def test_tighter_seller_cash_lowers_repeat_orders_under_prepaid_not_under_vouche
     Under prepaid a seller pays each order in full when placing it, so a seller short of cash
     orders less; under the voucher the platform's credit pays, so nothing changes."""
 
-    def repeats(regime: str, cash: float) -> list[float]:
+    def tighter(regime: str) -> ExperimentResult:
+        """Sellers with 30,000 CNY against the variant `tight`, with 3,000 CNY."""
         scenario = flexsim.load_builtin(
             "tao-factory",
             {
                 "channels.ecommerce.payment.regime": regime,
-                "sellers.initial_cash": cash,
+                "sellers.initial_cash": 30_000,
                 "horizon_days": 300,
                 "warmup_days": 60,
             },
         )
-        counts = []
-        for seed in range(6):
-            orders = flexsim.run(scenario, seed).tables["orders"]
-            placed = orders[(orders["kind"] == "repeat") & (orders["status"] != "refused")]
-            counts.append(float(len(placed)))
-        return counts
+        tight = {"tight": {"sellers.initial_cash": 3_000}}
+        measures = {REPEATS: repeat_orders}
+        return compare(scenario, tight, replications=6, kpis=[REPEATS], measures=measures)
 
-    prepaid = paired_difference(repeats("prepaid", 3_000), repeats("prepaid", 30_000))
-    assert prepaid.high < 0, prepaid
-    voucher = paired_difference(repeats("voucher", 3_000), repeats("voucher", 30_000))
-    assert voucher.low == voucher.high == 0, voucher
+    prepaid = tighter("prepaid")
+    assert prepaid.value("tight", REPEATS, "diff_high") < 0, prepaid.summary
+    voucher = tighter("voucher")
+    low, high = (voucher.value("tight", REPEATS, f"diff_{end}") for end in ("low", "high"))
+    assert low == high == 0, voucher.summary
+
+
+REPEATS = "seller_orders.repeats"
+
+
+def repeat_orders(result: flexsim.RunResult) -> float:
+    """The repeat orders the sellers placed and the factory accepted, over the whole run."""
+    orders = result.tables["orders"]
+    return float(((orders["kind"] == "repeat") & (orders["status"] != "refused")).sum())
 
 
 def test_interest_compounds_as_computed_by_hand() -> None:

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import flexsim
+from flexsim.experiment import replicate
 from flexsim.metrics import (
     cash_cycle,
     cash_positions,
@@ -126,11 +127,31 @@ def test_cash_is_conserved_on_random_scenarios(
 # --- Little's law for receivables --------------------------------------------------------------
 
 
+COLLECTION = "receivables.collection_days"
+
+
+def collection_days(result: flexsim.RunResult) -> float:
+    """The value-weighted mean days an order's receivable stays open (delivery → payment or
+    write-off; a deposit is applied at delivery and stays 0 days), from the orders table alone,
+    over the orders delivered in the window early enough to be settled by the horizon (the
+    longest term + write-off + a margin); NaN when one of them is not settled."""
+    scenario, orders = result.scenario, result.tables["orders"]
+    start, settled_by = scenario.warmup_h, scenario.horizon_h - (180 + 60 + 20) * DAY
+    value = orders["price"] * orders["quantity"]
+    deposit = value * orders["channel"].map(
+        {"offline": scenario.channels.offline.payment.deposit_share, "ecommerce": 0.0}
+    )
+    closed = orders["paid_at"].where(orders["payment"] == "paid", orders["written_off_at"])
+    mine = (orders["delivered_at"] >= start) & (orders["delivered_at"] < settled_by)
+    if closed[mine].isna().any():
+        return math.nan
+    open_days = (closed - orders["delivered_at"]) / DAY
+    return float(((value - deposit) * open_days)[mine].sum() / value[mine].sum())
+
+
 def test_balance_sheet_dso_equals_value_weighted_collection_time() -> None:
     """By Little's law, average receivables = revenue per day × the value-weighted mean time
-    an order's receivable stays open (delivery → payment or write-off; a deposit is applied
-    at delivery and stays 0 days). The collection time is computed from the orders table
-    alone, over the orders delivered early enough in the window to be settled by the horizon."""
+    an order's receivable stays open, so the balance-sheet DSO equals the collection time."""
     scenario = flexsim.load_builtin(
         "tao-factory",
         {
@@ -140,24 +161,10 @@ def test_balance_sheet_dso_equals_value_weighted_collection_time() -> None:
             "channels.offline.payment.write_off_days": 60,
         },
     )
-    start, end = scenario.warmup_h, scenario.horizon_h
-    settled_by = end - (180 + 60 + 20) * DAY  # longest term + write-off + a margin
-    ratios = []
-    for seed in (1, 2, 3):
-        result = flexsim.run(scenario, seed)
-        orders = result.tables["orders"]
-        kpis = flexsim.kpis(result.tables, start, end)
-        dso = kpis["cash_cycle"][FACTORY]["dso_days"]
-        value = orders["price"] * orders["quantity"]
-        deposit = value * orders["channel"].map(
-            {"offline": scenario.channels.offline.payment.deposit_share, "ecommerce": 0.0}
-        )
-        closed = orders["paid_at"].where(orders["payment"] == "paid", orders["written_off_at"])
-        mine = (orders["delivered_at"] >= start) & (orders["delivered_at"] < settled_by)
-        assert closed[mine].notna().all()  # every one of them is settled
-        open_days = (closed - orders["delivered_at"]) / DAY
-        collection = ((value - deposit) * open_days)[mine].sum() / value[mine].sum()
-        ratios.append(dso / collection)
+    dso = f"cash_cycle.{FACTORY}.dso_days"
+    runs = replicate(scenario, 3, kpis=[dso], measures={COLLECTION: collection_days}).runs
+    assert runs[COLLECTION].notna().all()  # every order in the window is settled
+    ratios = (runs[dso] / runs[COLLECTION]).tolist()
     # three runs of about 150 offline orders each: edge effects move a ratio by a few %
     assert np.mean(ratios) == pytest.approx(1.0, abs=0.04), ratios
     assert all(0.9 < r < 1.1 for r in ratios), ratios
@@ -341,7 +348,7 @@ def test_late_payment_lengthens_dso_by_about_its_expected_delay() -> None:
         {"channels.offline.payment.late_probability": 0.5, "channels.offline.payment.late_days": 60}
     )
     dso: dict[str, list[float]] = {"on_time": [], "late": []}
-    for seed in range(3):
+    for seed in range(3):  # a loop, not compare: it pairs the two runs order by order
         paid = {}
         for name, scenario in (("on_time", base), ("late", late)):
             result = flexsim.run(scenario, seed)

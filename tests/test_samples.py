@@ -11,25 +11,30 @@ import simpy
 
 import flexsim
 from flexsim.calendar import Calendar
-from flexsim.metrics import seller_factories, seller_kpis
+from flexsim.experiment import compare, replicate
+from flexsim.metrics import seller_factories
 from flexsim.model.samples import SampleRoom
 from flexsim.scenario import SampleRoomSpec
-from flexsim.stats import mean_interval, paired_difference
+from flexsim.stats import mean_interval
+from flexsim.streams import PerBuyer, Streams
 
 # sellers only, every one of them judging its samples
 SHORT = {"horizon_days": 200, "warmup_days": 50, "customers": [], "sellers.sample_only_share": 0.0}
-SEEDS = range(4)
+REPLICATIONS = 4
 ROOM = "factories.fuchun.sample_room"
+ORDERED = "sellers.ordered_share"  # of the items proofed, the share that reached an order
 
 
 def made_at(makers: int, requests_at: list[float], calendar: Calendar) -> list[float]:
     """When each request's sample is made, in a room of 2-hour samples."""
     env = simpy.Environment()
     spec = SampleRoomSpec(sample_makers=makers)
-    room = SampleRoom(env, spec, calendar, lambda: 2.0)
+    room = SampleRoom(env, spec, calendar, PerBuyer(Streams(1), "making", lambda _rng: lambda: 2.0))
     done: list[float] = []
     for at in requests_at:
-        env.timeout(at).callbacks.append(lambda _e: room.request(lambda: done.append(env.now)))
+        env.timeout(at).callbacks.append(
+            lambda _e: room.request("seller-0", lambda: done.append(env.now))
+        )
     env.run()
     return done
 
@@ -47,13 +52,12 @@ def test_samples_are_made_in_the_rooms_open_hours() -> None:
     assert made_at(1, [16], nine_to_five) == [24 + 10]  # one hour today, one tomorrow
 
 
-def kpis(result: flexsim.RunResult) -> dict[str, Any]:
-    scenario = result.scenario
-    return seller_kpis(result.tables, scenario.warmup_h, scenario.horizon_h)
+def short(overrides: dict[str, Any] | None = None) -> flexsim.Scenario:
+    return flexsim.load_builtin("tao-factory", SHORT | (overrides or {}))
 
 
 def run(overrides: dict[str, Any], seed: int) -> flexsim.RunResult:
-    return flexsim.run(flexsim.load_builtin("tao-factory", SHORT | overrides), seed)
+    return flexsim.run(short(overrides), seed)
 
 
 def test_dropped_items_had_every_sample_and_no_order() -> None:
@@ -80,8 +84,7 @@ def test_ordered_share_matches_one_minus_the_chance_of_every_sample_rejected() -
     spec = flexsim.load_builtin("tao-factory").factories[0].sample_room
     p, r = spec.approval_probability, spec.max_remakes
     assert r >= 1  # the default scenario remakes, so the control differs from the claim
-    shares = [kpis(run({}, seed))["ordered_share"] for seed in SEEDS]
-    interval = mean_interval(shares)
+    interval = mean_interval(replicate(short(), REPLICATIONS, kpis=[ORDERED]).runs[ORDERED])
     assert interval.covers(1 - (1 - p) ** (1 + r)), interval
     assert not interval.covers(p), interval
 
@@ -96,6 +99,14 @@ def test_sample_only_sellers_drop_every_item_after_its_first_sample() -> None:
     assert not orders["kind"].isin(["trial", "repeat"]).any()
 
 
+ORDERING = "seller_factories.ordering_share_from_start"
+
+
+def sellers_ordering_share(result: flexsim.RunResult) -> float:
+    """Of the sellers who asked Fuchun for samples since the start, the share who ordered."""
+    return float(seller_factories(result.tables, 0.0)["fuchun"]["ordering_share"])
+
+
 def test_the_share_of_sellers_who_order_is_one_minus_the_sample_only_share() -> None:
     """With every sample approved, a seller who asked for samples orders unless it is
     sample-only: the share of such sellers who order has mean 1 − s. The interval over seeds
@@ -103,34 +114,29 @@ def test_the_share_of_sellers_who_order_is_one_minus_the_sample_only_share() -> 
     sample-only sellers are ignored."""
     sample_only = 0.3
     overrides = {f"{ROOM}.approval_probability": 1.0, "sellers.sample_only_share": sample_only}
-    shares = []
-    for seed in SEEDS:
-        result = run(overrides, seed)
-        shares.append(seller_factories(result.tables, 0.0)["fuchun"]["ordering_share"])
-    interval = mean_interval(shares)
+    measures = {ORDERING: sellers_ordering_share}
+    runs = replicate(short(overrides), REPLICATIONS, kpis=[ORDERING], measures=measures).runs
+    interval = mean_interval(runs[ORDERING])
     assert interval.covers(1 - sample_only), interval
     assert interval.high < 1.0, interval
 
 
 @pytest.mark.slow
 def test_a_higher_approval_probability_raises_the_share_of_items_ordered() -> None:
-    def shares(p: float) -> list[float]:
-        return [kpis(run({f"{ROOM}.approval_probability": p}, s))["ordered_share"] for s in SEEDS]
-
-    difference = paired_difference(shares(0.8), shares(0.4))
-    assert difference.low > 0, difference
+    approval = f"{ROOM}.approval_probability"
+    likelier = {"likelier": {approval: 0.8}}
+    result = compare(short({approval: 0.4}), likelier, replications=REPLICATIONS, kpis=[ORDERED])
+    assert result.value("likelier", ORDERED, "diff_low") > 0, result.summary
 
 
 @pytest.mark.slow
 def test_fewer_sample_makers_lengthen_the_sample_lead_time() -> None:
     slow = {f"{ROOM}.making_h": {"dist": "exponential", "mean": 8.0}}
-
-    def lead(makers: int) -> list[float]:
-        overrides = slow | {f"{ROOM}.sample_makers": makers}
-        return [kpis(run(overrides, seed))["sample_lead_mean_days"] for seed in SEEDS]
-
-    difference = paired_difference(lead(1), lead(4))
-    assert difference.low > 0, difference
+    makers, lead = f"{ROOM}.sample_makers", "sellers.sample_lead_mean_days"
+    result = compare(
+        short(slow | {makers: 4}), {"one": {makers: 1}}, replications=REPLICATIONS, kpis=[lead]
+    )
+    assert result.value("one", lead, "diff_low") > 0, result.summary
 
 
 @pytest.mark.parametrize("key", ["calendar"])

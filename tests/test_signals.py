@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import flexsim
-from flexsim.metrics import seller_kpis
+from flexsim.experiment import compare
 from flexsim.model.seasons import life_factor
 from flexsim.scenario import LifeCycleSpec
 from flexsim.stats import paired_difference
@@ -19,7 +19,7 @@ from flexsim.vocabulary import HOURS_PER_DAY
 
 SELLERS_ONLY: dict[str, Any] = {"horizon_days": 240, "warmup_days": 60, "customers": []}
 FUNNEL = {"sellers.funnel": {"conversion": 0.05, "favourite_share": 0.1}}
-SEEDS = range(4)
+REPLICATIONS = 4
 
 
 def run(overrides: dict[str, Any], seed: int) -> flexsim.RunResult:
@@ -72,25 +72,36 @@ def test_life_cycle_shape_is_seen_in_daily_demand() -> None:
     assert control.mean() > 2.0, control.mean()
 
 
+SEASON = {"first_day": "2026-04-01", "last_day": "2026-04-30", "launch_factor": 3.0}
+SEASON_DAYS = 30
+SEASON_START = (pd.Timestamp(SEASON["first_day"]) - pd.Timestamp("2026-01-05")).days * HOURS_PER_DAY
+SEASON_END = SEASON_START + SEASON_DAYS * HOURS_PER_DAY
+IN_SEASON, OUT_OF_SEASON = "launches.in_season", "launches.out_of_season"
+
+
+def launches_in_season(result: flexsim.RunResult) -> float:
+    launched = result.tables["items"]["launched_at"]
+    return float(((launched >= SEASON_START) & (launched < SEASON_END)).sum())
+
+
+def launches_out_of_season(result: flexsim.RunResult) -> float:
+    launched = result.tables["items"]["launched_at"]
+    return float(((launched < SEASON_START) | (launched >= SEASON_END)).sum())
+
+
 @pytest.mark.slow
 def test_seasons_raise_launches_in_the_season_window() -> None:
     """Launches per day inside a season with launch_factor 3 are about three times those
     outside it; without the season the two rates agree (the control)."""
-    season = {"first_day": "2026-04-01", "last_day": "2026-04-30", "launch_factor": 3.0}
-    first = (pd.Timestamp("2026-04-01") - pd.Timestamp("2026-01-05")).days * HOURS_PER_DAY
-    last = first + 30 * HOURS_PER_DAY
-
-    def ratio(overrides: dict[str, Any]) -> float:
-        inside = outside = 0
-        for seed in SEEDS:
-            launched = run(overrides, seed).tables["items"]["launched_at"]
-            inside += int(((launched >= first) & (launched < last)).sum())
-            outside += int(((launched < first) | (launched >= last)).sum())
-        days = SELLERS_ONLY["horizon_days"]
-        return (inside / 30) / (outside / (days - 30))
-
-    assert 2.4 < ratio({"sellers.seasons": [season]}) < 3.6
-    assert 0.75 < ratio({}) < 1.3
+    scenario = flexsim.load_builtin("tao-factory", SELLERS_ONLY)
+    measures = {IN_SEASON: launches_in_season, OUT_OF_SEASON: launches_out_of_season}
+    season, names = {"season": {"sellers.seasons": [SEASON]}}, list(measures)
+    result = compare(scenario, season, replications=REPLICATIONS, kpis=names, measures=measures)
+    launches = result.runs.groupby("variant")[names].sum()  # over all the runs
+    days = SELLERS_ONLY["horizon_days"]
+    ratio = (launches[IN_SEASON] / SEASON_DAYS) / (launches[OUT_OF_SEASON] / (days - SEASON_DAYS))
+    assert 2.4 < ratio["season"] < 3.6, ratio
+    assert 0.75 < ratio["base"] < 1.3, ratio
 
 
 def test_a_spread_of_shares_at_the_factory_makes_regular_and_occasional_clients() -> None:
@@ -139,7 +150,7 @@ def test_early_signal_reorders_hits_sooner_than_sell_through() -> None:
     """On the same seed the items are the same; over the items both policies reorder, the
     early-signal policy's first repeat comes sooner."""
     early, late = [], []
-    for seed in SEEDS:
+    for seed in range(REPLICATIONS):  # a loop, not compare: it pairs the two runs item by item
         signal = first_repeat_days(run(FUNNEL | {"sellers.reorder.policy": "early_signal"}, seed))
         sales = first_repeat_days(run(FUNNEL, seed))
         both = signal.index.intersection(sales.index)
@@ -168,15 +179,8 @@ def test_presale_fills_pre_orders_and_loses_none_before_stock() -> None:
 def test_presale_leaves_less_stock_to_salvage_than_trial_orders() -> None:
     """Ordering what was pre-ordered (C2F) rather than a fixed trial batch sells a larger
     share of the pieces bought."""
-
-    def sell_through(policy: str) -> list[float]:
-        values = []
-        for seed in SEEDS:
-            result = run(FUNNEL | {"sellers.reorder.policy": policy}, seed)
-            scenario = result.scenario
-            kpis = seller_kpis(result.tables, scenario.warmup_h, scenario.horizon_h)
-            values.append(kpis["sell_through"])
-        return values
-
-    difference = paired_difference(sell_through("presale"), sell_through("sell_through"))
-    assert difference.low > 0, difference
+    policy, sell_through = "sellers.reorder.policy", "sellers.sell_through"
+    scenario = flexsim.load_builtin("tao-factory", SELLERS_ONLY | FUNNEL | {policy: "sell_through"})
+    presale = {"presale": {policy: "presale"}}
+    result = compare(scenario, presale, replications=REPLICATIONS, kpis=[sell_through])
+    assert result.value("presale", sell_through, "diff_low") > 0, result.summary

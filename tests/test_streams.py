@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from flexsim.streams import Streams, name_key
+from flexsim.streams import PerBuyer, Streams, name_key
 
 NAMES = ["a", "demand.sales/seller-17", "line.unit_time/fuchun.ecom", "ünïcode/名"]
 
@@ -55,6 +55,24 @@ def test_stream_is_stable_under_creation_order() -> None:
     ahead = {name: first(forward, name) for name in NAMES}
     behind = {name: first(backward, name) for name in reversed(NAMES)}
     assert ahead == behind
+
+
+def test_per_buyer_samplers_draw_from_each_buyers_own_stream() -> None:
+    streams = Streams(4)
+    made: list[str] = []
+
+    def make(rng: np.random.Generator) -> np.random.Generator:
+        made.append("sampler")
+        return rng
+
+    unit_time = PerBuyer(streams, "line.unit_time/fuchun.ecom", make)
+    assert unit_time["seller-3"] is unit_time["seller-3"]  # made once, on first use
+    assert unit_time["seller-3"] is streams["line.unit_time/fuchun.ecom/seller-3"]
+    assert len(made) == 1
+    # a buyer's numbers are the same whoever else draws at the same place, and in what order
+    unit_time["seller-1"].random(100)
+    alone = PerBuyer(Streams(4), "line.unit_time/fuchun.ecom", make)
+    assert alone["seller-3"].random(8).tolist() == unit_time["seller-3"].random(8).tolist()
 
 
 def test_names_lists_the_streams_used_sorted() -> None:

@@ -1,45 +1,29 @@
 """Theory tests: the validation study's cases, run shorter, and the formulas they rest on.
 
-Every case of experiments/validation.py (a scenario file, a measured quantity, a theory) runs
-here with shorter horizons and fewer replications: its 95 % interval must cover the theory, and
-each of its negative controls, a wrong model checked against the same runs, must be rejected.
-The study itself (`python experiments/validation.py`) runs them long enough for ±2 %.
+Every case of the study experiments.validation (a scenario file, a measured quantity, a theory)
+runs here with shorter horizons and fewer replications: its 95 % interval must cover the theory,
+and each of its negative controls, a wrong model checked against the same runs, must be
+rejected. The study itself (`python -m experiments.validation`) runs them long enough for ±2 %.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import pandas as pd
 import pytest
 from scipy.stats import poisson
 
 import flexsim
+from experiments import validation as study
 from flexsim import theory
 from flexsim.dists import Exponential, Gamma, UniformInt
-
-EXPERIMENTS = Path(__file__).parent.parent / "experiments"
-
-
-def _study() -> ModuleType:
-    """experiments/validation.py, imported by path (experiments/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("validation_study", EXPERIMENTS / "validation.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
-study = _study()
+from flexsim.experiment import ExperimentResult
 
 # Shorter than the study (20,000 days, 100 replications): 5,000 measured days of each queue
 # (about 4,000 orders) and 30 replications put the waits' intervals within about ±7 %, wide
-# enough to keep the test file near half a minute yet narrow enough that every negative control
+# enough to keep the test file near two minutes yet narrow enough that every negative control
 # is rejected. The seeds are 0 … N − 1, as in the study, and were not picked: should a correct
 # case narrowly miss, raise the replications of all cases, never change the seeds.
 REPLICATIONS = 30
@@ -63,170 +47,166 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "tao-factory": LITTLE_DAYS,
 }
 
-Values = dict[str, dict[str, list[float]]]
+Results = dict[str, ExperimentResult]  # scenario → its replications, as the study runs them
 
 
 @pytest.fixture(scope="module")
-def runs() -> Values:
+def runs() -> Results:
     """Every case scenario, replicated and measured once for all the tests below."""
     queues = [case for case in study.CASES if case.scenario != "tao-factory"]
     little = [case for case in study.CASES if case.scenario == "tao-factory"]
-    values: Values = study.replicate(queues, range(REPLICATIONS), OVERRIDES)
-    values |= study.replicate(little, range(LITTLE_REPLICATIONS), OVERRIDES)
-    return values
+    results = study.simulate(queues, REPLICATIONS, overrides=OVERRIDES)
+    return results | study.simulate(little, LITTLE_REPLICATIONS, overrides=OVERRIDES)
 
 
-def case(name: str, measure: str) -> Any:
-    """The study's case by name and measured quantity."""
-    (found,) = [c for c in study.CASES if c.name.startswith(name) and c.measure == measure]
-    return found
+def evaluate(runs: Results, name: str, measure: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The study's check of its case by name and measured quantity, on the shorter runs: the
+    case's summary row and its negative controls' rows."""
+    (case,) = [c for c in study.CASES if c.name.startswith(name) and c.measure == measure]
+    return study.evaluate([case], runs, OVERRIDES, MAX_RELATIVE_HALF_WIDTH)
 
 
-def assert_matches(runs: Values, name: str, measure: str) -> None:
+def assert_matches(runs: Results, name: str, measure: str) -> None:
     """The case's interval covers its theory and is narrow enough to mean it."""
-    chosen = case(name, measure)
-    scenario = chosen.load(OVERRIDES[chosen.scenario])
-    result = study.check(runs[chosen.scenario][measure], chosen.theory(scenario))
-    assert study.passes(result, MAX_RELATIVE_HALF_WIDTH), result
+    summary, _ = evaluate(runs, name, measure)
+    assert summary["passed"].all(), summary.to_dict(orient="records")
 
 
-def assert_rejects(runs: Values, name: str, measure: str, control: str) -> None:
+def assert_rejects(runs: Results, name: str, measure: str, control: str) -> None:
     """The negative control's wrong value lies outside the case's interval."""
-    chosen = case(name, measure)
-    (wrong,) = [c for c in chosen.controls if c.label.startswith(control)]
-    scenario = chosen.load(OVERRIDES[chosen.scenario])
-    data = runs[chosen.scenario][wrong.measure or measure]
-    result = study.check(data, wrong.theory(scenario))
-    assert not result.covered, result
+    _, controls = evaluate(runs, name, measure)
+    (row,) = controls[controls["control"].str.startswith(control)].to_dict(orient="records")
+    assert row["rejected"], row
 
 
 # ── the cases, shorter ─────────────────────────────────────────────────────────────────────
-# All marked slow: the `runs` fixture they share simulates for about half a minute.
+# All marked slow: the `runs` fixture they share simulates for about two minutes (107 s on a
+# shared two-core machine; `pytest -m slow --durations=5 tests/test_validation.py` shows it).
 
 
 @pytest.mark.slow
-def test_mm1_matches_theory_wait(runs: Values) -> None:
+def test_mm1_matches_theory_wait(runs: Results) -> None:
     assert_matches(runs, "M/M/1", "wait_h")
 
 
 @pytest.mark.slow
-def test_mm1_utilisation_equals_rho(runs: Values) -> None:
+def test_mm1_utilisation_equals_rho(runs: Results) -> None:
     assert_matches(runs, "M/M/1", "busy")
 
 
 @pytest.mark.slow
-def test_mm1_rejects_ten_percent_slower_service(runs: Values) -> None:
+def test_mm1_rejects_ten_percent_slower_service(runs: Results) -> None:
     assert_rejects(runs, "M/M/1", "wait_h", "service 10 % slower")
     assert_rejects(runs, "M/M/1", "busy", "service 10 % slower")
 
 
 @pytest.mark.slow
-def test_mmc_matches_erlang_c(runs: Values) -> None:
+def test_mmc_matches_erlang_c(runs: Results) -> None:
     assert_matches(runs, "M/M/3", "wait_h")
 
 
 @pytest.mark.slow
-def test_mmc_utilisation_equals_rho(runs: Values) -> None:
+def test_mmc_utilisation_equals_rho(runs: Results) -> None:
     assert_matches(runs, "M/M/3", "busy")
 
 
 @pytest.mark.slow
-def test_mmc_rejects_one_line_c_times_as_fast(runs: Values) -> None:
+def test_mmc_rejects_one_line_c_times_as_fast(runs: Results) -> None:
     """Pooling c lines is not one fast line: that model waits 24 % longer."""
     assert_rejects(runs, "M/M/3", "wait_h", "one line 3 times as fast")
 
 
 @pytest.mark.slow
-def test_mmc_rejects_theory_for_c_minus_one_lines(runs: Values) -> None:
+def test_mmc_rejects_theory_for_c_minus_one_lines(runs: Results) -> None:
     assert_rejects(runs, "M/M/3", "wait_h", "Erlang C for c − 1 lines")
     assert_rejects(runs, "M/M/3", "busy", "c − 1 lines")
 
 
 @pytest.mark.slow
-def test_md1_matches_theory(runs: Values) -> None:
+def test_md1_matches_theory(runs: Results) -> None:
     assert_matches(runs, "M/D/1", "wait_h")
 
 
 @pytest.mark.slow
-def test_md1_utilisation_equals_rho(runs: Values) -> None:
+def test_md1_utilisation_equals_rho(runs: Results) -> None:
     assert_matches(runs, "M/D/1", "busy")
 
 
 @pytest.mark.slow
-def test_md1_rejects_mm1_formula(runs: Values) -> None:
+def test_md1_rejects_mm1_formula(runs: Results) -> None:
     assert_rejects(runs, "M/D/1", "wait_h", "M/M/1 formula")
 
 
 @pytest.mark.slow
-def test_mg1_matches_pollaczek_khinchine(runs: Values) -> None:
+def test_mg1_matches_pollaczek_khinchine(runs: Results) -> None:
     assert_matches(runs, "M/G/1", "wait_h")
 
 
 @pytest.mark.slow
-def test_mg1_utilisation_counts_changeover(runs: Values) -> None:
+def test_mg1_utilisation_counts_changeover(runs: Results) -> None:
     assert_matches(runs, "M/G/1", "busy")
 
 
 @pytest.mark.slow
-def test_mg1_rejects_model_without_changeover(runs: Values) -> None:
+def test_mg1_rejects_model_without_changeover(runs: Results) -> None:
     assert_rejects(runs, "M/G/1", "wait_h", "Pollaczek-Khinchine without the changeover")
     assert_rejects(runs, "M/G/1", "busy", "ρ without the changeover")
 
 
 @pytest.mark.slow
-def test_mg1_rejects_unit_time_drawn_per_piece(runs: Values) -> None:
+def test_mg1_rejects_unit_time_drawn_per_piece(runs: Results) -> None:
     """flexsim draws one unit time per order; independent draws per piece would make the
     service far less variable and the wait a third shorter."""
     assert_rejects(runs, "M/G/1", "wait_h", "one unit-time draw per piece")
 
 
 @pytest.mark.slow
-def test_symmetric_exhaustive_polling_matches_takagi(runs: Values) -> None:
+def test_symmetric_exhaustive_polling_matches_takagi(runs: Results) -> None:
     assert_matches(runs, "Polling, symmetric, exhaustive", "wait_h")
 
 
 @pytest.mark.slow
-def test_symmetric_exhaustive_polling_rejects_the_gated_formula(runs: Values) -> None:
+def test_symmetric_exhaustive_polling_rejects_the_gated_formula(runs: Results) -> None:
     assert_rejects(runs, "Polling, symmetric, exhaustive", "wait_h", "the gated formula")
 
 
 @pytest.mark.slow
-def test_symmetric_gated_polling_matches_takagi(runs: Values) -> None:
+def test_symmetric_gated_polling_matches_takagi(runs: Results) -> None:
     assert_matches(runs, "Polling, symmetric, gated", "wait_h")
 
 
 @pytest.mark.slow
-def test_symmetric_gated_polling_rejects_the_exhaustive_formula(runs: Values) -> None:
+def test_symmetric_gated_polling_rejects_the_exhaustive_formula(runs: Results) -> None:
     assert_rejects(runs, "Polling, symmetric, gated", "wait_h", "the exhaustive formula")
 
 
 @pytest.mark.slow
-def test_asymmetric_exhaustive_polling_obeys_pseudo_conservation(runs: Values) -> None:
+def test_asymmetric_exhaustive_polling_obeys_pseudo_conservation(runs: Results) -> None:
     assert_matches(runs, "Polling, asymmetric, exhaustive", "polling_h")
 
 
 @pytest.mark.slow
-def test_asymmetric_exhaustive_polling_rejects_the_gated_law(runs: Values) -> None:
+def test_asymmetric_exhaustive_polling_rejects_the_gated_law(runs: Results) -> None:
     assert_rejects(runs, "Polling, asymmetric, exhaustive", "polling_h", "the law for gated")
 
 
 @pytest.mark.slow
-def test_asymmetric_gated_polling_obeys_pseudo_conservation(runs: Values) -> None:
+def test_asymmetric_gated_polling_obeys_pseudo_conservation(runs: Results) -> None:
     assert_matches(runs, "Polling, asymmetric, gated", "polling_h")
 
 
 @pytest.mark.slow
-def test_asymmetric_gated_polling_rejects_the_exhaustive_law(runs: Values) -> None:
+def test_asymmetric_gated_polling_rejects_the_exhaustive_law(runs: Results) -> None:
     assert_rejects(runs, "Polling, asymmetric, gated", "polling_h", "the law for exhaustive")
 
 
 @pytest.mark.slow
-def test_breakdowns_match_pollaczek_khinchine_with_repairs(runs: Values) -> None:
+def test_breakdowns_match_pollaczek_khinchine_with_repairs(runs: Results) -> None:
     assert_matches(runs, "Breakdowns, M/G/1", "wait_h")
 
 
 @pytest.mark.slow
-def test_breakdowns_reject_a_model_without_repairs(runs: Values) -> None:
+def test_breakdowns_reject_a_model_without_repairs(runs: Results) -> None:
     assert_rejects(runs, "Breakdowns, M/G/1", "wait_h", "Pollaczek-Khinchine without")
 
 
@@ -252,33 +232,33 @@ def test_breakdown_moments_by_hand() -> None:
 
 
 @pytest.mark.slow
-def test_littles_law_holds_over_replications(runs: Values) -> None:
+def test_littles_law_holds_over_replications(runs: Results) -> None:
     assert_matches(runs, "Little", "little")
 
 
 @pytest.mark.slow
-def test_littles_law_rejects_transit_as_time_in_factory(runs: Values) -> None:
+def test_littles_law_rejects_transit_as_time_in_factory(runs: Results) -> None:
     assert_rejects(runs, "Little", "little", "W to delivery")
 
 
 @pytest.mark.parametrize("overrides", [None, LITTLE_DAYS])
 def test_littles_law_window_is_whole_weeks(overrides: dict[str, Any] | None) -> None:
     """The window must close at the weekday it opens, or the weekly cycle biases L/(λW)."""
-    scenario = case("Little", "little").load(overrides)
+    scenario = study.load("tao-factory", overrides)
     window_days = scenario.horizon_days - study.LITTLE_MARGIN_DAYS - scenario.warmup_days
     assert window_days > 0 and window_days % 7 == 0
 
 
 def test_every_scenario_file_is_a_case() -> None:
     """A scenario file without a case would be dead weight in the study."""
-    files = {path.name for path in (EXPERIMENTS / "validation").glob("*.toml")}
+    files = {path.name for path in study.SCENARIOS.glob("*.toml")}
     assert files == {c.scenario for c in study.CASES if c.scenario.endswith(".toml")}
 
 
 def test_case_scenarios_reduce_to_their_queues() -> None:
     """Each queue file is the queue its case name says (servers, service-time shape, ρ)."""
     models = {
-        name: theory.queue_model(flexsim.load(EXPERIMENTS / "validation" / f"{name}.toml"))
+        name: theory.queue_model(study.load(f"{name}.toml"))
         for name in ("mm1", "mmc", "md1", "mg1")
     }
     assert (models["mm1"].servers, models["mm1"].exponential) == (1, True)

@@ -83,13 +83,14 @@ def compare(
 ) -> ExperimentResult:
     """The scenario as given (variant `base`, the baseline) against each named variant, a
     mapping of dotted keys to values applied like `--set`, over common random numbers: per KPI
-    each variant's mean with its 95 % interval and the paired difference against the
-    baseline. A Scenario object is compared as it is; a name or file is loaded."""
+    (and measure) each variant's mean with its 95 % interval and the paired difference against
+    the baseline. A Scenario object is compared as it is; a name or file is loaded."""
     named: dict[str, dict[str, Any]] = {BASE: {}}
     named |= {name: dict(overrides) for name, overrides in variants.items()}
     settings: dict[str, Any] = {"replications": replications, "seed": seed, "baseline": baseline}
-    if kpis:
-        settings["kpis"] = list(kpis)
+    kpi_names = [kpi for kpi in kpis or [] if kpi not in (measures or {})]  # measures come anyway
+    if kpi_names:
+        settings["kpis"] = kpi_names
     experiment = experiment_from(scenario, named, **settings)
     runner = backend(jobs, dask)
     try:

@@ -30,7 +30,8 @@ from flexsim.scenario import (
     format_validation_error,
     load,
 )
-from flexsim.spec import Spec
+from flexsim.spec import Spec, did_you_mean
+from flexsim.vocabulary import PLATFORM, SELLER_KINDS, SELLERS, factory_party
 
 BASE = "base"  # the variant of an experiment without variants, and of `flexsim compare`
 FACTORS = "factors"  # the sub-table of a variant that holds its own factors
@@ -101,9 +102,15 @@ class Point:
 
     @property
     def label(self) -> str:
-        """The variant's name, with its own factors' values when it has any."""
+        """The variant's name, with its own factors' values when it has any: the `variant`
+        column of the runs and the summary, where the global factors have columns."""
         own = {k: v for k, v in self.factors.items() if k in self.own_keys}
         return self.variant + "".join(f" {k}={v}" for k, v in own.items())
+
+    @property
+    def name(self) -> str:
+        """The variant's name with every factor's value: unique among the points."""
+        return self.variant + "".join(f" {k}={v}" for k, v in self.factors.items())
 
     own_keys: tuple[str, ...] = ()
 
@@ -236,6 +243,10 @@ def expand(spec: ExperimentFile, scenario: Scenario | str, source: str, digest: 
             f"{source}: variants.{baseline}.factors: the baseline is compared at every "
             "combination of the global factors, so it has no factors of its own"
         )
+    sequential = settings.sequential.kpis if settings.sequential else []
+    for key, names in (("kpis", settings.kpis), ("sequential.kpis", sequential)):
+        for name in names:
+            _check_kpi(name, points[0].scenario, f"{source}: experiment.{key}")
     plain = {name: overrides for name, (overrides, _) in variants.items()}
     return Experiment(settings, points, keys, source, digest, plain)
 
@@ -274,7 +285,51 @@ def _factors(factors: Mapping[str, Any], where: str) -> dict[str, list[Any]]:
     for key, values in factors.items():
         if not isinstance(values, list) or not values:
             raise ExperimentError(f"{where}.{key}: expected a non-empty list of values")
+        if any(isinstance(v, dict | list) for v in values):
+            raise ExperimentError(
+                f"{where}.{key}: a factor's levels are numbers, strings or booleans (they name "
+                "the runs' columns); vary a table's keys one by one, or make each table a variant"
+            )
+        if len(set(values)) < len(values):
+            raise ExperimentError(f"{where}.{key}: a level is listed twice")
     return _overrides(factors, where)
+
+
+def _check_kpi(name: str, scenario: Scenario, where: str) -> None:
+    """Refuse a KPI name whose section, or whose key (a line, party, order kind or factory),
+    the scenario cannot have; the KPI itself is checked against the first finished run."""
+    section, key, _ = split_kpi_name(name)
+    keys = kpi_keys(scenario)
+    if section not in keys:
+        raise ExperimentError(
+            f"{where}: '{name}': no section '{section}'{did_you_mean(section, list(keys))}; "
+            f"sections: {', '.join(keys)}"
+        )
+    allowed = keys[section]
+    if (allowed is None) != (key == "") or (allowed is not None and key not in allowed):
+        expected = "no key (SECTION.KPI)" if allowed is None else ", ".join(allowed)
+        hint = did_you_mean(key, list(allowed or []))
+        raise ExperimentError(
+            f"{where}: '{name}': no '{key}' in {section}{hint}; expected {expected}"
+        )
+
+
+def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:
+    """Each KPI section's keys a run of `scenario` can have (None: a section of plain KPIs)."""
+    lines = [f"{f.name}.{line.name}" for f in scenario.factories for line in f.lines]
+    factories = [f.name for f in scenario.factories]
+    kinds = list(SELLER_KINDS) + sorted({c.channel for c in scenario.customers})
+    parties = [factory_party(name) for name in factories] + [SELLERS, PLATFORM]
+    sections: dict[str, list[str] | None] = {
+        "orders": None,
+        "lead_time": kinds,
+        "utilisation": lines,
+        "cash_cycle": parties,
+        "sellers": None,
+        "capacity": lines,
+        "seller_factories": factories,
+    }
+    return sections
 
 
 def headline_kpis(scenario: Scenario) -> list[str]:
@@ -283,7 +338,7 @@ def headline_kpis(scenario: Scenario) -> list[str]:
     order the scenario places."""
     names = []
     for factory in scenario.factories:
-        names += [f"cash_cycle.factory/{factory.name}.{k}" for k in ("ccc_days", "profit")]
+        names += [f"cash_cycle.{factory_party(factory.name)}.{k}" for k in ("ccc_days", "profit")]
         names += [f"utilisation.{factory.name}.{line.name}.busy_of_open" for line in factory.lines]
     kinds = ["trial", "repeat"] if scenario.sellers.count else []
     kinds += sorted({c.channel for c in scenario.customers})

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 
 from flexsim import metrics, results
 from flexsim.run import RunResult, run
@@ -90,9 +91,15 @@ def _write_tables(result: RunResult, kpis: dict[str, Any], folder: Path) -> None
 def daily_cash(result: RunResult) -> dict[str, list[float]]:
     """Each factory's, the platform's and the sellers' summed cash at the end of each day."""
     positions = metrics.cash_positions(result.tables["ledger"], result.scenario.horizon_h)
-    party = positions["party"].where(~positions["party"].map(is_seller), SELLERS)
-    cash = positions.groupby([party, positions["day"]])["cash"].sum()
+    cash = party_cash(positions)
     return {str(name): cash.loc[name].tolist() for name in cash.index.unique(level=0)}
+
+
+def party_cash(positions: pd.DataFrame) -> pd.Series:
+    """From a `cash` table: each factory's, the platform's and the sellers' summed cash, by
+    (party, day)."""
+    party = positions["party"].where(~positions["party"].map(is_seller), SELLERS)
+    return positions.groupby([party, positions["day"]])["cash"].sum()
 
 
 def daily_series(result: RunResult, spec: str) -> list[float]:

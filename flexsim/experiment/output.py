@@ -5,6 +5,7 @@ DIR/runs/             one JSON file per finished run, written as each completes
 DIR/runs.csv          one row per design point × replication (factor and KPI columns)
 DIR/summary.csv       tidy: one row per cell × design point × KPI
 DIR/summary.md        the comparison table as printed
+DIR/scenario.json     the base scenario (the first design point's), as a run folder has it
 DIR/manifest.json     what made the results, written last
 DIR/series/, tables/  each run's daily cash (--series), each run's results (--tables)
 """
@@ -41,12 +42,14 @@ def start(folder: Path, experiment: Experiment, resume: bool) -> None:
     write_text(path, text + "\n")
 
 
-def write(folder: Path, result: ExperimentResult, backend: str, workers: int) -> None:
-    """runs.csv, summary.csv, summary.md and, last, manifest.json."""
+def write(folder: Path, result: ExperimentResult) -> None:
+    """runs.csv, summary.csv, summary.md, scenario.json and, last, manifest.json."""
     write_text(folder / "runs.csv", result.runs.to_csv(index=False))
+    base = result.experiment.points[0].scenario
+    write_text(folder / "scenario.json", base.model_dump_json(indent=2))
     write_text(folder / "summary.csv", result.summary.to_csv(index=False))
     write_text(folder / "summary.md", markdown(result) + "\n")
-    text = json.dumps(manifest(result, backend, workers), indent=2, default=str)
+    text = json.dumps(manifest(result), indent=2, default=str)
     write_text(folder / "manifest.json", text + "\n")
 
 
@@ -90,12 +93,12 @@ def _interval(mean: float, low: float, high: float) -> str:
     if math.isnan(mean):
         return "n/a"
     if math.isnan(low):
-        return _number(mean)
-    return f"{_number(mean)} [{_number(low)}, {_number(high)}]"
+        return significant(mean)
+    return f"{significant(mean)} [{significant(low)}, {significant(high)}]"
 
 
-def _number(x: float) -> str:
-    """Four significant digits, thousands separated."""
+def significant(x: float) -> str:
+    """Four significant digits, thousands separated (the comparison's numbers, also in reports)."""
     if x == 0:
         return "0"
     if abs(x) >= 1000:

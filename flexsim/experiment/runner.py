@@ -44,6 +44,8 @@ class ExperimentResult:
     warmup: stats.Warmup | None
     failed: list[Outcome] = field(default_factory=list)
     wall_s: float = 0.0
+    backend: str = "serial"  # which backend ran it, and with how many workers
+    workers: int = 1
 
     def value(self, variant: str, kpi: str, column: str = "mean") -> float:
         """One figure of the summary, for a variant without factors."""
@@ -82,11 +84,11 @@ def run_experiment(
         if not experiment.settings.sequential or not _imprecise(experiment, frame, planned):
             break
         planned = min(planned + stats.next_batch_size(backend.workers), _maximum(experiment))
-    summary = summarise(experiment, frame)
+    summary = summarise(experiment, frame, list(state.measures))
     failed = sorted(state.failed.values(), key=lambda o: (o.point, o.replication))
-    return ExperimentResult(
-        experiment, frame, summary, warmup, failed, time.perf_counter() - started
-    )
+    wall = time.perf_counter() - started
+    name = type(backend).__name__.lower()
+    return ExperimentResult(experiment, frame, summary, warmup, failed, wall, name, backend.workers)
 
 
 @dataclass
@@ -139,6 +141,8 @@ class _State:
         if outcome.error:
             self.failed[key] = outcome
         else:
+            if not self.done:  # the first run to finish tells which KPIs there are
+                _present(self.experiment, _named(self.experiment), pd.DataFrame([outcome.kpis]))
             self.done[key] = outcome
             self.failed.pop(key, None)
         if self.folder is not None:
@@ -171,13 +175,19 @@ def _warmup(state: _State, backend: Backend) -> stats.Warmup | None:
         ]
         series: dict[str, Any] = {}
         for outcome in backend.run(pilots):
+            name = points[outcome.point].name
             if outcome.error:
-                raise ExperimentError(
-                    f"the warm-up pilot of {points[outcome.point].label}: {outcome.error}"
-                )
-            series[points[outcome.point].label] = outcome.series["warmup"]
+                raise ExperimentError(f"the warm-up pilot of {name}: {outcome.error}")
+            series[name] = outcome.series["warmup"]
         floor = math.ceil(max(p.scenario.longest_term_days() for p in points))
-        warmup = stats.common_warmup(series, floor)
+        try:
+            warmup = stats.common_warmup(series, floor)
+        except stats.TruncationError as error:
+            raise ExperimentError(
+                f"{state.experiment.source}: experiment.warmup: the automatic warm-up found no "
+                f"truncation point ({error}); lengthen horizon_days, or set warmup = "
+                '"scenario" with the warmup_days you choose'
+            ) from None
         if saved is not None:
             write_text(saved, json.dumps(warmup._asdict(), indent=2) + "\n")
     horizon = min(p.scenario.horizon_days for p in state.experiment.points)
@@ -202,7 +212,7 @@ def _imprecise(experiment: Experiment, runs: pd.DataFrame, planned: int) -> bool
         return False
     names = _present(experiment, sequential.kpis or experiment.kpis, runs)
     baseline = experiment.baseline
-    for _, cell in _cells(experiment, runs):
+    for _, cell in _cells(cell_keys(experiment), runs):
         for kpi in names:
             values = {
                 str(label): rows.sort_values("seed")[kpi].to_numpy(float)
@@ -213,6 +223,12 @@ def _imprecise(experiment: Experiment, runs: pd.DataFrame, planned: int) -> bool
             ):
                 return True
     return False
+
+
+def _named(experiment: Experiment) -> list[str]:
+    """The KPIs the file names (for its summary and its sequential rule)."""
+    sequential = experiment.settings.sequential
+    return experiment.settings.kpis + (sequential.kpis if sequential else [])
 
 
 def _present(experiment: Experiment, names: list[str], runs: pd.DataFrame) -> list[str]:
@@ -239,26 +255,43 @@ def runs_table(experiment: Experiment, outcomes: Iterable[Outcome]) -> pd.DataFr
         point = experiment.points[o.point]
         head = {"variant": point.label, "base_variant": point.variant} | point.factors
         rows.append(head | {"replication": o.replication, "seed": o.seed} | o.kpis)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    first = ["variant", "base_variant", *experiment.factor_keys, "replication", "seed"]
+    first = [c for c in first if c in frame.columns]
+    return frame[first + [c for c in frame.columns if c not in first]]
 
 
-def summarise(experiment: Experiment, runs: pd.DataFrame) -> pd.DataFrame:
-    """stats.summarise of every cell of the global factors, the cell's factor values beside."""
+def summarise(
+    experiment: Experiment, runs: pd.DataFrame, measures: list[str] | None = None
+) -> pd.DataFrame:
+    """stats.summarise of every cell of the global factors, the cell's factor values beside:
+    the experiment's KPIs, then the measures."""
     if runs.empty:
         return pd.DataFrame(columns=list(stats.SUMMARY_COLUMNS))
-    names = _present(experiment, experiment.kpis, runs)
+    names = _present(experiment, experiment.kpis, runs) + list(measures or [])
+    return summarise_cells(runs, experiment.baseline, names, cell_keys(experiment))
+
+
+def summarise_cells(
+    runs: pd.DataFrame, baseline: str, kpis: list[str], keys: list[str]
+) -> pd.DataFrame:
+    """stats.summarise of the runs of each combination of the factors `keys` (a cell), each
+    cell's variants compared with its point of the `baseline` variant, the cell's factor values
+    beside; a runs table as runs_table makes it (or runs.csv holds it)."""
     frames = []
-    for values, cell in _cells(experiment, runs):
-        summary = stats.summarise(cell, _baseline_label(cell, experiment.baseline), names)
+    for values, cell in _cells(keys, runs):
+        summary = stats.summarise(cell, _baseline_label(cell, baseline), kpis)
         frames.append(summary.assign(**values))
     return pd.concat(frames, ignore_index=True)
 
 
-def _cells(
-    experiment: Experiment, runs: pd.DataFrame
-) -> Iterable[tuple[dict[str, Any], pd.DataFrame]]:
-    """The runs of each combination of the global factors (all runs when there are none)."""
-    keys = [k for k in experiment.factor_keys if all(k in p.factors for p in experiment.points)]
+def cell_keys(experiment: Experiment) -> list[str]:
+    """The global factors: the factor keys every design point has."""
+    return [k for k in experiment.factor_keys if all(k in p.factors for p in experiment.points)]
+
+
+def _cells(keys: list[str], runs: pd.DataFrame) -> Iterable[tuple[dict[str, Any], pd.DataFrame]]:
+    """The runs of each combination of the factors `keys` (all runs when there are none)."""
     if not keys:
         yield {}, runs
         return
@@ -305,7 +338,7 @@ def describe(experiment: Experiment, outcome: Outcome) -> str:
     return f"{label} replication {outcome.replication} (seed {outcome.seed})"
 
 
-def manifest(result: ExperimentResult, backend: str, workers: int) -> dict[str, Any]:
+def manifest(result: ExperimentResult) -> dict[str, Any]:
     """What made an experiment's results: file and digest, variants and points, seeds,
     warm-up, versions, commit, backend and wall time."""
     experiment = result.experiment
@@ -328,7 +361,7 @@ def manifest(result: ExperimentResult, backend: str, workers: int) -> dict[str, 
         ),
         "failed": [describe(experiment, o) for o in result.failed],
         **provenance(),
-        "backend": backend,
-        "workers": workers,
+        "backend": result.backend,
+        "workers": result.workers,
         "wall_s": round(result.wall_s, 3),
     }

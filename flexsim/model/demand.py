@@ -156,7 +156,7 @@ class Seller:
         item.factory = self.choose_factory(item)
         item.factory_price *= self.spec.choice.price_factors.get(item.factory, 1.0)
         self.items[item.name] = item
-        self.rooms[item.factory].request(partial(self.sample_made, item))
+        self.rooms[item.factory].request(self.name, partial(self.sample_made, item))
 
     def choose_factory(self, item: Item) -> str:
         """The only factory, or one picked from the factories' quotes for a trial batch."""
@@ -196,7 +196,7 @@ class Seller:
             else:
                 self.order(item, TRIAL, max(self.moq, round(self.trial())))
         elif item.samples <= room.max_remakes:
-            self.rooms[item.factory].request(partial(self.sample_made, item))
+            self.rooms[item.factory].request(self.name, partial(self.sample_made, item))
         else:
             self.drop(item)
 

@@ -24,6 +24,7 @@ from flexsim.model.order import Order
 from flexsim.model.schedule import after
 from flexsim.records import Recorder
 from flexsim.scenario import FactorySpec
+from flexsim.streams import PerBuyer
 from flexsim.vocabulary import (
     BELOW_MOQ,
     EXPENSES,
@@ -44,10 +45,22 @@ from flexsim.vocabulary import (
 
 
 class Fabric:
-    """Where each order's fabric comes from: stock, or a supplier with a lead time."""
+    """Where each order's fabric comes from: stock, or a supplier with a lead time. Each buyer's
+    orders draw both from the buyer's own streams (uniforms for stock, hours for the lead)."""
 
-    def __init__(self, in_stock: Callable[[], bool], lead_h: Callable[[], float]) -> None:
-        self.in_stock, self.lead_h = in_stock, lead_h
+    def __init__(
+        self,
+        in_stock_probability: float,
+        uniform: PerBuyer[Callable[[], float]],
+        lead_h: PerBuyer[Callable[[], float]],
+    ) -> None:
+        self.in_stock_probability, self.uniform, self.lead_h = in_stock_probability, uniform, lead_h
+
+    def wait_h(self, buyer: str) -> float:
+        """Hours from the order to its fabric: 0 when in stock, else the supplier's lead."""
+        if self.uniform[buyer]() < self.in_stock_probability:
+            return 0.0
+        return self.lead_h[buyer]()
 
 
 class Stream(Protocol):
@@ -142,14 +155,16 @@ class Factory:
     def accepts(self, order: Order) -> bool:
         """Whether the factory takes the order: it meets its channel's MOQ, and under capacity
         booking a line can make it in time (see `book`); a refusal is noted on the order."""
+        if not self.catching_up:
+            self.catch_up(order.placed_at)  # stream orders placed before it are booked first
         if order.quantity < self.moq[order.channel]:
             order.refused = BELOW_MOQ
             return False
         fabric = self.fabric
-        if fabric is None or fabric.in_stock():
+        if fabric is None:
             order.fabric_at = order.placed_at
         else:
-            order.fabric_at = order.placed_at + fabric.lead_h()
+            order.fabric_at = order.placed_at + fabric.wait_h(order.customer)
         return self.booking is None or self.book(order)
 
     def quote(self, order: Order, at: float) -> float:
@@ -185,9 +200,8 @@ class Factory:
 
     def receive(self, order: Order) -> None:
         """An accepted order arrives: once its fabric is in, an idle line that serves it takes
-        it, or it is queued."""
-        if not self.catching_up:
-            self.catch_up(order.placed_at)  # orders placed before it go first
+        it, or it is queued (after the stream orders placed before it: `accepts` and
+        `fabric_in` brought them in)."""
         if self.fabric is not None and order.fabric_at > self.env.now:
             after(self.env, order.fabric_at - self.env.now, lambda: self.fabric_in(order))
             return

@@ -1,7 +1,8 @@
 """Line: a production line that makes one order at a time in its open hours.
 
 take an order → setup (materials bought) → changeover when the item differs from the last one
-(paid) → processing (quantity × one unit-time draw ÷ efficiency), interrupted by breakdowns →
+(paid) → processing (quantity × one unit-time draw ÷ efficiency, from the buyer's own stream at
+the line), interrupted by breakdowns (the line's own streams) →
 finished → the next order by the dispatch rule, or idle. A polling line visits its families in
 a fixed cycle instead. With overtime the line works the longer days of its extended calendar
 while its backlog is long. Off-shift and overtime spans are computed by calendar arithmetic and
@@ -21,6 +22,7 @@ from flexsim.calendar import Calendar, overtime_spans
 from flexsim.model.order import Order
 from flexsim.model.rules import DISPATCH, Rule
 from flexsim.scenario import LineSpec, OvertimeSpec
+from flexsim.streams import PerBuyer
 from flexsim.vocabulary import (
     CHANGEOVER,
     CHANNELS,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from flexsim.model.factory import Factory
 
 NEVER = math.inf
+UnitTimes = PerBuyer[Callable[[], float]]  # a line's hours per piece, a sampler per buyer
 
 
 class Breakdowns:
@@ -96,9 +99,9 @@ class Line:  # writes LineStateRecord rows
         factory: Factory,
         spec: LineSpec,
         calendar: Calendar,
-        unit_time: Callable[[], float],
+        unit_time: UnitTimes,
         breakdowns: Breakdowns | None = None,
-        by_family: dict[str, Callable[[], float]] | None = None,
+        by_family: dict[str, UnitTimes] | None = None,
         overtime: Overtime | None = None,
     ) -> None:
         self.env, self.factory, self.calendar, self.unit_time = env, factory, calendar, unit_time
@@ -173,7 +176,8 @@ class Line:  # writes LineStateRecord rows
                 (self.factory_name, self.name, now, PROCESSING, order.order_id, False)
             )
             self.state, self.since, self.state_order = PROCESSING, now, order.order_id
-            self.env.timeout(order.quantity * self.unit_time()).callbacks.append(self.finished)
+            work_h = order.quantity * self.unit_time[order.customer]()
+            self.env.timeout(work_h).callbacks.append(self.finished)
             return
         if self.overtime is not None:
             self.decide_overtime(now)
@@ -211,10 +215,10 @@ class Line:  # writes LineStateRecord rows
         self.process(self.current, self.env.now)
 
     def process(self, order: Order, now: float) -> None:
-        """Quantity × one unit-time draw of work, ending at its calendar end."""
+        """Quantity × one unit-time draw of work (the buyer's), ending at its calendar end."""
         by_family = self.by_family
-        draw = self.unit_time if by_family is None else by_family.get(order.family, self.unit_time)
-        work_h = order.quantity * draw()
+        draws = self.unit_time if by_family is None else by_family.get(order.family, self.unit_time)
+        work_h = order.quantity * draws[order.customer]()
         order.start_at = now if self.always else self.calendar.next_open(now)
         if self.factory.material_cost:
             self.factory.issue_materials(order)
@@ -262,9 +266,11 @@ class Line:  # writes LineStateRecord rows
         assert order is not None
         order.finished_at = now = self.env.now
         self.item, self.family, self.current = order.item, order.family, None
-        self.busy_until = now  # an order released late is quoted from here
         self.factory.finish(order)
+        # Stream orders placed while it was made are brought in (next_for catches up) and quoted
+        # first, from its planned end, as when they were placed; quotes made later start now.
         following = self.factory.next_for(self, now)
+        self.busy_until = now
         if following is None:
             self.rest(now)
         else:
@@ -403,9 +409,9 @@ class PollingLine(Line):
         factory: Factory,
         spec: LineSpec,
         calendar: Calendar,
-        unit_time: Callable[[], float],
+        unit_time: UnitTimes,
         breakdowns: Breakdowns | None,
-        by_family: dict[str, Callable[[], float]] | None,
+        by_family: dict[str, UnitTimes] | None,
         overtime: Overtime | None,
         gated: bool,
     ) -> None:
@@ -445,8 +451,10 @@ class PollingLine(Line):
         order = self.current
         assert order is not None
         order.finished_at = now = self.env.now
-        self.item, self.current, self.busy_until = order.item, None, now
+        self.item, self.current = order.item, None
         self.factory.finish(order)
+        self.factory.catch_up(now)
+        self.busy_until = now  # as in Line.finished
         self.serve(now)
 
     def switch(self, now: float) -> None:

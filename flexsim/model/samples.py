@@ -1,8 +1,9 @@
 """Sample room: a factory's proofing of new items, with its own sample makers.
 
 request → waits for a free sample maker (first come, first served) → made in the room's open
-hours (one `making_h` draw per sample) → handed back to the requester, who ships and judges it;
-a rejected sample comes back as a new request (a remake), behind the samples already waiting.
+hours (one `making_h` draw per sample, from the requesting seller's own stream) → handed back
+to the requester, who ships and judges it; a rejected sample comes back as a new request (a
+remake), behind the samples already waiting.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import simpy
 
 from flexsim.calendar import Calendar
 from flexsim.scenario import SampleRoomSpec
+from flexsim.streams import PerBuyer
 
 
 class SampleRoom:
@@ -25,24 +27,24 @@ class SampleRoom:
         env: simpy.Environment,
         spec: SampleRoomSpec,
         calendar: Calendar,
-        making_h: Callable[[], float],
+        making_h: PerBuyer[Callable[[], float]],
     ) -> None:
         self.env, self.spec, self.calendar, self.making_h = env, spec, calendar, making_h
         self.free = spec.sample_makers
-        self.waiting: deque[Callable[[], None]] = deque()
+        self.waiting: deque[tuple[str, Callable[[], None]]] = deque()
         self.made = 0
 
-    def request(self, done: Callable[[], None]) -> None:
-        """Make a sample; `done` is called when it is made."""
+    def request(self, buyer: str, done: Callable[[], None]) -> None:
+        """Make a sample for `buyer`; `done` is called when it is made."""
         if self.free:
             self.free -= 1
-            self.make(done)
+            self.make(buyer, done)
         else:
-            self.waiting.append(done)
+            self.waiting.append((buyer, done))
 
-    def make(self, done: Callable[[], None]) -> None:
+    def make(self, buyer: str, done: Callable[[], None]) -> None:
         now = self.env.now
-        work_h = self.making_h()
+        work_h = self.making_h[buyer]()
         end = self.calendar.finish(now, work_h)
         self.env.timeout(end - now).callbacks.append(lambda _event: self.finished(done))
 
@@ -50,7 +52,7 @@ class SampleRoom:
         """A sample is made: its maker takes the next waiting sample or goes free."""
         self.made += 1
         if self.waiting:
-            self.make(self.waiting.popleft())
+            self.make(*self.waiting.popleft())
         else:
             self.free += 1
         done()

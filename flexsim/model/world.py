@@ -11,11 +11,12 @@ from typing import Any
 import simpy
 
 from flexsim.calendar import Calendar, overtime_windows
+from flexsim.dists import DistSpec
 from flexsim.model.costs import pay_running_costs
 from flexsim.model.demand import Seller
 from flexsim.model.factory import Fabric, Factory
 from flexsim.model.ledger import Ledger
-from flexsim.model.line import Breakdowns, Line, Overtime, PollingLine
+from flexsim.model.line import Breakdowns, Line, Overtime, PollingLine, UnitTimes
 from flexsim.model.rules import POLLING
 from flexsim.model.samples import SampleRoom
 from flexsim.model.seasons import SeasonCalendar
@@ -24,7 +25,7 @@ from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
 from flexsim.scenario import CalendarSpec, FactorySpec, FinanceSpec, LineSpec, Scenario
-from flexsim.streams import Streams
+from flexsim.streams import PerBuyer, Streams
 from flexsim.vocabulary import ECOMMERCE, HOURS_PER_DAY, HOURS_PER_YEAR, OFFLINE, PLATFORM
 
 
@@ -86,14 +87,14 @@ def month_starts(start_date: dt.date, horizon_days: float) -> list[float]:
 def make_line(
     env: simpy.Environment, factory: Factory, spec: LineSpec, scenario: Scenario, streams: Streams
 ) -> Line:
-    """A line with its calendars and its own random streams."""
+    """A line with its calendars and its random streams: unit times per buyer, breakdowns of
+    its own."""
     calendar_spec = scenario.calendars.get(spec.calendar)
     calendar = make_calendar(calendar_spec, scenario.start_date)
     label = f"{factory.name}.{spec.name}"
-    scale = 1 / spec.efficiency
-    unit_time = spec.unit_time_h.sampler(streams[f"line.unit_time/{label}"], scale)
+    unit_time = unit_times(streams, f"line.unit_time/{label}", spec.unit_time_h, spec.efficiency)
     by_family = {
-        family: dist.sampler(streams[f"line.unit_time/{label}/{family}"], scale)
+        family: unit_times(streams, f"line.unit_time/{label}/{family}", dist, spec.efficiency)
         for family, dist in spec.unit_time_by_family.items()
     }
     failures = None
@@ -113,6 +114,11 @@ def make_line(
     return Line(*args)
 
 
+def unit_times(streams: Streams, name: str, dist: DistSpec, efficiency: float) -> UnitTimes:
+    """A line's hours per piece, each buyer's drawn from its own stream `NAME/BUYER`."""
+    return PerBuyer(streams, name, lambda rng: dist.sampler(rng, 1 / efficiency))
+
+
 def make_factory(
     env: simpy.Environment,
     spec: FactorySpec,
@@ -124,11 +130,15 @@ def make_factory(
     moq = {ECOMMERCE: scenario.channels.ecommerce.moq, OFFLINE: scenario.channels.offline.moq}
     factory = Factory(env, spec, moq, recorder, ledger)
     fabric = spec.fabric
-    if fabric.in_stock_probability < 1:
-        uniform = streams[f"factory.fabric/{spec.name}"]
+    if fabric.in_stock_probability < 1:  # each buyer's orders draw from its own streams
         factory.fabric = Fabric(
-            lambda: bool(uniform.random() < fabric.in_stock_probability),
-            fabric.lead_days.sampler(streams[f"factory.fabric_lead/{spec.name}"], HOURS_PER_DAY),
+            fabric.in_stock_probability,
+            PerBuyer(streams, f"factory.fabric/{spec.name}", lambda rng: rng.random),
+            PerBuyer(
+                streams,
+                f"factory.fabric_lead/{spec.name}",
+                lambda rng: fabric.lead_days.sampler(rng, HOURS_PER_DAY),
+            ),
         )
     for line in spec.lines:
         factory.add_line(make_line(env, factory, line, scenario, streams))
@@ -146,10 +156,11 @@ def make_factory(
 def make_sample_room(
     env: simpy.Environment, spec: FactorySpec, scenario: Scenario, streams: Streams
 ) -> SampleRoom:
-    """A factory's sample room on its calendar, with its own stream of making times."""
+    """A factory's sample room on its calendar; each seller's samples draw their making times
+    from the seller's own stream there."""
     room = spec.sample_room
     calendar = make_calendar(scenario.calendars.get(room.calendar), scenario.start_date)
-    making_h = room.making_h.sampler(streams[f"sample.making/{spec.name}"])
+    making_h = PerBuyer(streams, f"sample.making/{spec.name}", room.making_h.sampler)
     return SampleRoom(env, room, calendar, making_h)
 
 

@@ -33,6 +33,7 @@ from flexsim.scenario.fields import (
 from flexsim.scenario.files import (
     DEFAULT_SCENARIO,
     builtin_names,
+    builtin_text,
     json_schema,
     load,
     load_builtin,
@@ -121,6 +122,7 @@ __all__ = [
     "WagesName",
     "Weekday",
     "builtin_names",
+    "builtin_text",
     "clock_hours",
     "format_validation_error",
     "json_schema",

@@ -52,12 +52,16 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
 
 def load_builtin(name: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """A scenario shipped inside the package (see `builtin_names()`)."""
+    return _from_text(builtin_text(name), f"built-in scenario '{name}'", overrides)
+
+
+def builtin_text(name: str) -> str:
+    """The TOML file of a built-in scenario, as shipped."""
     if name not in builtin_names():
         raise ScenarioError(
             f"no built-in scenario '{name}'; built-ins: {', '.join(builtin_names())}"
         )
-    text = resources.files("flexsim.scenarios").joinpath(f"{name}.toml").read_text("utf-8")
-    return _from_text(text, f"built-in scenario '{name}'", overrides)
+    return resources.files("flexsim.scenarios").joinpath(f"{name}.toml").read_text("utf-8")
 
 
 def _from_text(text: str, source: str, overrides: Mapping[str, Any] | None) -> Scenario:
