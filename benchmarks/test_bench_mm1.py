@@ -31,6 +31,9 @@ WQ_DAYS = (LAM / MU) / (MU - LAM)  # M/M/1 mean wait in queue: ρ/(μ−λ) = 4 
 # (10 % slower service doubles Wq), not a statistical test: tests/test_theory.py does that.
 WAIT_TOLERANCE = 0.15
 ROUNDS, WARMUP_ROUNDS = 10, 1  # the same for all three; the minimum of 10 shrugs off load spikes
+# The ratios rest on the fastest of more interleaved rounds: on a machine shared with other work
+# the fastest of 10 put flexsim at 2.76× Ciw twice in one run and 3.01× a minute later.
+RATIO_ROUNDS = 30
 SIMPY_TARGET, CIW_TARGET = 1.5, 3.0
 
 pytestmark = [pytest.mark.fast, pytest.mark.benchmark(group="mm1")]
@@ -89,11 +92,11 @@ def test_flexsim_faster_than_simpy_and_ciw(benchmark: Any, summary: list[str]) -
         "simpy": partial(simpy_mm1, LAM, MU, HORIZON_DAYS, SEED),
         "ciw": partial(ciw_mm1, LAM, MU, HORIZON_DAYS, SEED),
     }
-    timings = fastest(models, ROUNDS)
+    timings = fastest(models, RATIO_ROUNDS)
     vs_simpy = timings["simpy"] / timings["flexsim"]
     vs_ciw = timings["ciw"] / timings["flexsim"]
     line = (
-        f"M/M/1, ~20,000 customers, fastest of {ROUNDS} interleaved rounds: flexsim"
+        f"M/M/1, ~20,000 customers, fastest of {RATIO_ROUNDS} interleaved rounds: flexsim"
         f" {timings['flexsim']:.3f} s, SimPy {timings['simpy']:.3f} s, Ciw {timings['ciw']:.3f} s"
         f" → flexsim is {vs_simpy:.2f}× SimPy's speed (target {SIMPY_TARGET}×) and"
         f" {vs_ciw:.2f}× Ciw's (target {CIW_TARGET}×)"
