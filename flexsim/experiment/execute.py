@@ -92,7 +92,7 @@ def _write_tables(result: RunResult, kpis: dict[str, Any], folder: Path) -> None
 def daily_cash(result: RunResult) -> dict[str, list[float]]:
     """Each factory's, the platform's and the sellers' summed cash at the end of each day."""
     positions = metrics.cash_positions(result.tables["ledger"], result.scenario.horizon_h)
-    party = positions["party"].where(~positions["party"].map(is_seller), SELLERS)
+    party = positions["party"].where(~positions["party"].map(is_seller).astype(bool), SELLERS)
     cash = positions.groupby([party, positions["day"]])["cash"].sum()
     return {str(name): cash.loc[name].tolist() for name in cash.index.unique(level=0)}
 
