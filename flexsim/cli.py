@@ -26,11 +26,12 @@ from tqdm import tqdm
 
 from flexsim import experiment, metrics, report, results, stats
 from flexsim.experiment import output as experiment_output
-from flexsim.experiment.design import ExperimentFile
+from flexsim.experiment.design import ExperimentFile, check_runs
 from flexsim.experiment.runner import describe
+from flexsim.limits import MAX_JOBS_PER_CORE, MAX_PROBLEMS, MAX_REPLICATIONS
 from flexsim.outfolder import OutFolderError, OutputFolder
 from flexsim.plots import FORMATS
-from flexsim.run import DEFAULT_SEED, RunResult, run
+from flexsim.run import DEFAULT_SEED, Runaway, RunResult, run
 from flexsim.scenario import (
     DEFAULT_SCENARIO,
     Scenario,
@@ -54,11 +55,17 @@ class UsageError(Exception):
 
 class Interrupted(KeyboardInterrupt):
     """SIGINT or SIGTERM asked flexsim to stop. A KeyboardInterrupt, so that whatever cleans up
-    after Ctrl-C (an output folder keeping its partial results) does so after SIGTERM too."""
+    after Ctrl-C (an output folder keeping its partial results) does so after SIGTERM too.
+
+    Its one argument is the signal number: SimPy rebuilds an exception raised inside a model
+    process from its arguments (`type(error)(*error.args)`), and a signal arrives anywhere."""
 
     def __init__(self, signum: int) -> None:
         self.signal = signal.Signals(signum)
-        super().__init__(self.signal.name)
+        super().__init__(int(signum))
+
+    def __str__(self) -> str:
+        return self.signal.name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -303,7 +310,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.replications is not None:
         return _run_replicated(args, scenario)
     with _out_folder(args.out, args.overwrite) as folder:
-        result = run(scenario, args.seed)
+        try:
+            result = run(scenario, args.seed)
+        except Runaway as error:
+            if folder is not None and error.result is not None:  # kept in the partial folder
+                results.write_partial(error.result, folder.path)
+            raise
         discount = scenario.finance.discount_rate
         kpis = metrics.kpis(result.tables, scenario.warmup_h, scenario.horizon_h, discount)
         print(render(result, kpis))
@@ -519,8 +531,14 @@ def _execute(
     plan: experiment.Experiment, args: argparse.Namespace, folder: OutputFolder | None
 ) -> experiment.ExperimentResult:
     """Run the plan on the backend the options name, with a progress bar on a terminal."""
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    most = MAX_JOBS_PER_CORE * (os.cpu_count() or 1)
+    if args.jobs is not None and not 1 <= args.jobs <= most:
+        raise UsageError(
+            f"--jobs must be from 1 to {most} ({MAX_JOBS_PER_CORE} per core), got {args.jobs}"
+        )
+    replications = getattr(args, "replications", None)
+    if replications is not None:
+        check_runs(len(plan.points), _replications(replications), "--replications")
     try:
         runner = experiment.backend(args.jobs, args.dask)
     except (RuntimeError, OSError, TimeoutError) as error:
@@ -533,7 +551,7 @@ def _execute(
             plan,
             runner,
             folder=folder.path if folder is not None else None,
-            replications=getattr(args, "replications", None),
+            replications=replications,
             series=getattr(args, "series", False),
             tables=getattr(args, "tables", False),
             progress=_progress(bar) if bar is not None else None,
@@ -655,13 +673,18 @@ class RunsFailed(Exception):
     """Some runs of an experiment raised; the others finished."""
 
     def __init__(self, result: experiment.ExperimentResult) -> None:
-        names = [describe(result.experiment, o) + f": {o.error}" for o in result.failed]
-        super().__init__(f"{len(names)} run(s) failed: " + "; ".join(names))
+        failed = result.failed
+        names = [describe(result.experiment, o) + f": {o.error}" for o in failed[:MAX_PROBLEMS]]
+        more = f"; and {len(failed) - len(names):,} more" if len(failed) > len(names) else ""
+        super().__init__(f"{len(failed):,} run(s) failed: " + "; ".join(names) + more)
 
 
 def _replications(count: int) -> int:
-    if count < 2:
-        raise UsageError(f"--replications must be at least 2 for an interval, got {count}")
+    if not 2 <= count <= MAX_REPLICATIONS:
+        raise UsageError(
+            f"--replications must be at least 2 (for an interval) and at most "
+            f"{MAX_REPLICATIONS:,}, got {count}"
+        )
     return count
 
 

@@ -3,7 +3,8 @@
 Each spec is a frozen pydantic model tagged by `dist`; a bare number in a scenario file means a
 deterministic value. `sample(rng, n)` draws a numpy array; `sampler(rng)` returns a fast scalar
 callable that draws in blocks, because one numpy call per scalar costs more than the simulation
-step that uses it.
+step that uses it. Every parameter is bounded (flexsim/limits.py) so that every draw is finite
+and, for the integer families, fits numpy's 64-bit integers.
 """
 
 from __future__ import annotations
@@ -13,11 +14,28 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BeforeValidator, Field, PositiveFloat, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
+from flexsim.limits import MAX_CV, MAX_ERLANG_K, MAX_NUMBER, MIN_CV, MIN_POSITIVE
 from flexsim.spec import Spec
 
-NonNegative = Annotated[float, Field(ge=0)]
+
+def _not_tiny(value: float) -> float:
+    if value < MIN_POSITIVE:
+        raise ValueError(
+            f"Input should be at least {MIN_POSITIVE:g}: a positive number smaller than that "
+            "has no finite reciprocal"
+        )
+    return value
+
+
+NOT_TINY = AfterValidator(_not_tiny)
+"""With Field(gt=0): a number above 0 is at least MIN_POSITIVE (the message for a negative one
+stays pydantic's "greater than 0")."""
+NonNegative = Annotated[float, Field(ge=0, le=MAX_NUMBER)]
+Positive = Annotated[float, Field(gt=0, le=MAX_NUMBER), NOT_TINY]
+Integer = Annotated[int, Field(ge=0, le=int(MAX_NUMBER))]
+Cv = Annotated[float, Field(ge=MIN_CV, le=MAX_CV)]
 BLOCK = 512  # draws per numpy call in sampler(); large enough to amortise the call
 
 
@@ -69,7 +87,7 @@ class Deterministic(_Dist):
 
 class Exponential(_Dist):
     dist: Literal["exponential"]
-    mean: PositiveFloat
+    mean: Positive
 
     @property
     def expectation(self) -> float:
@@ -112,8 +130,8 @@ class UniformInt(_Dist):
     """Discrete uniform on the integers low, low + 1, …, high (both included)."""
 
     dist: Literal["uniform_int"]
-    low: Annotated[int, Field(ge=0)]
-    high: Annotated[int, Field(ge=0)]
+    low: Integer
+    high: Integer
 
     @model_validator(mode="after")
     def _ordered(self) -> UniformInt:
@@ -137,8 +155,8 @@ class Gamma(_Dist):
     """Gamma by mean and coefficient of variation: shape 1/cv², scale mean·cv²."""
 
     dist: Literal["gamma"]
-    mean: PositiveFloat
-    cv: PositiveFloat
+    mean: Positive
+    cv: Cv
 
     @property
     def expectation(self) -> float:
@@ -156,8 +174,8 @@ class Lognormal(_Dist):
     """Lognormal by mean and coefficient of variation of the variable itself (not of its log)."""
 
     dist: Literal["lognormal"]
-    mean: PositiveFloat
-    cv: PositiveFloat
+    mean: Positive
+    cv: Cv
 
     @property
     def expectation(self) -> float:
@@ -192,8 +210,8 @@ class Erlang(_Dist):
     """Erlang-k by mean: the sum of k exponential phases of mean mean/k each."""
 
     dist: Literal["erlang"]
-    k: Annotated[int, Field(ge=1)]
-    mean: PositiveFloat
+    k: Annotated[int, Field(ge=1, le=MAX_ERLANG_K)]
+    mean: Positive
 
     @property
     def expectation(self) -> float:
@@ -236,6 +254,20 @@ DIST_NAMES: tuple[str, ...] = (
     "erlang",
 )
 """The `dist` tags DistSpec accepts (tests check the list against the union)."""
+
+
+def mean_at_least(least: float, unit: str, why: str) -> AfterValidator:
+    """A validator for a distribution whose mean must be at least `least` (in `unit`): a gap
+    between repeating events, which must advance the clock."""
+
+    def check(dist: DistSpec) -> DistSpec:
+        if dist.expectation < least:
+            raise ValueError(
+                f"the mean must be at least {least:.6g} {unit} ({why}), got {dist.expectation:g}"
+            )
+        return dist
+
+    return AfterValidator(check)
 
 
 def choice_sampler(rng: np.random.Generator, weights: list[float]) -> Callable[[], int]:

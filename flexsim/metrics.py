@@ -395,7 +395,7 @@ def seller_money(
     ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float
 ) -> pd.DataFrame:
     """The derived `seller_money` table: each seller's `party_money` row."""
-    books = ledger[ledger["party"].map(is_seller)]
+    books = ledger[ledger["party"].map(is_seller).astype(bool)]  # typed when empty too
     return party_money(books, start_h, end_h, discount_rate).reset_index()
 
 

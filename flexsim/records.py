@@ -9,7 +9,7 @@ pandas or SimPy. Column meanings are documented in docs/results.md.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_type_hints
 
 Row = tuple[Any, ...]  # a record: a plain tuple in its table's NamedTuple field order
 
@@ -134,6 +134,18 @@ TABLES: dict[str, list[str]] = {
     "capacity": list(CapacityRecord._fields),
 }
 """Table name → column names; every Recorder list has a table of this name."""
+
+DTYPES = {int: "int64", float: "float64", str: "str", bool: "bool"}
+COLUMN_TYPES: dict[str, dict[str, str]] = {
+    name: {column: DTYPES[kind] for column, kind in get_type_hints(record).items()}
+    for name, record in zip(
+        TABLES,
+        (OrderRecord, LineStateRecord, LedgerRecord, ItemRecord, SellerDayRecord, CapacityRecord),
+        strict=True,
+    )
+}
+"""Table name → column → the pandas dtype of its values, read off the records' annotations: what
+an empty table's columns are, so that every function of a table works on one without rows."""
 
 
 class Recorder:

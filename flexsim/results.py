@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from flexsim import metrics
+from flexsim.records import COLUMN_TYPES
 from flexsim.run import RunResult
 
 PACKAGES = ("flexsim", "simpy", "numpy", "pandas", "scipy", "pydantic")
@@ -36,11 +37,7 @@ def write(
     Each file is written to a temporary name and renamed, so an interrupted write never leaves
     a half file behind; the manifest goes last, so a folder with a manifest is complete.
     """
-    written = []
-    for name, table in (result.tables | derived_tables(result)).items():
-        path = folder / f"{name}{TABLE_SUFFIX}"
-        _atomic(path, partial(table.to_csv, index=False, compression="gzip"))
-        written.append(path)
+    written = _write_tables(result.tables | derived_tables(result), folder)
     texts = {
         "kpis.json": _json(kpis),
         "scenario.json": result.scenario.model_dump_json(indent=2),
@@ -49,6 +46,24 @@ def write(
     for name, text in texts.items():
         write_text(folder / name, text)
         written.append(folder / name)
+    return written
+
+
+def write_partial(result: RunResult, folder: Path) -> list[Path]:
+    """Write what a run stopped by the engine's guard had recorded: its record tables and
+    scenario.json, without KPIs, derived tables (both need the whole run) or manifest.json
+    (which marks a complete results folder); the folder's PARTIAL file says why it stopped."""
+    written = _write_tables(result.tables, folder)
+    write_text(folder / "scenario.json", result.scenario.model_dump_json(indent=2))
+    return [*written, folder / "scenario.json"]
+
+
+def _write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+    written = []
+    for name, table in tables.items():
+        path = folder / f"{name}{TABLE_SUFFIX}"
+        _atomic(path, partial(table.to_csv, index=False, compression="gzip"))
+        written.append(path)
     return written
 
 
@@ -75,18 +90,21 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 
 def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
-    """The tables of a results folder by name: all of them, or those named."""
+    """The tables of a results folder by name: all of them, or those named (an empty record
+    table with its columns typed, as the run made it)."""
     paths = (
         sorted(folder.glob(f"*{TABLE_SUFFIX}"))
         if names is None
         else [folder / f"{name}{TABLE_SUFFIX}" for name in names]
     )
-    return {
-        path.name.removesuffix(TABLE_SUFFIX): pd.read_csv(
-            path, keep_default_na=False, na_values=[""]
-        )
-        for path in paths
-    }
+    tables = {}
+    for path in paths:
+        name = path.name.removesuffix(TABLE_SUFFIX)
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        if table.empty and name in COLUMN_TYPES:
+            table = table.astype(COLUMN_TYPES[name])
+        tables[name] = table
+    return tables
 
 
 def manifest(result: RunResult, source: str, overrides: dict[str, Any]) -> dict[str, Any]:

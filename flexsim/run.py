@@ -1,7 +1,17 @@
-"""Run: one scenario and one seed → RunResult; the only place that builds and runs a SimPy world."""
+"""Run: one scenario and one seed → RunResult; the only place that builds and runs a SimPy world.
+
+The engine's guard: SimPy would loop for ever, its memory growing, on a model whose clock stops
+(or crawls: a gap of a billionth of a day). So the run processes events in blocks of
+GUARD_EVERY and looks at the clock between blocks; more than N events at one simulated time, or
+more than 2N within one simulated hour, stop the run with a Runaway error that carries the
+tables recorded so far, where N grows with the number of buyers (flexsim/limits.py).
+Validation bounds every gap that could stop the clock; the guard is for what is left, such as a
+seller whose size draw makes its launches a nanosecond apart.
+"""
 
 from __future__ import annotations
 
+import functools
 import gc
 import time
 from dataclasses import dataclass, field
@@ -9,9 +19,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 import simpy
 
+from flexsim.limits import GUARD_EVENTS_PER_BUYER, GUARD_EVERY, GUARD_MIN_EVENTS
 from flexsim.model import build
-from flexsim.records import TABLES, Recorder
-from flexsim.scenario import Scenario
+from flexsim.records import COLUMN_TYPES, TABLES, Recorder
+from flexsim.scenario import Scenario, ScenarioError
 from flexsim.streams import Streams
 
 SORT_KEYS = {
@@ -43,10 +54,50 @@ class RunResult:
     streams: list[str] = field(default_factory=list)
 
 
-def run(scenario: Scenario, seed: int = DEFAULT_SEED) -> RunResult:
-    """Simulate `scenario` from time 0 to its horizon with random streams from `seed`."""
+@dataclass(frozen=True)
+class Guard:
+    """When the engine stops a run: after more than `at_one_instant` events at one simulated
+    time or `per_hour` within one simulated hour, looking at the clock every `every` events."""
+
+    at_one_instant: int
+    per_hour: int
+    every: int = GUARD_EVERY
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Guard:
+        """The guard of a scenario: N = max(GUARD_MIN_EVENTS, GUARD_EVENTS_PER_BUYER × its
+        buyers) at one instant, 2N within one hour."""
+        buyers = sum(c.count for c in scenario.customers) + scenario.sellers.count
+        most = max(GUARD_MIN_EVENTS, GUARD_EVENTS_PER_BUYER * buyers)
+        return cls(most, 2 * most)
+
+
+class Runaway(ScenarioError):
+    """The engine's guard stopped a run whose clock had (nearly) stopped; `result` holds the
+    tables recorded up to then (None only when the error was rebuilt from its message)."""
+
+    def __init__(self, message: str, result: RunResult | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class _Horizon(Exception):
+    """The run reached its horizon (raised by the horizon event's callback)."""
+
+
+def _reach_horizon(_event: simpy.Event) -> None:
+    raise _Horizon
+
+
+def run(scenario: Scenario, seed: int = DEFAULT_SEED, *, guard: Guard | None = None) -> RunResult:
+    """Simulate `scenario` from time 0 to its horizon with random streams from `seed`; raise
+    Runaway, with the tables so far, when the engine's guard (by default `Guard.of(scenario)`)
+    stops it."""
     started = time.perf_counter()
     env = simpy.Environment()
+    # The horizon is the first event scheduled, so that it comes before every other event at
+    # that time, as SimPy's run(until) has it: the run simulates [0, horizon).
+    env.timeout(scenario.horizon_h).callbacks.append(_reach_horizon)
     streams = Streams(seed)
     recorder = Recorder()
     # The cyclic garbage collector is paused while the model runs and its tables are built:
@@ -57,8 +108,8 @@ def run(scenario: Scenario, seed: int = DEFAULT_SEED) -> RunResult:
     gc.disable()
     try:
         world = build(env, scenario, streams, recorder)
-        env.run(until=scenario.horizon_h)
-        world.close(scenario.horizon_h)
+        stalled = _simulate(env, guard or Guard.of(scenario), recorder)
+        world.close(env.now if stalled else scenario.horizon_h)
         tables = {}
         for name, rows in recorder.lists().items():
             tables[name] = _table(name, rows)
@@ -69,16 +120,90 @@ def run(scenario: Scenario, seed: int = DEFAULT_SEED) -> RunResult:
     finally:
         if collecting:
             gc.enable()
-    return RunResult(scenario, seed, tables, time.perf_counter() - started, streams.names())
+    result = RunResult(scenario, seed, tables, time.perf_counter() - started, streams.names())
+    if stalled:
+        raise Runaway(f"scenario '{scenario.name}', seed {seed}: {stalled}", result)
+    return result
+
+
+def _simulate(env: simpy.Environment, guard: Guard, recorder: Recorder) -> str:
+    """Process events up to the horizon, checking the clock every `guard.every` events; return
+    "" at the horizon, or why the guard stopped the run.
+
+    The inner loop is SimPy's own (`step()` until the horizon event raises) without the
+    attribute lookup per event, so the guard costs nothing measurable: a check per block.
+    """
+    step, block = env.step, range(guard.every)
+    instant, at_instant = env.now, 0  # events counted at the clock's current reading
+    hour, in_hour = env.now, 0  # events counted since the clock read `hour`
+    grown_from = _sizes(recorder)
+    try:
+        while True:
+            for _ in block:
+                step()
+            now = env.now
+            if now == instant:
+                at_instant += guard.every
+            else:
+                instant, at_instant = now, 0
+            if now - hour >= 1.0:
+                hour, in_hour, grown_from = now, 0, _sizes(recorder)
+            else:
+                in_hour += guard.every
+            if at_instant >= guard.at_one_instant:
+                return _stalled(
+                    f"the clock stopped at {now:,.6g} h: more than {guard.at_one_instant:,} "
+                    "events happened at that one simulated instant",
+                    guard,
+                    recorder,
+                    grown_from,
+                )
+            if in_hour >= guard.per_hour:
+                return _stalled(
+                    f"the clock crawled: more than {guard.per_hour:,} events happened within "
+                    f"one simulated hour, from {hour:,.6g} h to {now:,.6g} h",
+                    guard,
+                    recorder,
+                    grown_from,
+                )
+    except _Horizon:
+        return ""
+
+
+def _sizes(recorder: Recorder) -> dict[str, int]:
+    return {name: len(rows) for name, rows in recorder.lists().items()}
+
+
+def _stalled(what: str, guard: Guard, recorder: Recorder, grown_from: dict[str, int]) -> str:
+    """The guard's message: what it saw, which tables grew meanwhile, and what to look at."""
+    grown = {name: size - grown_from[name] for name, size in _sizes(recorder).items()}
+    growth = [f"{name} +{n:,}" for name, n in sorted(grown.items(), key=lambda x: -x[1]) if n]
+    records = "records meanwhile: " + ", ".join(growth) if growth else "no records meanwhile"
+    return (
+        f"{what} ({records}), so it would never reach its horizon. Some gap between repeating "
+        "events is (nearly) zero or some rate is enormous, such as a seller's launches "
+        "(launches_per_week × its size and share draws × the season's launch factor). The "
+        f"engine stops a run after {guard.at_one_instant:,} events at one instant or "
+        f"{guard.per_hour:,} within one simulated hour (docs/scenario.md, The engine's guard)"
+    )
 
 
 def _table(name: str, rows: list[tuple[object, ...]]) -> pd.DataFrame:
+    if not rows:
+        return _empty(name).copy()
     frame = pd.DataFrame.from_records(rows, columns=TABLES[name])
     keys = SORT_KEYS[name]
     if _in_order(frame, keys):
         return frame  # what the sort would return: records are often written in key order
     # a stable sort keeps the order of records that share a key (simultaneous state changes)
     return frame.sort_values(keys, kind="stable", ignore_index=True)
+
+
+@functools.cache
+def _empty(name: str) -> pd.DataFrame:
+    """The table without rows, its columns typed as records fill them (pandas would make them
+    all objects); built once, copied for each run (a copy costs a fiftieth of the build)."""
+    return pd.DataFrame({c: pd.Series(dtype=kind) for c, kind in COLUMN_TYPES[name].items()})
 
 
 def _in_order(frame: pd.DataFrame, keys: list[str]) -> bool:

@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
+from flexsim.inputs import quoted
+
 
 class Spec(BaseModel):
     """A frozen, strictly keyed piece of a scenario.
@@ -32,8 +34,12 @@ class Spec(BaseModel):
             if key not in cls.model_fields:
                 raise PydanticCustomError(
                     "unknown_key",
-                    "unknown key '{key}'{hint}; valid keys here: {valid}",
-                    {"key": key, "hint": did_you_mean(str(key), valid), "valid": ", ".join(valid)},
+                    "unknown key {key}{hint}; valid keys here: {valid}",
+                    {
+                        "key": quoted(str(key)),  # a key read from a file may be megabytes long
+                        "hint": did_you_mean(str(key), valid),
+                        "valid": ", ".join(valid),
+                    },
                 )
         return data
 

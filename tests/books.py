@@ -18,7 +18,9 @@ def expected_factory_cash(scenario: flexsim.Scenario, tables: dict[str, pd.DataF
     buyers or the platform have paid by then from the orders table, less the platform's fee
     and what the factory paid out: materials, piece rates, changeovers, overtime premiums (from
     the line states), payroll and overhead. Only the materials' purchase times come from the
-    ledger: a line that takes an order while closed buys them before `setup_at`."""
+    ledger: a line that takes an order while closed buys them before `setup_at` (which is NaN
+    when that is at or after the horizon). An order's `changeover_cost` is what was paid for its
+    changeover when a line took it, 0 until then."""
     orders, ledger = tables["orders"], tables["ledger"]
     factory, end = scenario.factories[0], scenario.horizon_h
     value = orders["price"] * orders["quantity"]
@@ -46,7 +48,7 @@ def expected_factory_cash(scenario: flexsim.Scenario, tables: dict[str, pd.DataF
     cash_out = (
         (factory.material_cost * orders["quantity"])[supplier_paid].sum()
         + (piece_rate * orders["quantity"])[made].sum()
-        + orders["changeover_cost"][orders["setup_at"].notna()].sum()
+        + orders["changeover_cost"].sum()
         + overtime_paid(scenario, tables["line_states"])
         + running_costs(scenario)
     )

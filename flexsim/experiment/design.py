@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import tomllib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PositiveFloat, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from flexsim.inputs import InputError, Unreadable, decode, listing, parse, quoted, read_bytes
+from flexsim.limits import MAX_POINTS, MAX_REPLICATIONS, MAX_RUNS
 from flexsim.metrics import split_kpi_name
 from flexsim.scenario import (
     DEFAULT_SCENARIO,
     Name,
     NonNegative,
+    Positive,
     Scenario,
     ScenarioError,
     format_validation_error,
@@ -35,8 +38,7 @@ from flexsim.vocabulary import PLATFORM, SELLER_KINDS, SELLERS, factory_party
 
 BASE = "base"  # the variant of an experiment without variants, and of `flexsim compare`
 FACTORS = "factors"  # the sub-table of a variant that holds its own factors
-MAX_POINTS = 10_000  # design points: a grid larger than this is a typo, not a study
-Replications = Annotated[int, Field(ge=2, le=100_000)]
+Replications = Annotated[int, Field(ge=2, le=MAX_REPLICATIONS)]
 
 
 class ExperimentError(ScenarioError):
@@ -46,7 +48,7 @@ class ExperimentError(ScenarioError):
 class Sequential(Spec):
     """Add replications until the named KPIs are precise."""
 
-    target: PositiveFloat = Field(0.05, description="relative half-width to reach")
+    target: Positive = Field(0.05, description="relative half-width to reach")
     abs_tol: NonNegative = Field(0.0, description="or an absolute half-width at most this")
     max: Replications = Field(100, description="replications per design point at most")
     kpis: list[str] = Field([], description="KPIs that must be precise (default: `kpis`)")
@@ -136,13 +138,14 @@ class Experiment:
 
 
 def is_experiment_file(path: str | Path) -> bool:
-    """Whether `path` is a TOML file with a top-level `[experiment]` table."""
+    """Whether `path` is a TOML file with a top-level `[experiment]` table (a file that cannot
+    be read within the limits is not: reading it as a scenario then says why)."""
     path = Path(path)
     if path.suffix != ".toml" or not path.is_file():
         return False
     try:
-        return "experiment" in tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "experiment" in parse(decode(read_bytes(path)), "TOML")
+    except InputError:
         return False
 
 
@@ -150,12 +153,14 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read, validate and expand an experiment file; every error is one ExperimentError."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except OSError as error:
-        raise ExperimentError(f"{path}: cannot read the experiment file ({error})") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ExperimentError(f"{path}: not a valid TOML file: {error}.") from None
+        raw = read_bytes(path)
+        data = parse(decode(raw), "TOML")
+    except Unreadable as error:
+        raise ExperimentError(
+            f"{path}: cannot read the experiment file ({error.reason})."
+        ) from None
+    except InputError as error:
+        raise ExperimentError(f"{path}: {error}.") from None
     try:
         spec = ExperimentFile.model_validate(data)
     except ValidationError as error:
@@ -205,10 +210,12 @@ def expand(spec: ExperimentFile, scenario: Scenario | str, source: str, digest: 
         raise
     except ScenarioError as error:
         raise ExperimentError(f"{source}: experiment.scenario: {error}") from None
+    _check_series(settings.warmup_series, base, source)
     variants = {
         name: _variant(body, f"{source}: variants.{name}") for name, body in spec.variants.items()
     } or {BASE: ({}, {})}
     global_factors = _factors(spec.factors, f"{source}: factors")
+    check_runs(_count_points(global_factors, variants), most_replications(settings), source)
     points, keys = [], list(global_factors)
     for name, (overrides, own) in variants.items():
         keys += [k for k in own if k not in keys]
@@ -225,8 +232,6 @@ def expand(spec: ExperimentFile, scenario: Scenario | str, source: str, digest: 
                 raise ExperimentError(str(error)) from None
             cell = tuple(assignment[k] for k in global_factors)
             points.append(Point(name, assignment, scenario, cell, tuple(own)))
-            if len(points) > MAX_POINTS:
-                raise ExperimentError(f"{source}: more than {MAX_POINTS} design points")
     baseline = settings.baseline or next(iter(variants))
     if settings.baseline and settings.baseline not in variants:
         raise ExperimentError(
@@ -249,6 +254,55 @@ def expand(spec: ExperimentFile, scenario: Scenario | str, source: str, digest: 
             _check_kpi(name, points[0].scenario, f"{source}: experiment.{key}")
     plain = {name: overrides for name, (overrides, _) in variants.items()}
     return Experiment(settings, points, keys, source, digest, plain)
+
+
+def _count_points(
+    global_factors: dict[str, list[Any]],
+    variants: Mapping[str, tuple[dict[str, Any], dict[str, list[Any]]]],
+) -> int:
+    """How many design points the factors make, without making them."""
+    count = 0
+    for _, own in variants.values():
+        count += math.prod(len(values) for values in (global_factors | own).values())
+    return count
+
+
+def most_replications(settings: Settings) -> int:
+    """The replications a design point may get: the sequential maximum, or the fixed number."""
+    return settings.sequential.max if settings.sequential else settings.replications
+
+
+def check_runs(points: int, replications: int, source: str) -> None:
+    """Refuse, before anything is expanded or run, more than MAX_POINTS design points or more
+    than MAX_RUNS runs (points × replications at most)."""
+    if points > MAX_POINTS:
+        raise ExperimentError(
+            f"{source}: the factors make {points:,} design points; at most {MAX_POINTS:,}"
+        )
+    if points * replications > MAX_RUNS:
+        raise ExperimentError(
+            f"{source}: {points:,} design points × {replications:,} replications make "
+            f"{points * replications:,} runs; at most {MAX_RUNS:,}"
+        )
+
+
+def _check_series(series: str, scenario: Scenario, source: str) -> None:
+    """The factory (and line) that `warmup_series` names must be in the base scenario."""
+    kind, _, where = series.partition(":")
+    if not series:
+        return
+    factory, _, line = where.partition(".") if kind == "busy" else (where, "", "")
+    known = {f.name: [each.name for each in f.lines] for f in scenario.factories}
+    if factory not in known:
+        raise ExperimentError(
+            f"{source}: experiment.warmup_series: no factory {quoted(factory)} in the base "
+            f"scenario; its factories: {listing(list(known))}"
+        )
+    if kind == "busy" and line not in known[factory]:
+        raise ExperimentError(
+            f"{source}: experiment.warmup_series: factory {quoted(factory)} has no line "
+            f"{quoted(line)}; its lines: {listing(known[factory])}"
+        )
 
 
 def _variant(body: Mapping[str, Any], where: str) -> tuple[dict[str, Any], dict[str, list[Any]]]:

@@ -98,7 +98,7 @@ def daily_cash(result: RunResult) -> dict[str, list[float]]:
 def party_cash(positions: pd.DataFrame) -> pd.Series:
     """From a `cash` table: each factory's, the platform's and the sellers' summed cash, by
     (party, day)."""
-    party = positions["party"].where(~positions["party"].map(is_seller), SELLERS)
+    party = positions["party"].where(~positions["party"].map(is_seller).astype(bool), SELLERS)
     return positions.groupby([party, positions["day"]])["cash"].sum()
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from flexsim import stats
-from flexsim.experiment.design import Experiment, ExperimentError, Point
+from flexsim.experiment.design import Experiment, ExperimentError, Point, most_replications
 from flexsim.experiment.execute import Backend, Measure, Outcome, Serial, Task
 from flexsim.results import provenance, write_text
 from flexsim.spec import did_you_mean
@@ -83,7 +83,9 @@ def run_experiment(
         frame = runs_table(experiment, state.done.values())
         if not experiment.settings.sequential or not _imprecise(experiment, frame, planned):
             break
-        planned = min(planned + stats.next_batch_size(backend.workers), _maximum(experiment))
+        planned = min(
+            planned + stats.next_batch_size(backend.workers), most_replications(experiment.settings)
+        )
     summary = summarise(experiment, frame, list(state.measures))
     failed = sorted(state.failed.values(), key=lambda o: (o.point, o.replication))
     wall = time.perf_counter() - started
@@ -198,11 +200,6 @@ def _warmup(state: _State, backend: Backend) -> stats.Warmup | None:
         )
     state.warmup_days = float(warmup.point)
     return warmup
-
-
-def _maximum(experiment: Experiment) -> int:
-    sequential = experiment.settings.sequential
-    return sequential.max if sequential else experiment.settings.replications
 
 
 def _imprecise(experiment: Experiment, runs: pd.DataFrame, planned: int) -> bool:

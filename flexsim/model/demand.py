@@ -134,7 +134,9 @@ class Seller:
         per_week = self.spec.launches_per_week * self.share_at_factory * self.size * top
         if per_week <= 0:
             return
-        gap = Exponential(dist="exponential", mean=HOURS_PER_WEEK / per_week)
+        # built unvalidated: a small size or share makes the mean gap longer than a scenario
+        # may write (MAX_NUMBER), which is harmless here (the launches never come)
+        gap = Exponential.model_construct(dist="exponential", mean=HOURS_PER_WEEK / per_week)
         gap_h = gap.sampler(self.launch_rng)
         number = 0
         while True:

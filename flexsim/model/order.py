@@ -22,6 +22,17 @@ from flexsim.vocabulary import (
 )
 
 NOT_YET = math.nan  # a timestamp that has not happened (yet)
+# the timestamps of things that happen to an order; due_at and quote_at are promises instead
+EVENTS = (
+    "fabric_at",
+    "setup_at",
+    "start_at",
+    "finished_at",
+    "delivered_at",
+    "confirmed_at",
+    "paid_at",
+    "written_off_at",
+)
 
 
 @dataclass(slots=True)
@@ -87,6 +98,14 @@ class Order:
         if self.setup_at == self.setup_at:
             return IN_PRODUCTION
         return WAITING
+
+    def as_of(self, at: float) -> None:
+        """Make the order's timestamps say what has happened by `at` (the horizon): an event
+        planned for then or later (the fabric of an order still waiting for it, the setup of an
+        order a closed line has taken) has not happened, so it is NaN, and the status follows."""
+        for name in EVENTS:
+            if getattr(self, name) >= at:
+                setattr(self, name, NOT_YET)
 
     def record(self, status: str | None = None) -> Row:
         """The order as one immutable OrderRecord row; `status` when the caller knows it,

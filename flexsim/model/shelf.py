@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from flexsim.limits import MAX_DAILY_CLICKS
 from flexsim.model.order import NOT_YET
 from flexsim.model.reorder import REORDER
 from flexsim.model.seasons import SeasonCalendar, is_flat, life_factor
@@ -239,8 +240,10 @@ class Shelf:
         """The day's demand, clicks and favourites: each seller's clicks split four ways
         (buying or not × favouriting or not) are independent Poisson counts, one draw per
         seller from its own stream; demand is the buying clicks (Poisson with the item's rate)
-        and favourites a binomial share of all clicks, as the funnel says."""
-        means = self.split[:, None, None] * rate
+        and favourites a binomial share of all clicks, as the funnel says. A mean is capped at
+        MAX_DAILY_CLICKS: popularity × size × season × clicks per buyer, each within its limits,
+        could pass what numpy's Poisson draw takes (about 9·10¹⁸)."""
+        means = np.minimum(self.split[:, None, None] * rate, MAX_DAILY_CLICKS)
         parts = np.zeros(means.shape, dtype=np.int64)
         for row in active:
             parts[:, row] = self.sellers[row].rng.poisson(means[:, row])

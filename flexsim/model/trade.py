@@ -48,8 +48,10 @@ class Trade:
         channels: dict[str, ChannelSpec],
         ledger: Ledger,
         recorder: Recorder,
+        horizon_h: float,
     ) -> None:
         self.env, self.ledger, self.recorder = env, ledger, recorder
+        self.horizon_h = horizon_h  # a refused order's planned fabric may come after it
         self.regimes: dict[str, Regime] = {
             name: REGIMES[spec.payment.regime](spec.payment, env, ledger, self.settle)
             for name, spec in channels.items()
@@ -65,6 +67,7 @@ class Trade:
         if order.value:  # an order without value asks for no money and no credit
             order.refused = regime.refusal(order)
         if order.refused or not factory.accepts(order):
+            order.as_of(self.horizon_h)
             self.recorder.orders.append(order.record())
             return
         self.open[order.order_id] = order
@@ -109,9 +112,10 @@ class Trade:
         self.recorder.orders.append(order.record(DELIVERED))  # settled means delivered
         del self.open[order.order_id]
 
-    def close(self) -> None:
-        """At the horizon: record every open order as it stands."""
+    def close(self, at: float) -> None:
+        """At the horizon (or when the run stops) `at`: record every open order as it stands."""
         for order in self.open.values():
+            order.as_of(at)
             order.payment = OPEN if order.status == DELIVERED else UNPAID
             self.recorder.orders.append(order.record())
         self.open.clear()

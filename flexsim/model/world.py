@@ -52,7 +52,7 @@ class World:
             factory.close(at)
         for seller in self.sellers:
             seller.close()
-        self.trade.close()
+        self.trade.close(at)
 
 
 def make_calendar(
@@ -73,15 +73,17 @@ def make_calendar(
 
 
 def month_starts(start_date: dt.date, horizon_days: float) -> list[float]:
-    """The simulation hours at which each calendar month after the start date begins."""
+    """The simulation hours at which each calendar month after the start date begins (up to
+    December 9999: there is no later month to begin)."""
     starts: list[float] = []
     month = dt.date(start_date.year, start_date.month, 1)
-    while True:
+    while (month.year, month.month) < (dt.MAXYEAR, 12):
         month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
         hours = (month - start_date).days * HOURS_PER_DAY
         if hours > horizon_days * HOURS_PER_DAY:
-            return starts
+            break
         starts.append(hours)
+    return starts
 
 
 def make_line(
@@ -170,7 +172,7 @@ def build(
     """Create every entity and start its processes; nothing runs until env.run."""
     channels = {ECOMMERCE: scenario.channels.ecommerce, OFFLINE: scenario.channels.offline}
     ledger = Ledger(env, recorder.ledger)
-    trade = Trade(env, channels, ledger, recorder)
+    trade = Trade(env, channels, ledger, recorder, scenario.horizon_h)
     factories: dict[str, Factory] = {}
     for spec in scenario.factories:
         factory = make_factory(env, spec, scenario, streams, recorder, ledger)

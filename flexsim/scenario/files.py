@@ -4,21 +4,22 @@ JSON Schema of a scenario file."""
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from flexsim.inputs import InputError, Malformed, Unreadable, kind_of, parse, quoted, read_text
 from flexsim.scenario.root import Scenario, ScenarioError, validate
 
 
 def parse_value(text: str) -> Any:
     """A `--set` value as TOML (numbers, booleans, strings, arrays, inline tables); a bare word
-    that is not valid TOML is taken as a string, so `--set x.dispatch=edd` works unquoted."""
+    that is not valid TOML is taken as a string, so `--set x.dispatch=edd` works unquoted. A
+    value nested too deeply raises InputError."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+        return parse(f"v = {text}", "TOML")["v"]
+    except Malformed:
         return text
 
 
@@ -28,8 +29,11 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
     for text in assignments:
         key, sep, value = text.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise ScenarioError(f"--set expects dotted.key=VALUE, got {text!r}")
-        overrides[key.strip()] = parse_value(value.strip())
+            raise ScenarioError(f"--set expects dotted.key=VALUE, got {quoted(text)}")
+        try:
+            overrides[key.strip()] = parse_value(value.strip())
+        except InputError as error:
+            raise ScenarioError(f"--set {quoted(key.strip())}: in its value, {error}.") from None
     return overrides
 
 
@@ -39,20 +43,20 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     if path.suffix not in (".toml", ".json") and not path.exists() and str(path) in builtin_names():
         return load_builtin(str(path), overrides)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ScenarioError(f"{path}: not a UTF-8 text file ({error.reason}).") from None
-    except OSError as error:
+        data = parse(read_text(path), kind_of(path))
+    except Unreadable as error:
         raise ScenarioError(
-            f"{path}: cannot read the scenario file ({error.strerror or error}); give a TOML "
-            f"file or one of the built-in scenarios: {', '.join(builtin_names())}"
+            f"{path}: cannot read the scenario file ({error.reason}); give a TOML file or one "
+            f"of the built-in scenarios: {', '.join(builtin_names())}."
         ) from None
-    return _from_text(text, str(path), overrides)
+    except InputError as error:
+        raise ScenarioError(f"{path}: {error}.") from None
+    return _validated(data, str(path), overrides)
 
 
 def load_builtin(name: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """A scenario shipped inside the package (see `builtin_names()`)."""
-    return _from_text(builtin_text(name), f"built-in scenario '{name}'", overrides)
+    return _validated(parse(builtin_text(name), "TOML"), f"built-in scenario '{name}'", overrides)
 
 
 def builtin_text(name: str) -> str:
@@ -64,12 +68,9 @@ def builtin_text(name: str) -> str:
     return resources.files("flexsim.scenarios").joinpath(f"{name}.toml").read_text("utf-8")
 
 
-def _from_text(text: str, source: str, overrides: Mapping[str, Any] | None) -> Scenario:
-    try:
-        data = json.loads(text) if source.endswith(".json") else tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
-        kind = "JSON" if source.endswith(".json") else "TOML"
-        raise ScenarioError(f"{source}: not valid {kind}: {error}.") from None
+def _validated(
+    data: Mapping[str, Any], source: str, overrides: Mapping[str, Any] | None
+) -> Scenario:
     scenario = validate(data, source)
     return scenario.with_overrides(overrides, source) if overrides else scenario
 

@@ -10,19 +10,22 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import Field, PositiveFloat, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from flexsim.calendar import shift_windows
-from flexsim.dists import Deterministic, DistSpec
+from flexsim.dists import NOT_TINY, Deterministic, DistSpec, mean_at_least
+from flexsim.limits import MAX_BOOKING_DAYS, MAX_NUMBER, MAX_REMAKES, MIN_GAP_H
 from flexsim.scenario.fields import (
     ALWAYS_OPEN,
     POLLING_RULES,
     WEEKDAYS,
     ChannelName,
+    Days,
     DispatchName,
     Money,
     Name,
     NonNegative,
+    Positive,
     Share,
     WagesName,
     Weekday,
@@ -134,7 +137,9 @@ class BreakdownSpec(Spec):
     """Failures of a line while it processes: the processing hours between failures, and the
     open hours a repair takes, after which the interrupted order resumes."""
 
-    between_failures_h: DistSpec
+    between_failures_h: Annotated[
+        DistSpec, mean_at_least(MIN_GAP_H, "h", "each failure must find the line working")
+    ]
     repair_h: DistSpec
 
 
@@ -148,8 +153,8 @@ class OvertimeSpec(Spec):
     Each overtime hour costs `premium_per_hour`, paid in cash.
     """
 
-    hours_per_day: Annotated[float, Field(gt=0, le=12)]
-    hours_per_month: PositiveFloat
+    hours_per_day: Annotated[float, Field(gt=0, le=12), NOT_TINY]
+    hours_per_month: Positive
     backlog_h: NonNegative = 0.0
     premium_per_hour: Money = 0.0
 
@@ -164,7 +169,7 @@ class LineSpec(Spec):
     unit_time_by_family: dict[Name, DistSpec] = Field(
         default={}, description="hours per piece of the listed families, instead of unit_time_h"
     )
-    efficiency: Annotated[float, Field(gt=0, le=2)] = Field(
+    efficiency: Annotated[float, Field(gt=0, le=2), NOT_TINY] = Field(
         default=1.0, description="output against the unit times: work takes unit time ÷ efficiency"
     )
     overtime: OvertimeSpec | None = None
@@ -219,7 +224,7 @@ class BookingSpec(Spec):
     date. A quote after the order's due date is put to the buyer (see the channel's
     `accept_later_*` keys); a quote beyond the horizon is refused for lack of capacity."""
 
-    horizon_days: PositiveFloat = 30.0
+    horizon_days: Annotated[float, Field(gt=0, le=MAX_BOOKING_DAYS), NOT_TINY] = 30.0
 
 
 class SampleRoomSpec(Spec):
@@ -229,12 +234,12 @@ class SampleRoomSpec(Spec):
     `approval_probability`. A rejected sample is remade, at most `max_remakes` times; after
     that the seller drops the item. The defaults approve every sample 3 days after launch."""
 
-    sample_makers: Annotated[int, Field(ge=1)] = 1
+    sample_makers: Annotated[int, Field(ge=1, le=int(MAX_NUMBER))] = 1
     making_h: DistSpec = Deterministic(value=0)
     calendar: Name = ALWAYS_OPEN
     review_days: DistSpec = Deterministic(value=3)
     approval_probability: Share = 1.0
-    max_remakes: Annotated[int, Field(ge=0)] = 0
+    max_remakes: Annotated[int, Field(ge=0, le=MAX_REMAKES)] = 0
 
 
 class FactorySpec(Spec):
@@ -249,11 +254,13 @@ class FactorySpec(Spec):
     initial_cash: Money = 1_000_000.0
     material_cost: Money = 0.0
     labour_cost: Money = 0.0
-    supplier_terms_days: NonNegative = 30.0
+    supplier_terms_days: Days = 30.0
     booking: BookingSpec | None = None
     fabric: FabricSpec = FabricSpec()
     wages: WagesName = "piece_rate"
-    payroll_per_hour: Annotated[float, Field(ge=0, description="per open hour of a line")] = 0.0
+    payroll_per_hour: Annotated[
+        float, Field(ge=0, le=MAX_NUMBER, description="per open hour of a line")
+    ] = 0.0
     overhead_per_day: Money = 0.0
 
     @field_validator("lines")

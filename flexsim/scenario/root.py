@@ -7,10 +7,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import Field, PositiveFloat, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from flexsim.dists import DIST_NAMES, DistSpec
-from flexsim.scenario.fields import ALWAYS_OPEN, Name, NonNegative, require_unique
+from flexsim.inputs import listing, quoted, shortened
+from flexsim.limits import MAX_BUYERS, MAX_CUSTOMER_ITEMS, MAX_PROBLEM_CHARS, MAX_PROBLEMS
+from flexsim.scenario.fields import ALWAYS_OPEN, Days, Name, PositiveDays, require_unique
 from flexsim.scenario.plant import CalendarSpec, FactorySpec
 from flexsim.scenario.sellers import SellersSpec
 from flexsim.scenario.trade import Channels, CustomerSpec, FinanceSpec
@@ -25,8 +27,8 @@ class Scenario(Spec):
     description: str = ""
     currency: str = "CNY"
     start_date: dt.date = Field(default=dt.date(2026, 1, 5), strict=False)  # ISO text in JSON
-    horizon_days: PositiveFloat = 365.0
-    warmup_days: NonNegative = 30.0
+    horizon_days: PositiveDays = 365.0
+    warmup_days: Days = 30.0
     calendars: dict[Name, CalendarSpec] = {}
     channels: Channels = Channels()
     factories: list[FactorySpec] = Field(min_length=1)
@@ -41,6 +43,7 @@ class Scenario(Spec):
                 f"warmup_days ({self.warmup_days}) must be shorter than horizon_days "
                 f"({self.horizon_days})"
             )
+        self._check_sizes()
         require_unique([f.name for f in self.factories], "factory")
         # customers and sellers share one name space: names key their random streams
         buyers = [n for c in self.customers for n in c.customer_names()]
@@ -53,6 +56,28 @@ class Scenario(Spec):
         self._check_references()
         return self
 
+    def _check_sizes(self) -> None:
+        """What building the model expands, checked before anything is expanded: the buyers
+        (customers after `count`, and sellers), the items named for the customers, and the
+        last date of the run."""
+        buyers = sum(c.count for c in self.customers) + self.sellers.count
+        if buyers > MAX_BUYERS:
+            raise ValueError(
+                f"{buyers:,} customers (after count) and sellers; at most {MAX_BUYERS:,} in all"
+            )
+        items = sum(c.items() for c in self.customers)
+        if items > MAX_CUSTOMER_ITEMS:
+            raise ValueError(
+                f"customers: count × families × styles_per_family makes {items:,} items; at "
+                f"most {MAX_CUSTOMER_ITEMS:,} in all"
+            )
+        days_left = (dt.date.max - self.start_date).days + 1
+        if self.horizon_days > days_left:
+            raise ValueError(
+                f"horizon_days ({self.horizon_days:g}) runs past the last date there is, "
+                f"{dt.date.max}; from start_date {self.start_date} at most {days_left:,} days"
+            )
+
     def _check_references(self) -> None:
         calendars = {ALWAYS_OPEN, *self.calendars}
         factories = {f.name: f for f in self.factories}
@@ -61,7 +86,7 @@ class Scenario(Spec):
                 if line.calendar not in calendars:
                     raise ValueError(
                         f"factories.{i}.lines.{j}.calendar: calendar '{line.calendar}' is not "
-                        f"defined; defined: {', '.join(sorted(calendars))}"
+                        f"defined; defined: {listing(sorted(calendars))}"
                     )
                 spec = self.calendars.get(line.calendar)
                 if line.overtime is not None and (spec is None or spec.always_open):
@@ -74,7 +99,7 @@ class Scenario(Spec):
                 raise ValueError(
                     f"factories.{i}.sample_room.calendar: calendar "
                     f"'{factory.sample_room.calendar}' is not defined; defined: "
-                    f"{', '.join(sorted(calendars))}"
+                    f"{listing(sorted(calendars))}"
                 )
         buyers = [
             (f"customers.{k}", c.factory, c.channel, c.families)
@@ -88,7 +113,7 @@ class Scenario(Spec):
             if served_by is None:
                 raise ValueError(
                     f"{where}.factory: factory '{factory_name}' is not defined; "
-                    f"defined: {', '.join(factories)}"
+                    f"defined: {listing(list(factories))}"
                 )
             for family in families:
                 if not any(line.serves(channel, family) for line in served_by.lines):
@@ -141,8 +166,8 @@ class Scenario(Spec):
             try:
                 _set_dotted(data, key, value)
             except ScenarioError as error:
-                raise ScenarioError(f"{source}: --set {key}: {error}.") from None
-        return validate(data, f"{source} (with --set {', '.join(overrides)})")
+                raise ScenarioError(f"{source}: --set {shortened(key)}: {error}.") from None
+        return validate(data, f"{source} (with --set {listing(list(overrides))})")
 
 
 def _upper(dist: DistSpec) -> float:
@@ -162,7 +187,9 @@ def _set_dotted(data: Any, key: str, value: Any) -> None:
     elif isinstance(node, dict):
         node[last] = value
     else:
-        raise ScenarioError(f"cannot set '{key}': '{'.'.join(parents)}' is a single value")
+        raise ScenarioError(
+            f"cannot set {quoted(key)}: {quoted('.'.join(parents))} is a single value"
+        )
 
 
 def _child(node: Any, part: str, where: str) -> Any:
@@ -171,19 +198,19 @@ def _child(node: Any, part: str, where: str) -> Any:
     if isinstance(node, dict) and part in node and isinstance(node[part], dict | list):
         return node[part]
     if isinstance(node, dict) and part in node:
-        raise ScenarioError(f"cannot set below '{where}': it is a single value")
-    raise ScenarioError(f"no key '{where}' in the scenario")
+        raise ScenarioError(f"cannot set below {quoted(where)}: it is a single value")
+    raise ScenarioError(f"no key {quoted(where)} in the scenario")
 
 
 def _index(items: list[Any], part: str, where: str) -> int:
-    if part.isdigit() and int(part) < len(items):
+    if part.isascii() and part.isdigit() and int(part) < len(items):  # not '²' nor '١'
         return int(part)
     names = [item.get("name") for item in items if isinstance(item, dict)]
     if part in names:
         return names.index(part)
     raise ScenarioError(
-        f"no element '{part}' at '{where}': give an index below {len(items)} or one of the "
-        f"names {', '.join(map(str, names)) or '(none)'}"
+        f"no element {quoted(part)} at {quoted(where)}: give an index below {len(items)} or one "
+        f"of the names {listing(list(map(str, names))) or '(none)'}"
     )
 
 
@@ -192,14 +219,19 @@ class ScenarioError(Exception):
 
 
 def format_validation_error(error: ValidationError, source: str) -> str:
-    """One paragraph naming the source and each offending dotted key."""
+    """One paragraph naming the source and the offending dotted key of the first MAX_PROBLEMS
+    problems, each cut to MAX_PROBLEM_CHARS, then how many more there are: a large bad file
+    must not make a larger message."""
     problems = []
-    for item in error.errors(include_url=False):
-        where = ".".join(str(part) for part in item["loc"] if not _is_union_tag(part))
+    for item in error.errors(include_url=False)[:MAX_PROBLEMS]:
+        loc = [shortened(str(part)) for part in item["loc"] if not _is_union_tag(part)]
         message = item["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {message}" if where else message)
-    count = "a problem" if len(problems) == 1 else f"{len(problems)} problems"
-    return f"{source}: {count} in the scenario: " + "; ".join(problems) + "."
+        problem = f"{'.'.join(loc)}: {message}" if loc else message
+        problems.append(shortened(problem, MAX_PROBLEM_CHARS))
+    total = error.error_count()
+    count = "a problem" if total == 1 else f"{total:,} problems"
+    more = f"; and {total - len(problems):,} more" if total > len(problems) else ""
+    return f"{source}: {count} in the scenario: " + "; ".join(problems) + more + "."
 
 
 def _is_union_tag(part: str | int) -> bool:

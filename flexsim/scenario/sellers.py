@@ -5,15 +5,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, PositiveFloat, model_validator
+from pydantic import Field, model_validator
 
 from flexsim.dists import Deterministic, DistSpec, Lognormal
+from flexsim.inputs import listing, quoted
+from flexsim.limits import (
+    MAX_BUYERS,
+    MAX_FACTOR,
+    MAX_LAUNCHES_PER_WEEK,
+    MAX_NUMBER,
+    MIN_CONVERSION,
+)
 from flexsim.scenario.fields import (
+    Days,
     Families,
     ListAt,
     Money,
     Name,
     NonNegative,
+    Positive,
+    PositiveDays,
     ReorderPolicyName,
     Share,
 )
@@ -25,8 +36,8 @@ class Season(Holiday):
     """A period of a sellers' year, both days included, in which launches and demand run at a
     multiple of their usual rate (the Double Eleven ramp); overlapping seasons multiply."""
 
-    launch_factor: NonNegative = 1.0
-    demand_factor: NonNegative = 1.0
+    launch_factor: Annotated[float, Field(ge=0, le=MAX_FACTOR)] = 1.0
+    demand_factor: Annotated[float, Field(ge=0, le=MAX_FACTOR)] = 1.0
 
 
 class LifeCycleSpec(Spec):
@@ -34,10 +45,10 @@ class LifeCycleSpec(Spec):
     `start_factor` to 1 over `ramp_days`, `peak_days` at 1, then a decay that halves it every
     `half_life_days` (none: no decay). The defaults keep it at 1 throughout."""
 
-    ramp_days: NonNegative = 0.0
+    ramp_days: Days = 0.0
     start_factor: Share = 1.0
-    peak_days: NonNegative = 0.0
-    half_life_days: PositiveFloat | None = None
+    peak_days: Days = 0.0
+    half_life_days: PositiveDays | None = None
 
 
 class FunnelSpec(Spec):
@@ -46,7 +57,7 @@ class FunnelSpec(Spec):
     stays Poisson with the item's rate) and adds it to favourites with `favourite_share`. The
     defaults (every click buys, none favourites) draw no extra random numbers."""
 
-    conversion: Annotated[float, Field(gt=0, le=1)] = 1.0
+    conversion: Annotated[float, Field(ge=MIN_CONVERSION, le=1)] = 1.0
     favourite_share: Share = 0.0
 
 
@@ -60,9 +71,9 @@ class ChoiceSpec(Spec):
     delivery_weight: NonNegative = 1.0
     price_weight: NonNegative = 0.0
     reputation_weight: NonNegative = 5.0
-    prior_on_time: PositiveFloat = 1.0
-    prior_late: PositiveFloat = 1.0
-    price_factors: dict[Name, PositiveFloat] = Field(
+    prior_on_time: Positive = 1.0
+    prior_late: Positive = 1.0
+    price_factors: dict[Name, Positive] = Field(
         default={}, description="factory → multiplier of an item's factory price; 1 if absent"
     )
 
@@ -94,14 +105,14 @@ class ReorderSpec(Spec):
 
     policy: ReorderPolicyName = "sell_through"
     sell_through_share: Share = 0.5
-    signal_favourites: Annotated[int, Field(ge=1)] = 20
-    favourite_conversion: PositiveFloat | None = None
-    presale_days: NonNegative = 5.0
-    within_days: PositiveFloat = 14.0
-    review_days: PositiveFloat = 7.0
-    lead_time_days: NonNegative = 12.0
-    prior_mean: PositiveFloat | None = None
-    prior_cv: PositiveFloat | None = None
+    signal_favourites: Annotated[int, Field(ge=1, le=int(MAX_NUMBER))] = 20
+    favourite_conversion: Positive | None = None
+    presale_days: Days = 5.0
+    within_days: PositiveDays = 14.0
+    review_days: PositiveDays = 7.0
+    lead_time_days: Days = 12.0
+    prior_mean: Positive | None = None
+    prior_cv: Positive | None = None
 
 
 class SellersSpec(Spec):
@@ -118,13 +129,13 @@ class SellersSpec(Spec):
     holds a day's retail revenue in escrow and releases it to the seller `escrow_days` later.
     """
 
-    count: Annotated[int, Field(ge=0)] = 0
+    count: Annotated[int, Field(ge=0, le=MAX_BUYERS)] = 0
     factory: Name | None = Field(
         default=None, description="required when count > 0 and `factories` is empty"
     )
     factories: list[Name] = []
     choice: ChoiceSpec = ChoiceSpec()
-    launches_per_week: NonNegative = 10.0
+    launches_per_week: Annotated[float, Field(ge=0, le=MAX_LAUNCHES_PER_WEEK)] = 10.0
     share_at_factory: DistSpec = Field(
         default=Deterministic(value=1),
         description="one draw per seller (above 1 counts as 1): the share of its launches "
@@ -139,13 +150,13 @@ class SellersSpec(Spec):
         description="one draw per seller; multiplies its launch rate and its items' popularity",
     )
     families: Families = {"default": 1.0}
-    family_concentration: PositiveFloat | None = None
+    family_concentration: Positive | None = None
     seasons: list[Season] = []
     popularity: DistSpec = Field(
         default=Lognormal(dist="lognormal", mean=2.0, cv=2.0),
         description="daily demand rate of an item, pieces per day",
     )
-    life_days: PositiveFloat = 60.0
+    life_days: PositiveDays = 60.0
     life_cycle: LifeCycleSpec = LifeCycleSpec()
     funnel: FunnelSpec = FunnelSpec()
     list_at: ListAt = "arrival"
@@ -156,7 +167,7 @@ class SellersSpec(Spec):
     salvage_price: Money = 0.0
     transit_days: DistSpec = Deterministic(value=3)
     confirm_days: DistSpec = Deterministic(value=3)
-    escrow_days: NonNegative = 10.0
+    escrow_days: Days = 10.0
     initial_cash: Money = 50_000.0
     reorder: ReorderSpec = ReorderSpec()
 
@@ -171,6 +182,24 @@ class SellersSpec(Spec):
             raise ValueError(
                 "reorder.policy: 'early_signal' decides from favourites; give "
                 "funnel.favourite_share > 0"
+            )
+        reorder = self.reorder
+        if (
+            reorder.policy == "bayes"
+            and reorder.prior_mean is None
+            and not self.popularity.expectation
+        ):
+            raise ValueError(
+                "reorder.policy: 'bayes' forecasts from a gamma prior whose mean is that of "
+                "`popularity` unless reorder.prior_mean is given; give a popularity with a mean "
+                "above 0 or a prior_mean"
+            )
+        mine = self.factory_names()
+        unknown = [name for name in self.choice.price_factors if name not in mine]
+        if unknown:
+            raise ValueError(
+                f"choice.price_factors: {quoted(unknown[0])} is not a factory the sellers buy "
+                f"from; they buy from {listing(mine) or '(none)'}"
             )
         return self
 

@@ -5,19 +5,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, PositiveFloat
+from pydantic import Field
 
-from flexsim.dists import Deterministic, DistSpec, Exponential
+from flexsim.dists import Deterministic, DistSpec, Exponential, mean_at_least
+from flexsim.limits import (
+    MAX_BUYERS,
+    MAX_CUSTOMER_ITEMS,
+    MAX_HORIZON_DAYS,
+    MAX_NUMBER,
+    MAX_RATE_PER_YEAR,
+    MIN_GAP_H,
+    MIN_INTEREST_DAYS,
+)
 from flexsim.scenario.fields import (
     ChannelName,
+    Days,
     Families,
     Money,
     Name,
-    NonNegative,
+    PositiveDays,
     RegimeName,
     Share,
 )
 from flexsim.spec import Spec
+from flexsim.vocabulary import HOURS_PER_DAY
+
+Rate = Annotated[float, Field(ge=0, le=MAX_RATE_PER_YEAR, description="per year")]
 
 
 class PaymentSpec(Spec):
@@ -45,11 +58,11 @@ class PaymentSpec(Spec):
     deposit_share: Share = 0.0
     term_days: DistSpec = Deterministic(value=90)
     default_probability: Share = 0.0
-    write_off_days: NonNegative = 180.0
+    write_off_days: Days = 180.0
     late_probability: Share = 0.0
     late_days: DistSpec = Deterministic(value=30)
     credit_limit: Money | None = None  # None: unlimited
-    repay_days: NonNegative = 30.0
+    repay_days: Days = 30.0
     platform_fee_share: Share = 0.0
     credit_line: Money | None = None  # None: unlimited
 
@@ -62,21 +75,21 @@ class ChannelSpec(Spec):
     late, and withdraws otherwise (the order is refused with reason `late_quote`).
     """
 
-    moq: Annotated[int, Field(ge=1)] = 1
-    promise_days: PositiveFloat = 7.0
-    auto_confirm_days: NonNegative = 10.0
+    moq: Annotated[int, Field(ge=1, le=int(MAX_NUMBER))] = 1
+    promise_days: PositiveDays = 7.0
+    auto_confirm_days: Days = 10.0
     accept_later_probability: Share = 0.5
-    accept_later_days: NonNegative = 7.0
+    accept_later_days: Days = 7.0
     payment: PaymentSpec = PaymentSpec()
 
 
 class EcommerceChannel(ChannelSpec):
-    moq: Annotated[int, Field(ge=1)] = 30  # the Tao-factory platform's MOQ [seed]
-    promise_days: PositiveFloat = 7.0  # produced within 7 days [seed]
+    moq: Annotated[int, Field(ge=1, le=int(MAX_NUMBER))] = 30  # the platform's MOQ [seed]
+    promise_days: PositiveDays = 7.0  # produced within 7 days [seed]
 
 
 class OfflineChannel(ChannelSpec):
-    promise_days: PositiveFloat = 30.0
+    promise_days: PositiveDays = 30.0
 
 
 class Channels(Spec):
@@ -96,15 +109,22 @@ class CustomerSpec(Spec):
     name: Name
     factory: Name
     channel: ChannelName = "offline"
-    count: Annotated[int, Field(ge=1)] = 1
-    interarrival_days: DistSpec = Exponential(dist="exponential", mean=7.0)
+    count: Annotated[int, Field(ge=1, le=MAX_BUYERS)] = 1
+    interarrival_days: Annotated[
+        DistSpec,
+        mean_at_least(MIN_GAP_H / HOURS_PER_DAY, "days (one minute)", "orders must be apart"),
+    ] = Exponential(dist="exponential", mean=7.0)
     quantity: DistSpec = Deterministic(value=1000)
     families: Families = {"default": 1.0}
-    styles_per_family: Annotated[int, Field(ge=1)] = 1
+    styles_per_family: Annotated[int, Field(ge=1, le=MAX_CUSTOMER_ITEMS)] = 1
     due_days: DistSpec = Deterministic(value=30)
     factory_price: Money = 0.0
     transit_days: DistSpec = Deterministic(value=0)
     confirm_days: DistSpec = Deterministic(value=0)
+
+    def items(self) -> int:
+        """How many items the entry's customers order from: count × families × styles."""
+        return self.count * len(self.families) * self.styles_per_family
 
     def customer_names(self) -> list[str]:
         """One name per customer: the spec's name, suffixed -0, -1, … when count > 1."""
@@ -118,7 +138,7 @@ class FinanceSpec(Spec):
     `interest_days` (a bank in the outside world lends and borrows), and the rate at which
     cash flows are discounted for the net present value."""
 
-    overdraft_rate: Annotated[float, Field(ge=0, description="per year")] = 0.06  # [G]
-    deposit_rate: Annotated[float, Field(ge=0, description="per year")] = 0.01  # [G]
-    discount_rate: Annotated[float, Field(ge=0, description="per year")] = 0.08  # [G]
-    interest_days: PositiveFloat = 30.0
+    overdraft_rate: Rate = 0.06  # [G]
+    deposit_rate: Rate = 0.01  # [G]
+    discount_rate: Rate = 0.08  # [G]
+    interest_days: Annotated[float, Field(ge=MIN_INTEREST_DAYS, le=MAX_HORIZON_DAYS)] = 30.0
