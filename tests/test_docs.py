@@ -18,11 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import annotated_types
 import pytest
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from flexsim import cli, metrics, stats, vocabulary
+from flexsim import cli, limits, metrics, stats, vocabulary
 from flexsim.dists import DIST_NAMES, Deterministic
 from flexsim.experiment import ExperimentError, load_experiment, runner
 from flexsim.experiment.design import FACTORS, ExperimentFile
@@ -224,6 +225,66 @@ def test_every_choice_is_listed_in_its_keys_row(name: str, model: type[BaseModel
         row = " ".join(rows.get(key, {}).values())
         for option in literal_options(field.annotation):
             assert f'`"{option}"`' in row, f"{model.__name__}.{key}: choice {option!r}"
+
+
+def upper_bound(field: FieldInfo) -> float | None:
+    """The greatest value a field may take by its validation rules (of X when it is X | None)."""
+    rules = list(field.metadata)
+    for member in typing.get_args(field.annotation):
+        rules += [r for info in typing.get_args(member)[1:] for r in getattr(info, "metadata", [])]
+    highs = [float(rule.le) for rule in rules if isinstance(rule, annotated_types.Le)]
+    return min(highs) if highs else None
+
+
+GENERIC_BOUNDS = (limits.MAX_NUMBER, limits.MAX_HORIZON_DAYS, 1.0)  # in Limits; shares
+
+
+@pytest.mark.parametrize("model", schema_models(), ids=lambda m: m.__name__)
+def test_every_particular_bound_is_in_its_keys_row(model: type[BaseModel]) -> None:
+    """A bound other than the general ones of the Limits section is written where the key is."""
+    rows = table_rows(
+        section(page("scenario.md"), "## Conventions" if is_dist(model) else f"`{model.__name__}`")
+    )
+    for key, field in model.model_fields.items():
+        high = upper_bound(field)
+        if high is None or high in GENERIC_BOUNDS:
+            continue
+        row = rows[dist_tag(model)]["parameters"] if is_dist(model) else rows[key]["type"]
+        text = f"{high:,.0f}" if high.is_integer() else f"{high:g}"
+        assert text in row, f"{model.__name__}.{key}: at most {text}, docs {row!r}"
+
+
+def test_the_limits_section_states_the_limits() -> None:
+    text = " ".join(section(page("scenario.md"), "### Limits").split())
+    guard = " ".join(section(page("scenario.md"), "The engine's guard").split())
+    for phrase in [
+        f"at most {limits.MAX_FILE_BYTES // 2**20} MiB",
+        f"nest at most {limits.MAX_NESTING} deep",
+        f"At most {limits.MAX_BUYERS:,} buyers",
+        f"are at most {limits.MAX_CUSTOMER_ITEMS:,}",
+        f"is at most {limits.MAX_HORIZON_DAYS:,.0f}, the longest horizon",
+        f"at most {limits.MAX_NAME_CHARS} characters",
+        f"launches at most {limits.MAX_LAUNCHES_PER_WEEK:,.0f} items a week",
+        f"by at most {limits.MAX_FACTOR:.0f}",
+        f"at most {limits.MAX_REMAKES} times",
+        f"at most {limits.MAX_BOOKING_DAYS:.0f} days ahead",
+        f"`finance.interest_days` at least {limits.MIN_INTEREST_DAYS:.0f} day",
+    ]:
+        assert phrase in text, phrase
+    assert limits.MIN_GAP_H == 1 / 60 and "at least one minute" in text
+    assert limits.MAX_NUMBER == 1e12 and limits.MIN_POSITIVE == 1e-12 and "10⁻¹²" in text
+    for phrase in [
+        f"every {limits.GUARD_EVERY:,} events",
+        f"{limits.GUARD_EVENTS_PER_BUYER} per buyer",
+        f"at least {limits.GUARD_MIN_EVENTS:,}",
+        "more than 2N within one simulated hour",
+    ]:
+        assert phrase in guard, phrase
+    validation = " ".join(page("scenario.md").split())
+    assert (
+        f"the first {limits.MAX_PROBLEMS} problems, each cut to {limits.MAX_PROBLEM_CHARS:,}"
+        in validation
+    )
 
 
 def test_every_distribution_is_a_row_with_its_parameters() -> None:
