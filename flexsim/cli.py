@@ -290,7 +290,10 @@ def _days(text: str) -> tuple[float, float]:
 
 def _jobs_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--jobs", type=int, metavar="J", help="worker processes (default: one per core)"
+        "--jobs",
+        type=int,
+        metavar="J",
+        help=f"worker processes (default: one per core; at most {MAX_JOBS_PER_CORE} per core)",
     )
     parser.add_argument(
         "--dask",

@@ -30,7 +30,8 @@ MIN_POSITIVE = 1e-12  # any number that must be above 0: its reciprocal and squa
 MAX_HORIZON_DAYS = 100_000.0  # the longest run (about 274 years); no duration is longer
 MIN_CV, MAX_CV = 1e-6, 100.0  # gamma and lognormal: shape 1/cv² stays within [1e-4, 1e12]
 MAX_ERLANG_K = 10_000
-MAX_RATE_PER_YEAR = 10.0  # interest and discount rates (1,000 % a year)
+MAX_RATE_PER_YEAR = 1.0  # interest and discount rates (100 % a year): interest compounded
+# daily over the longest horizon then stays finite (at 10, money passed 1e308 in 274 years)
 MAX_FACTOR = 100.0  # a season's launch or demand factor
 MIN_CONVERSION = 1e-6  # a funnel's conversion: clicks per buyer stay at most a million
 MAX_DAILY_CLICKS = MAX_NUMBER  # the mean of one item's clicks of one kind in a day (model/shelf.py)

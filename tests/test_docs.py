@@ -269,6 +269,7 @@ def test_the_limits_section_states_the_limits() -> None:
         f"at most {limits.MAX_REMAKES} times",
         f"at most {limits.MAX_BOOKING_DAYS:.0f} days ahead",
         f"`finance.interest_days` at least {limits.MIN_INTEREST_DAYS:.0f} day",
+        f"rate is at most {limits.MAX_RATE_PER_YEAR:g} (100 % a year)",
     ]:
         assert phrase in text, phrase
     assert limits.MIN_GAP_H == 1 / 60 and "at least one minute" in text
