@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -92,19 +91,13 @@ def test_processes_match_serial(study: Experiment, serial: ExperimentResult, job
     assert_identical(serial, run_on(Processes(jobs), study))
 
 
-@pytest.fixture
-def dask_available() -> Iterator[None]:
-    """Skip without `distributed`, except under CI=true, where the test must run and fails."""
+@pytest.mark.slow
+def test_dask_local_cluster_matches_serial(study: Experiment, serial: ExperimentResult) -> None:
+    # without distributed this skips, except under CI=true, where Dask() fails with its message
     if importlib.util.find_spec("distributed") is None and os.environ.get("CI") != "true":
         pytest.skip('distributed is not installed: pip install -e ".[dask]"')
-    yield
-
-
-@pytest.mark.slow
-@pytest.mark.usefixtures("dask_available")
-def test_dask_local_cluster_matches_serial(study: Experiment, serial: ExperimentResult) -> None:
-    # a real LocalCluster: worker processes are spawned, not forked, so they import flexsim
-    # afresh with their own hash seeds
+    # a real LocalCluster: its worker processes are spawned, not forked, so they import
+    # flexsim afresh, each with its own hash seed
     runner = Dask("local", 2)
     assert runner.workers == 2
     assert_identical(serial, run_on(runner, study))
