@@ -14,11 +14,12 @@ import simpy
 
 from flexsim.calendar import Calendar
 from flexsim.model.ledger import Ledger
+from flexsim.model.schedule import Environment
 from flexsim.vocabulary import EXPENSES, HOURS_PER_DAY, NO_ORDER, OVERHEAD, PAYROLL, WAGES, WORLD
 
 
 def pay_running_costs(
-    env: simpy.Environment,
+    env: Environment,
     ledger: Ledger,
     party: str,
     overhead_per_day: float,

@@ -26,7 +26,7 @@ from flexsim.model.factory import Factory
 from flexsim.model.ledger import Ledger
 from flexsim.model.order import Order
 from flexsim.model.samples import SampleRoom
-from flexsim.model.schedule import after
+from flexsim.model.schedule import Environment, after
 from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.shelf import Item, Shelf
 from flexsim.model.trade import Trade, make_buyer
@@ -62,7 +62,7 @@ class Seller:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         name: str,
         spec: SellersSpec,
         channel: ChannelSpec,

@@ -21,7 +21,7 @@ import simpy
 from flexsim.model.ledger import Ledger
 from flexsim.model.line import Line
 from flexsim.model.order import Order
-from flexsim.model.schedule import after
+from flexsim.model.schedule import Environment, after
 from flexsim.records import Recorder
 from flexsim.scenario import FactorySpec
 from flexsim.streams import PerBuyer
@@ -80,7 +80,7 @@ class Factory:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         spec: FactorySpec,
         moq: dict[str, int],
         recorder: Recorder,
@@ -145,9 +145,9 @@ class Factory:
         first = streams[0].next_at if len(streams) == 1 else min(map(_next_at, streams))
         if first < self.wake_at:
             self.wake_at = first
-            self.env.timeout(first - self.env.now).callbacks.append(self.wake)
+            self.env.call_in(first - self.env.now, self.wake)
 
-    def wake(self, _event: simpy.Event) -> None:
+    def wake(self) -> None:
         self.wake_at = math.inf  # a stale wake-up only leads to a harmless extra check
         self.catch_up(self.env.now)
         self.schedule_wake()

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import itertools
 
-import simpy
-
+from flexsim.model.schedule import Environment
 from flexsim.records import Row
 from flexsim.vocabulary import (
     CASH,
@@ -30,7 +29,7 @@ from flexsim.vocabulary import (
 class Ledger:
     """Posts entries stamped with the simulation clock into the recorder's ledger list."""
 
-    def __init__(self, env: simpy.Environment, records: list[Row]) -> None:
+    def __init__(self, env: Environment, records: list[Row]) -> None:
         self.env, self.records = env, records
         self.ids = itertools.count()
         self.cash: dict[str, float] = {}  # each party's cash now, for decisions that need it

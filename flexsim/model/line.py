@@ -16,11 +16,10 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import simpy
-
 from flexsim.calendar import Calendar, overtime_spans
 from flexsim.model.order import Order
 from flexsim.model.rules import DISPATCH, Rule
+from flexsim.model.schedule import Environment
 from flexsim.scenario import LineSpec, OvertimeSpec
 from flexsim.streams import PerBuyer
 from flexsim.vocabulary import (
@@ -95,7 +94,7 @@ class Line:  # writes LineStateRecord rows
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         factory: Factory,
         spec: LineSpec,
         calendar: Calendar,
@@ -177,7 +176,7 @@ class Line:  # writes LineStateRecord rows
             )
             self.state, self.since, self.state_order = PROCESSING, now, order.order_id
             work_h = order.quantity * self.unit_time[order.customer]()
-            self.env.timeout(work_h).callbacks.append(self.finished)
+            self.env.call_in(work_h, self.finished)
             return
         if self.overtime is not None:
             self.decide_overtime(now)
@@ -207,10 +206,10 @@ class Line:  # writes LineStateRecord rows
             return False
         self.enter(CHANGEOVER, order.order_id, now)
         end = self.calendar.finish(now, hours)
-        self.env.timeout(end - now).callbacks.append(self.changed)
+        self.env.call_in(end - now, self.changed)
         return True
 
-    def changed(self, _event: simpy.Event) -> None:
+    def changed(self) -> None:
         assert self.current is not None
         self.process(self.current, self.env.now)
 
@@ -225,7 +224,7 @@ class Line:  # writes LineStateRecord rows
         self.enter(PROCESSING, order.order_id, now)
         if self.always and work_h <= self.until_failure:  # the hot path: one timeout, no calls
             self.until_failure -= work_h
-            self.env.timeout(work_h).callbacks.append(self.finished)
+            self.env.call_in(work_h, self.finished)
         else:
             self.work_left = work_h
             self.work(now)
@@ -235,32 +234,32 @@ class Line:  # writes LineStateRecord rows
         work_h, until_failure = self.work_left, self.until_failure
         if work_h <= until_failure:
             self.until_failure -= work_h
-            self.env.timeout(self.after_open(now, work_h) - now).callbacks.append(self.finished)
+            self.env.call_in(self.after_open(now, work_h) - now, self.finished)
         else:
             self.work_left = work_h - until_failure
             end = self.after_open(now, until_failure)
-            self.env.timeout(end - now).callbacks.append(self.failed)
+            self.env.call_in(end - now, self.failed)
 
     def after_open(self, now: float, hours: float) -> float:
         """When `hours` of open time from now are done (no calendar arithmetic if always open)."""
         return now + hours if self.always else self.calendar.finish(now, hours)
 
-    def failed(self, _event: simpy.Event) -> None:
+    def failed(self) -> None:
         """The line breaks down mid-order: it is down for a repair, then the order resumes."""
         assert self.breakdowns is not None and self.current is not None
         now = self.env.now
         self.enter(DOWN, self.current.order_id, now)
         end = self.after_open(now, self.breakdowns.repair_h())
-        self.env.timeout(end - now).callbacks.append(self.repaired)
+        self.env.call_in(end - now, self.repaired)
 
-    def repaired(self, _event: simpy.Event) -> None:
+    def repaired(self) -> None:
         assert self.breakdowns is not None and self.current is not None
         now = self.env.now
         self.until_failure = self.breakdowns.between_h()
         self.enter(PROCESSING, self.current.order_id, now)
         self.work(now)
 
-    def finished(self, _event: simpy.Event) -> None:
+    def finished(self) -> None:
         """The order is made: hand it over, then take the next one or go idle."""
         order = self.current
         assert order is not None
@@ -405,7 +404,7 @@ class PollingLine(Line):
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         factory: Factory,
         spec: LineSpec,
         calendar: Calendar,
@@ -447,7 +446,7 @@ class PollingLine(Line):
             self.gate -= 1
             self.take(following, now)
 
-    def finished(self, _event: simpy.Event) -> None:
+    def finished(self) -> None:
         order = self.current
         assert order is not None
         order.finished_at = now = self.env.now
@@ -467,11 +466,11 @@ class PollingLine(Line):
         if hours > 0:
             self.enter(CHANGEOVER, NO_ORDER, now)
             end = self.calendar.finish(now, hours)
-            self.env.timeout(end - now).callbacks.append(self.arrived)
+            self.env.call_in(end - now, self.arrived)
         elif any(self.serves(order) for order in self.factory.queue):
             self.visit(now)
         else:
             self.rest(now)
 
-    def arrived(self, _event: simpy.Event) -> None:
+    def arrived(self) -> None:
         self.visit(self.env.now)

@@ -16,11 +16,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import simpy
-
 from flexsim.model.ledger import Ledger
 from flexsim.model.order import Order
-from flexsim.model.schedule import after
+from flexsim.model.schedule import Environment, after
 from flexsim.scenario import PaymentSpec, RegimeName
 from flexsim.vocabulary import (
     BAD_DEBT,
@@ -63,7 +61,7 @@ class Regime:
 
     name = ""
 
-    def __init__(self, spec: PaymentSpec, env: simpy.Environment, ledger: Ledger, settle: Settle):
+    def __init__(self, spec: PaymentSpec, env: Environment, ledger: Ledger, settle: Settle):
         self.spec, self.env, self.ledger, self.settle = spec, env, ledger, settle
         self.write_off_h = spec.write_off_days * HOURS_PER_DAY
 
@@ -113,7 +111,7 @@ class OfflineCredit(Regime):
     name = "offline_credit"
     gives_credit = True  # what the buyer owes after delivery counts against its credit limit
 
-    def __init__(self, spec: PaymentSpec, env: simpy.Environment, ledger: Ledger, settle: Settle):
+    def __init__(self, spec: PaymentSpec, env: Environment, ledger: Ledger, settle: Settle):
         super().__init__(spec, env, ledger, settle)
         self.limit = spec.credit_limit if self.gives_credit else None
         # (customer, factory) → unpaid balances of its accepted orders; kept only under a limit
@@ -183,7 +181,7 @@ class OfflineCredit(Regime):
 class Voucher(Regime):
     name = "voucher"
 
-    def __init__(self, spec: PaymentSpec, env: simpy.Environment, ledger: Ledger, settle: Settle):
+    def __init__(self, spec: PaymentSpec, env: Environment, ledger: Ledger, settle: Settle):
         super().__init__(spec, env, ledger, settle)
         self.fee_share, self.line = spec.platform_fee_share, spec.credit_line
         self.used: dict[str, float] = {}  # customer → credit line locked; kept only with a line

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-
-import simpy
+from functools import partial
 
 from flexsim.calendar import Calendar
+from flexsim.model.schedule import Environment
 from flexsim.scenario import SampleRoomSpec
 from flexsim.streams import PerBuyer
 
@@ -24,7 +24,7 @@ class SampleRoom:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         spec: SampleRoomSpec,
         calendar: Calendar,
         making_h: PerBuyer[Callable[[], float]],
@@ -46,7 +46,7 @@ class SampleRoom:
         now = self.env.now
         work_h = self.making_h[buyer]()
         end = self.calendar.finish(now, work_h)
-        self.env.timeout(end - now).callbacks.append(lambda _event: self.finished(done))
+        self.env.call_in(end - now, partial(self.finished, done))
 
     def finished(self, done: Callable[[], None]) -> None:
         """A sample is made: its maker takes the next waiting sample or goes free."""

@@ -21,6 +21,7 @@ import simpy
 from flexsim.limits import MAX_DAILY_CLICKS
 from flexsim.model.order import NOT_YET
 from flexsim.model.reorder import REORDER
+from flexsim.model.schedule import Environment
 from flexsim.model.seasons import SeasonCalendar, is_flat, life_factor
 from flexsim.records import Recorder, SellerDayRecord
 from flexsim.scenario import SellersSpec
@@ -113,7 +114,7 @@ class Shelf:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         spec: SellersSpec,
         sellers: list[Seller],
         seasons: SeasonCalendar,

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import simpy
-
 from flexsim.dists import Deterministic, DistSpec, Uniform
 from flexsim.model.factory import Factory
 from flexsim.model.ledger import Ledger
 from flexsim.model.order import Buyer, Order
 from flexsim.model.payment import REGIMES, Regime
-from flexsim.model.schedule import after
+from flexsim.model.schedule import Environment, after
 from flexsim.records import Recorder
 from flexsim.scenario import ChannelSpec, PaymentSpec
 from flexsim.streams import Streams
@@ -44,7 +42,7 @@ class Trade:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         channels: dict[str, ChannelSpec],
         ledger: Ledger,
         recorder: Recorder,

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import itertools
 
-import simpy
-
 from flexsim.dists import Deterministic, DistSpec, choice_sampler
 from flexsim.model.factory import Factory
 from flexsim.model.order import Order
+from flexsim.model.schedule import Environment
 from flexsim.model.trade import Trade, make_buyer
 from flexsim.scenario import ChannelSpec, CustomerSpec
 from flexsim.streams import Streams
@@ -30,7 +29,7 @@ class OrderStream:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         customer: str,
         spec: CustomerSpec,
         channel: ChannelSpec,

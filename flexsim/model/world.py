@@ -19,6 +19,7 @@ from flexsim.model.ledger import Ledger
 from flexsim.model.line import Breakdowns, Line, Overtime, PollingLine, UnitTimes
 from flexsim.model.rules import POLLING
 from flexsim.model.samples import SampleRoom
+from flexsim.model.schedule import Environment
 from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.shelf import Shelf
 from flexsim.model.trade import Trade
@@ -87,7 +88,7 @@ def month_starts(start_date: dt.date, horizon_days: float) -> list[float]:
 
 
 def make_line(
-    env: simpy.Environment, factory: Factory, spec: LineSpec, scenario: Scenario, streams: Streams
+    env: Environment, factory: Factory, spec: LineSpec, scenario: Scenario, streams: Streams
 ) -> Line:
     """A line with its calendars and its random streams: unit times per buyer, breakdowns of
     its own."""
@@ -122,7 +123,7 @@ def unit_times(streams: Streams, name: str, dist: DistSpec, efficiency: float) -
 
 
 def make_factory(
-    env: simpy.Environment,
+    env: Environment,
     spec: FactorySpec,
     scenario: Scenario,
     streams: Streams,
@@ -156,7 +157,7 @@ def make_factory(
 
 
 def make_sample_room(
-    env: simpy.Environment, spec: FactorySpec, scenario: Scenario, streams: Streams
+    env: Environment, spec: FactorySpec, scenario: Scenario, streams: Streams
 ) -> SampleRoom:
     """A factory's sample room on its calendar; each seller's samples draw their making times
     from the seller's own stream there."""
@@ -166,9 +167,7 @@ def make_sample_room(
     return SampleRoom(env, room, calendar, making_h)
 
 
-def build(
-    env: simpy.Environment, scenario: Scenario, streams: Streams, recorder: Recorder
-) -> World:
+def build(env: Environment, scenario: Scenario, streams: Streams, recorder: Recorder) -> World:
     """Create every entity and start its processes; nothing runs until env.run."""
     channels = {ECOMMERCE: scenario.channels.ecommerce, OFFLINE: scenario.channels.offline}
     ledger = Ledger(env, recorder.ledger)
