@@ -205,11 +205,12 @@ class Factory:
         if self.fabric is not None and order.fabric_at > self.env.now:
             after(self.env, order.fabric_at - self.env.now, lambda: self.fabric_in(order))
             return
-        for i, line in enumerate(self.idle):
-            if line.serves(order):
-                del self.idle[i]
-                line.wake(order, self.env.now)
-                return
+        if self.idle:
+            for i, line in enumerate(self.idle):
+                if line.serves(order):
+                    del self.idle[i]
+                    line.wake(order, self.env.now)
+                    return
         self.queue.append(order)
 
     def fabric_in(self, order: Order) -> None:
@@ -222,6 +223,8 @@ class Factory:
         self.catch_up(now)
         if not self.queue:
             return None
+        if line.takes_oldest:  # first come, first served, and the line makes everything
+            return self.queue.pop(0)
         i = line.rule(self.queue, line)
         return self.queue.pop(i) if i >= 0 else None
 

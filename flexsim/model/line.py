@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from flexsim.calendar import Calendar, overtime_spans
 from flexsim.model.order import Order
-from flexsim.model.rules import DISPATCH, Rule
+from flexsim.model.rules import DISPATCH, Rule, fifo
 from flexsim.model.schedule import Environment
 from flexsim.scenario import LineSpec, OvertimeSpec
 from flexsim.streams import PerBuyer
@@ -89,7 +89,8 @@ class Line:  # writes LineStateRecord rows
         "by_family", "calendar", "changeover_cost", "changeover_h", "channels", "current", "env",
         "factory", "factory_name", "families", "family", "item", "mean_default", "mean_unit",
         "name", "normal", "overtime", "plain", "rule", "serves_all", "since", "state",
-        "state_order", "states", "unit_time", "until_failure", "visiting", "work_left",
+        "state_order", "states", "takes_oldest", "unit_time", "until_failure", "visiting",
+        "work_left",
     )  # fmt: skip
 
     def __init__(
@@ -127,6 +128,7 @@ class Line:  # writes LineStateRecord rows
         )
         self.visiting = ""  # the family a polling line is at
         self.rule: Rule = DISPATCH[spec.dispatch]
+        self.takes_oldest = self.rule is fifo and self.serves_all  # what fifo would say, uncalled
         self.changeover_h, self.changeover_cost = spec.changeover_h, spec.changeover_cost
         self.item: str | None = None  # the last item made: a fresh line needs no changeover
         self.family: str | None = None
