@@ -49,6 +49,7 @@ class Trade:
         horizon_h: float,
     ) -> None:
         self.env, self.ledger, self.recorder = env, ledger, recorder
+        self.orders = recorder.orders  # the table every order is recorded in, once
         self.horizon_h = horizon_h  # a refused order's planned fabric may come after it
         self.regimes: dict[str, Regime] = {
             name: REGIMES[spec.payment.regime](spec.payment, env, ledger, self.settle)
@@ -66,7 +67,7 @@ class Trade:
             order.refused = regime.refusal(order)
         if order.refused or not factory.accepts(order):
             order.as_of(self.horizon_h)
-            self.recorder.orders.append(order.record())
+            self.orders.append(order.record())
             return
         self.open[order.order_id] = order
         if order.value:  # the hook moves money; an order without value has none to move
@@ -79,7 +80,7 @@ class Trade:
             # (its finished_at is now: the line stamped it before handing it over)
             order.delivered_at = order.confirmed_at = order.paid_at = order.finished_at
             order.payment = PAID  # settled at once (settle() inlined on the hot path)
-            self.recorder.orders.append(order.record(DELIVERED))
+            self.orders.append(order.record(DELIVERED))
             del self.open[order.order_id]
             return
         if order.value:
@@ -107,7 +108,7 @@ class Trade:
     def settle(self, order: Order, payment: str) -> None:
         """The factory's money for the order is in, or written off: record the order."""
         order.payment = payment
-        self.recorder.orders.append(order.record(DELIVERED))  # settled means delivered
+        self.orders.append(order.record(DELIVERED))  # settled means delivered
         del self.open[order.order_id]
 
     def close(self, at: float) -> None:
@@ -115,7 +116,7 @@ class Trade:
         for order in self.open.values():
             order.as_of(at)
             order.payment = OPEN if order.status == DELIVERED else UNPAID
-            self.recorder.orders.append(order.record())
+            self.orders.append(order.record())
         self.open.clear()
 
 

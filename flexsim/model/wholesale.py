@@ -39,7 +39,7 @@ class OrderStream:
         order_ids: itertools.count[int],
     ) -> None:
         self.env, self.customer, self.spec = env, customer, spec
-        self.factory, self.trade, self.order_ids = factory, trade, order_ids
+        self.factory, self.order_ids = factory, order_ids
         priced = spec.factory_price > 0
         self.buyer = make_buyer(
             WORLD, customer, channel, spec.transit_days, spec.confirm_days, streams, priced
@@ -64,12 +64,13 @@ class OrderStream:
         fixed_quantity, fixed_due_days = _fixed(spec.quantity), _fixed(spec.due_days)
         self.fixed_quantity = None if fixed_quantity is None else round(fixed_quantity)
         self.fixed_due_h = None if fixed_due_days is None else fixed_due_days * HOURS_PER_DAY
-        self.factory_name = factory.name
+        self.factory_name, self.channel, self.price = factory.name, spec.channel, spec.factory_price
+        self.place = trade.place
         self.next_at = self.interarrival_h()
 
     def release(self) -> None:
         """The order placed at next_at goes to the factory; the next one is drawn."""
-        spec, now = self.spec, self.next_at
+        now = self.next_at
         self.next_at = now + self.interarrival_h()
         if self.only_item is None:
             family = self.family()
@@ -79,8 +80,8 @@ class OrderStream:
         quantity, due_h = self.fixed_quantity, self.fixed_due_h
         order = Order(
             next(self.order_ids),
-            spec.channel,  # kind: a stream order is labelled by its channel
-            spec.channel,
+            self.channel,  # kind: a stream order is labelled by its channel
+            self.channel,
             self.customer,
             self.factory_name,
             name,
@@ -88,10 +89,10 @@ class OrderStream:
             round(self.quantity()) if quantity is None else quantity,
             now,
             now + (self.due_h() if due_h is None else due_h),
-            spec.factory_price,
+            self.price,
             self.buyer,
         )
-        self.trade.place(order, self.factory)
+        self.place(order, self.factory)
 
 
 def _fixed(dist: DistSpec) -> float | None:
