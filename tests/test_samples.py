@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import simpy
 
 import flexsim
 from flexsim.calendar import Calendar
 from flexsim.experiment import compare, replicate
 from flexsim.metrics import seller_factories
 from flexsim.model.samples import SampleRoom
+from flexsim.model.schedule import Environment
 from flexsim.scenario import SampleRoomSpec
 from flexsim.stats import mean_interval
 from flexsim.streams import PerBuyer, Streams
@@ -27,7 +27,7 @@ ORDERED = "sellers.ordered_share"  # of the items proofed, the share that reache
 
 def made_at(makers: int, requests_at: list[float], calendar: Calendar) -> list[float]:
     """When each request's sample is made, in a room of 2-hour samples."""
-    env = simpy.Environment()
+    env = Environment()
     spec = SampleRoomSpec(sample_makers=makers)
     room = SampleRoom(env, spec, calendar, PerBuyer(Streams(1), "making", lambda _rng: lambda: 2.0))
     done: list[float] = []

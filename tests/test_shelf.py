@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import simpy
 
+from flexsim.model.schedule import Environment
 from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.shelf import FIRST_COLUMNS, Item, Shelf
 from flexsim.records import Recorder
@@ -49,7 +49,7 @@ class FakeSeller:
 
 def trade(items_of_other: int) -> tuple[Shelf, FakeSeller]:
     """Thirty days of a shelf whose seller-0 lists 3 items and seller-1 `items_of_other`."""
-    env, streams = simpy.Environment(), Streams(7)
+    env, streams = Environment(), Streams(7)
     sellers = [FakeSeller(n, streams[f"demand.sales/{n}"]) for n in ("seller-0", "seller-1")]
     shelf = Shelf(env, SPEC, sellers, SeasonCalendar([], dt.date(2026, 1, 5)), Recorder())  # type: ignore[arg-type]
     for row, count in ((0, 3), (1, items_of_other)):
