@@ -87,6 +87,7 @@ INITIAL_CAPITAL = "initial_capital"
 PURCHASE = "purchase"  # materials bought
 MATERIALS_ISSUED = "materials_issued"
 LABOUR = "labour"
+OVERTIME = "overtime"  # the premium paid for a line's overtime hours
 PAYROLL = "payroll"
 OVERHEAD = "overhead"
 FINISHED = "finished"

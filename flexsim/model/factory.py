@@ -243,9 +243,10 @@ class Factory:
         amount = self.material_cost * order.quantity
         self.ledger.post(self.party, WIP, MATERIALS, amount, order.order_id, MATERIALS_ISSUED)
 
-    def spend_on_line(self, amount: float, reason: str) -> None:
-        """Cash paid out for a line's own work that belongs to no order (a polling switch)."""
-        self.ledger.pay(self.party, EXPENSES, WORLD, "", amount, NO_ORDER, reason)
+    def spend_on_line(self, amount: float, reason: str, at: float | None = None) -> None:
+        """Cash paid out, now or `at`, for a line's own work that belongs to no order (a
+        polling switch, overtime)."""
+        self.ledger.pay(self.party, EXPENSES, WORLD, "", amount, NO_ORDER, reason, at)
 
     def spend(self, order: Order, amount: float, reason: str) -> None:
         """Cash paid out for work on the order (labour, changeover), added to its cost."""
@@ -284,6 +285,7 @@ class Factory:
     def close(self, at: float) -> None:
         """At the horizon: stream orders placed before it come in (to be recorded as open by
         the trade), and the lines' last off-shift spans are written."""
-        self.catch_up(math.nextafter(at, -math.inf))  # SimPy's run(until) stops before `at`
+        before = math.nextafter(at, -math.inf)  # the run simulates [0, at)
+        self.catch_up(before)
         for line in self.lines:
-            line.close(at)
+            line.close(at, paid_at=before)  # the last overtime's premium, before the horizon

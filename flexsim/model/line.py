@@ -30,6 +30,7 @@ from flexsim.vocabulary import (
     NO_ORDER,
     OFF_SHIFT,
     OTHER_FAMILY,
+    OVERTIME,
     PROCESSING,
     SAME_FAMILY,
 )
@@ -293,13 +294,13 @@ class Line:  # writes LineStateRecord rows
         self.states.append((self.factory.name, self.name, now, state, order_id, False))
         self.state, self.since, self.state_order = state, now, order_id
 
-    def close(self, until: float) -> None:
+    def close(self, until: float, paid_at: float | None = None) -> None:
         """Write the off-shift spans between the last state change and `until` (and, in
-        overtime, the spans of overtime)."""
+        overtime, the spans of overtime, their premium paid now or at `paid_at`)."""
         if self.calendar.always:
             return
         if self.calendar is not self.normal:
-            self.close_overtime(until)
+            self.close_overtime(until, paid_at)
             return
         factory, states = self.factory.name, self.states
         for start, end in self.calendar.closed_spans(self.since, until):
@@ -332,14 +333,14 @@ class Line:  # writes LineStateRecord rows
             self.since = now
             self.calendar = calendar
 
-    def close_overtime(self, until: float) -> None:
+    def close_overtime(self, until: float, paid_at: float | None = None) -> None:
         """Write the off-shift and the overtime spans between the last record and `until`,
-        and pay the overtime premium."""
+        and pay the overtime premium, now or at `paid_at`."""
         assert self.overtime is not None
         closed = self.calendar.closed_spans(self.since, until)
         extra = overtime_spans(self.normal, self.calendar, self.since, until)
         hours = self.overtime.add(extra)
-        self.factory.spend_on_line(hours * self.overtime.spec.premium_per_hour, "overtime")
+        self.factory.spend_on_line(hours * self.overtime.spec.premium_per_hour, OVERTIME, paid_at)
         # (time, status): 0 normal open time, 1 overtime, 2 closed; an end gives way to a start
         marks: list[tuple[float, int]] = sorted(
             [(lo, 2) for lo, _ in closed]
