@@ -13,6 +13,12 @@ shares need the population. Then a one-at-a-time sensitivity table moves the unc
 parameters, each a variant over its own values: the popularity spread (cv), the reorder
 threshold (sell_through_share) and the spread of the sellers' shares at the factory.
 
+Money targets (docs/calibration.md, Money): the factory's net margin inside 3-8 % (China's
+major garment firms earned 4.3-4.6 % on revenue, MIIT), the platform's margin on its voucher
+business (profit over its fees) not negative, the sellers' net margin inside 1-10 % (online
+apparel brands on Taobao, 0.8-9.3 %), the factory's DSO within 20 % of the DSO its payment terms
+imply, and the share of offline credit balances written off near the default probability.
+
 One `flexsim.experiment.compare` runs every variant with seeds S … S + N − 1 (common random
 numbers); each output gets its mean and a Student-t 95 % interval. Writes summary.csv,
 sensitivity.csv and manifest.json into --out, atomically, and prints both tables.
@@ -32,9 +38,10 @@ import pandas as pd
 import flexsim
 from flexsim.experiment import BASE, ExperimentResult, compare
 from flexsim.experiment.runner import manifest
+from flexsim.metrics import cash_cycles
 from flexsim.results import write_text
 from flexsim.run import DEFAULT_SEED
-from flexsim.vocabulary import REFUSED, REPEAT, TRIAL
+from flexsim.vocabulary import REFUSED, REPEAT, TRIAL, factory_party
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE.parent / "results" / "calibration"
@@ -64,6 +71,82 @@ def _bought(result: flexsim.RunResult) -> pd.DataFrame:
     return orders[mine & (orders["status"] != REFUSED)]
 
 
+def _money(result: flexsim.RunResult, party: str) -> dict[str, float]:
+    """A party's cash cycle in the run (the sellers together), computed once per run."""
+    if _MONEY_OF[0] is not result:
+        scenario = result.scenario
+        start, end, rate = scenario.warmup_h, scenario.horizon_h, scenario.finance.discount_rate
+        _MONEY_OF[:] = [result, cash_cycles(result.tables, start, end, rate)]
+    return _MONEY_OF[1][party]  # type: ignore[no-any-return]
+
+
+_MONEY_OF: list[Any] = [None, None]  # the last run's result and its cash cycles
+
+
+def _margin(result: flexsim.RunResult, party: str) -> float:
+    row = _money(result, party)
+    return float(row["profit"] / row["revenue"])
+
+
+def factory_net_margin(result: flexsim.RunResult) -> float:
+    return _margin(result, factory_party(result.scenario.factories[0].name))
+
+
+def seller_net_margin(result: flexsim.RunResult) -> float:
+    return _margin(result, "sellers")
+
+
+def platform_voucher_margin(result: flexsim.RunResult) -> float:
+    """The platform's profit over its fee revenue: its only business is the vouchers."""
+    return _margin(result, "platform")
+
+
+def bad_debt_share(result: flexsim.RunResult) -> float:
+    row = _money(result, factory_party(result.scenario.factories[0].name))
+    return float(row["bad_debt"] / row["revenue"])
+
+
+def _delivered(result: flexsim.RunResult) -> pd.DataFrame:
+    """Orders delivered inside the measured window, with their value."""
+    orders, scenario = result.tables["orders"], result.scenario
+    inside = orders["delivered_at"].between(scenario.warmup_h, scenario.horizon_h, "left")
+    return orders[inside].assign(value=orders["price"] * orders["quantity"])
+
+
+def factory_dso_over_terms(result: flexsim.RunResult) -> float:
+    """The factory's measured DSO over the DSO its terms imply for this run's sales: per
+    channel, its share of the revenue times the days a sale stays owed. Offline credit: the
+    balance (1 − deposit) for the mean term, plus the write-off delay for the defaulted share;
+    voucher: the mean delay from delivery to confirmation of this run's orders."""
+    delivered, channels = _delivered(result), result.scenario.channels
+    shares = delivered.groupby("channel")["value"].sum() / delivered["value"].sum()
+    implied = 0.0
+    for channel, share in shares.items():
+        payment = channels.get(str(channel)).payment
+        if payment.regime == "offline_credit":
+            owed = payment.term_days.expectation
+            owed += payment.default_probability * payment.write_off_days
+            implied += share * (1 - payment.deposit_share) * owed
+        elif payment.regime == "voucher":
+            mine = delivered[delivered["channel"] == channel]
+            implied += share * float((mine["confirmed_at"] - mine["delivered_at"]).mean()) / 24
+    row = _money(result, factory_party(result.scenario.factories[0].name))
+    return float(row["dso_days"] / implied)
+
+
+def offline_written_off_share(result: flexsim.RunResult) -> float:
+    """Of the offline credit balances whose write-off would fall inside the window (due date
+    plus `write_off_days`), the share written off: the default probability, measured."""
+    orders, scenario = result.tables["orders"], result.scenario
+    payment = scenario.channels.get("offline").payment
+    settled = orders["payment"].isin(["paid", "written_off"])
+    credit = orders[(orders["regime"] == "offline_credit") & settled]
+    write_off_at = credit["written_off_at"].fillna(credit["paid_at"] + payment.write_off_days * 24)
+    at_risk = credit[write_off_at.between(scenario.warmup_h, scenario.horizon_h, "left")]
+    balance = at_risk["price"] * at_risk["quantity"]
+    return float(balance[at_risk["payment"] == "written_off"].sum() / balance.sum())
+
+
 def orders_100_500_share(result: flexsim.RunResult) -> float:
     return float(_bought(result)["quantity"].between(100, 500).mean())
 
@@ -86,10 +169,23 @@ OUTPUTS: dict[str, str] = {
     "sellers_ordering_share": "seller_factories.fuchun.ordering_share",
     "sellers_repeating_share": "seller_factories.fuchun.repeating_share",
     "ecom_busy_of_open": "utilisation.fuchun.ecom.busy_of_open",
+    "factory_net_margin": "money.factory_net_margin",
+    "seller_net_margin": "money.seller_net_margin",
+    "platform_voucher_margin": "money.platform_voucher_margin",
+    "factory_dso_days": "cash_cycle.factory/fuchun.dso_days",
+    "factory_dso_over_terms": "money.factory_dso_over_terms",
+    "bad_debt_share": "money.bad_debt_share",
+    "offline_written_off_share": "money.offline_written_off_share",
 }
 MEASURES = {
     "seller_orders.share_100_500": orders_100_500_share,
     "seller_orders.quantity_median": order_quantity_median,
+    "money.factory_net_margin": factory_net_margin,
+    "money.seller_net_margin": seller_net_margin,
+    "money.platform_voucher_margin": platform_voucher_margin,
+    "money.factory_dso_over_terms": factory_dso_over_terms,
+    "money.bad_debt_share": bad_debt_share,
+    "money.offline_written_off_share": offline_written_off_share,
 }
 TARGETS = pd.DataFrame(  # output → (low, high) of the source range
     {
@@ -98,6 +194,11 @@ TARGETS = pd.DataFrame(  # output → (low, high) of the source range
         "hit_rate": (0.2, 0.5),
         "sellers_ordering_share": (0.80, 0.90),
         "sellers_repeating_share": (0.45, 0.55),
+        "factory_net_margin": (0.03, 0.08),
+        "seller_net_margin": (0.01, 0.10),
+        "platform_voucher_margin": (0.0, 1.0),
+        "factory_dso_over_terms": (0.8, 1.2),
+        "offline_written_off_share": (0.005, 0.06),  # probability 0.03: ~3 defaults in 5 seeds
     },
     index=["target_low", "target_high"],
 ).T
@@ -150,9 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     write_text(args.out / "summary.csv", summary.to_csv(index=False, float_format="%.4g"))
     write_text(args.out / "sensitivity.csv", sensitivity.to_csv(index=False, float_format="%.4g"))
-    backend = "serial" if args.jobs == 1 else "processes"
     command = " ".join(["python -m experiments.calibration", *(argv or sys.argv[1:])])
-    made = {"command": command} | manifest(result, backend, args.jobs)
+    made = {"command": command} | manifest(result)
     write_text(args.out / "manifest.json", json.dumps(made, indent=2, default=str) + "\n")
     pd.set_option("display.width", 160)
     print(summary.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
