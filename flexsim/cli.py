@@ -1,5 +1,5 @@
-"""Command line: `flexsim run | compare | experiment | report | check | show | scenarios |
-schema`; the only module that prints.
+"""Command line: `flexsim run | compare | experiment | report | audit | check | show | scenarios
+| schema`; the only module that prints.
 
 Bad input (a scenario file, a --set, an output folder) ends with one paragraph on stderr and
 exit code 2, never a traceback. SIGINT and SIGTERM end any command with one line on stderr and
@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from flexsim import experiment, metrics, report, results, stats
+from flexsim import audit, experiment, metrics, report, results, stats
 from flexsim.experiment import output as experiment_output
 from flexsim.experiment.design import ExperimentFile, check_runs
 from flexsim.experiment.runner import describe
@@ -44,7 +44,7 @@ from flexsim.scenario import (
     parse_assignments,
 )
 
-FAILED = 1  # some runs of an experiment raised
+FAILED = 1  # some runs of an experiment raised, or a law of the audit does not hold
 BAD_INPUT = 2
 KPI_FILES = (".json", ".csv")  # what `run --kpis FILE` writes
 
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _signals_raise():
         try:
             return int(args.command(args))
-        except (ScenarioError, UsageError, report.ReportError) as error:
+        except (ScenarioError, UsageError, report.ReportError, audit.AuditError) as error:
             print(f"flexsim: error: {error}{_notes(error)}", file=sys.stderr)
             return BAD_INPUT
         except BrokenPipeError:  # the reader (say `| head`) closed the pipe: nothing is wrong
@@ -224,6 +224,11 @@ def _parser() -> argparse.ArgumentParser:
     _gantt_option(report_p)
     report_p.add_argument("--quiet", action="store_true", help="no progress bar")
     report_p.set_defaults(command=_report)
+    audit_p = sub.add_parser(
+        "audit", help="check the conservation laws of a run folder from its tables (exit 1: broken)"
+    )
+    audit_p.add_argument("folder", metavar="DIR", help="a run results folder (flexsim run --out)")
+    audit_p.set_defaults(command=_audit)
     check_p = sub.add_parser("check", help="validate a scenario or experiment file")
     check_p.add_argument("scenario", help="a scenario file, a built-in name or an experiment file")
     check_p.add_argument(
@@ -398,6 +403,13 @@ def _report(args: argparse.Namespace) -> int:
     path = _write_report(folder, args)
     print(f"wrote {path} and {folder / report.FIGURES}/")
     return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    findings = audit.audit(Path(args.folder))
+    for finding in findings:
+        print(finding.line())
+    return 0 if all(finding.holds for finding in findings) else FAILED
 
 
 @contextmanager

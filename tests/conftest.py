@@ -1,13 +1,15 @@
 """Shared fixtures: a minimal valid scenario file, and edits of it written to tmp_path; a short
-run folder and a short experiment folder with their reports, written once per session."""
+run folder and a short experiment folder with their reports, written once per session; and the
+audit of every run folder a test leaves in its tmp_path (`flexsim audit`, every law must hold)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from flexsim.audit import audit
 from flexsim.cli import main
 
 MINIMAL_SCENARIO = """\
@@ -25,6 +27,23 @@ unit_time_h = 0.5
 """One always-open line with a deterministic unit time; the smallest valid scenario."""
 
 WriteScenario = Callable[..., Path]
+
+
+def assert_audit_passes(folder: Path) -> None:
+    """Every law of `flexsim audit` holds on the run folder."""
+    broken = [finding.line() for finding in audit(folder) if not finding.holds]
+    assert not broken, f"{folder}: " + "; ".join(broken)
+
+
+@pytest.fixture(autouse=True)
+def audit_run_folders(tmp_path: Path) -> Iterator[None]:
+    """After each test, audit every complete run folder (manifest.json beside orders.csv.gz)
+    it wrote into its tmp_path: whatever writes a run folder, the laws hold on it. A test that
+    corrupts a folder on purpose does so outside its tmp_path."""
+    yield
+    for manifest in sorted(tmp_path.rglob("manifest.json")):
+        if (manifest.parent / "orders.csv.gz").is_file():
+            assert_audit_passes(manifest.parent)
 
 
 @pytest.fixture
@@ -71,6 +90,7 @@ def reported_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     what it holds (a copy may be changed)."""
     folder = tmp_path_factory.mktemp("reported") / "run"
     assert main(["run", *SHORT_DEFAULT, "--out", str(folder), "--report", "--quiet"]) == 0
+    assert_audit_passes(folder)
     return folder
 
 

@@ -23,10 +23,10 @@ import annotated_types
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from laws import events_at_or_after
 from pydantic import BaseModel
 
 import flexsim
+from flexsim.audit import events_at_or_after
 from flexsim.dists import DIST_NAMES
 from flexsim.limits import MAX_CV, MAX_ERLANG_K, MAX_NUMBER, MIN_CV, MIN_POSITIVE
 from flexsim.run import Guard, Runaway

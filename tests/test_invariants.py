@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from laws import events_at_or_after
 
 import flexsim
+from flexsim.audit import LAWS, audit, events_at_or_after
 from flexsim.cli import main
 from flexsim.model.world import make_calendar
 from flexsim.results import read_tables
-from flexsim.vocabulary import ORDER_STATUSES
+from flexsim.scenario import build_calendar
 
 SHORT = ["--set", "horizon_days=120", "--set", "warmup_days=20"]
 
@@ -31,21 +31,12 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_every_order_is_accounted_for_once(written: Path) -> None:
-    orders = read_tables(written)["orders"]
-    assert sorted(orders["order_id"]) == list(range(len(orders)))  # none lost, none twice
-    status = orders["status"].value_counts()
-    kpis = json.loads((written / "kpis.json").read_text())["orders"]
-    assert kpis["placed"] == len(orders)
-    parts = ORDER_STATUSES
-    assert sum(kpis[s] for s in parts) == kpis["placed"]
-    assert all(kpis[s] == status.get(s, 0) for s in parts)
-    finished = orders[orders["finished_at"].notna()]
-    assert set(finished["status"]) <= {"in_transit", "delivered"}
-    assert (finished["placed_at"] <= finished["setup_at"]).all()
-    assert (finished["setup_at"] <= finished["start_at"]).all()
-    assert (finished["start_at"] < finished["finished_at"]).all()
-    assert orders.loc[orders["status"] == "waiting", "setup_at"].isna().all()
+def test_every_law_of_the_audit_holds_on_the_written_run(written: Path) -> None:
+    """Pieces, orders by status, money per posting and party, the cash tables, each factory's
+    cash, the horizon and the order of timestamps, recomputed from the written tables."""
+    findings = audit(written)
+    assert [f.law for f in findings] == list(LAWS)
+    assert all(f.holds for f in findings), [f.line() for f in findings if not f.holds]
 
 
 def test_line_time_is_conserved_and_off_shift_matches_calendar(written: Path) -> None:
@@ -62,6 +53,19 @@ def test_line_time_is_conserved_and_off_shift_matches_calendar(written: Path) ->
             calendar = make_calendar(scenario.calendars.get(line.calendar), scenario.start_date)
             opened = calendar.open_hours(start, end) + shares["overtime_h"]
             assert shares["off_shift"] == pytest.approx(1 - opened / (end - start))
+
+
+@pytest.mark.parametrize("name", flexsim.builtin_names())
+def test_the_audit_builds_the_calendars_the_model_builds(name: str) -> None:
+    """The audit's payroll reads open hours off scenario.build_calendar, apart from the model's
+    world.make_calendar: over the horizon, with and without overtime, both give the same."""
+    scenario = flexsim.load_builtin(name)
+    for spec in [None, *scenario.calendars.values()]:
+        for overtime in (0.0, 2.5):
+            model = make_calendar(spec, scenario.start_date, overtime)
+            audit = build_calendar(spec, scenario.start_date, overtime)
+            for start, end in ((0.0, scenario.horizon_h), (30.5, 1000.25)):
+                assert audit.open_hours(start, end) == model.open_hours(start, end)
 
 
 def test_kpis_recomputed_from_tables_match_kpis_json(written: Path) -> None:

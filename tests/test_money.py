@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from books import balance, expected_factory_cash
 
 import flexsim
+from flexsim.audit import balance, expected_factory_cash
 from flexsim.experiment import ExperimentResult, compare
 from flexsim.metrics import cash_cycle
 

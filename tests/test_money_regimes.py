@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from books import balance, expected_factory_cash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import flexsim
+from flexsim.audit import balance, expected_factory_cash
 from flexsim.experiment import replicate
 from flexsim.metrics import (
     cash_cycle,

@@ -55,6 +55,7 @@ from flexsim.scenario.plant import (
     OvertimeSpec,
     SampleRoomSpec,
     Shift,
+    build_calendar,
     clock_hours,
 )
 from flexsim.scenario.root import (
@@ -127,6 +128,7 @@ __all__ = [
     "Shift",
     "WagesName",
     "Weekday",
+    "build_calendar",
     "builtin_names",
     "builtin_text",
     "clock_hours",

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from flexsim.calendar import shift_windows
+from flexsim.calendar import Calendar, overtime_windows, shift_windows
 from flexsim.dists import NOT_TINY, Deterministic, DistSpec, mean_at_least
 from flexsim.limits import MAX_BOOKING_DAYS, MAX_NUMBER, MAX_REMAKES, MIN_GAP_H
 from flexsim.scenario.fields import (
@@ -116,6 +116,23 @@ class CalendarSpec(Spec):
         if self.always_open == bool(self.shifts):
             raise ValueError("give either always_open = true or at least one [[shifts]], not both")
         return self
+
+
+def build_calendar(
+    spec: CalendarSpec | None, start_date: dt.date, overtime_h: float = 0.0
+) -> Calendar:
+    """The Calendar a spec describes from `start_date`, each day's last shift extended by
+    `overtime_h`; None is the implicit always-open calendar. The audit reads the payroll's open
+    hours off it, independently of the model (whose world.make_calendar builds the same)."""
+    if spec is None:
+        return Calendar.always_open()
+    closed = [holiday.hours(start_date) for holiday in spec.holidays]
+    if spec.always_open:
+        return Calendar.always_open(closed=closed)
+    windows = [window for shift in spec.shifts for window in shift.windows()]
+    if overtime_h:
+        windows = overtime_windows(windows, overtime_h)
+    return Calendar.weekly(windows, offset_h=start_date.weekday() * HOURS_PER_DAY, closed=closed)
 
 
 class Changeover(Spec):
