@@ -273,12 +273,11 @@ def test_hostile_cases_end_in_a_capped_child_process(name: str, tmp_path: Path) 
         assert done.stderr.startswith("flexsim: error:") and done.stderr.count("\n") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="open defect: model/line.py, zero processing time")
 def test_an_order_of_zero_work_taken_by_a_closed_line_finishes_no_earlier_than_its_setup(
     tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Found by the fuzzer: with unit_time_h = 0, an order a closed line takes is stamped
-    finished when it was taken (193.0 h) and set up when the line opens (200 h)."""
+    """Found by the fuzzer: with unit_time_h = 0, an order a closed line took was stamped
+    finished when it was taken (193.0 h) and set up when the line opened (200 h)."""
     sets = ["horizon_days=20", "warmup_days=2", "factories.0.lines.0.unit_time_h=0"]
     out = tmp_path_factory.mktemp("zero") / "out"  # not tmp_path, which conftest audits
     assert main(["run", "tao-factory", *(f"--set={s}" for s in sets), "--out", str(out)]) == 0

@@ -244,8 +244,11 @@ class Line:  # writes LineStateRecord rows
             self.env.call_in(end - now, self.failed)
 
     def after_open(self, now: float, hours: float) -> float:
-        """When `hours` of open time from now are done (no calendar arithmetic if always open)."""
-        return now + hours if self.always else self.calendar.finish(now, hours)
+        """When `hours` of open time from now are done (no calendar arithmetic if always open);
+        no work at all is done when the line is next open, not before (it was set up then)."""
+        if self.always:
+            return now + hours
+        return self.calendar.finish(now, hours) if hours > 0 else self.calendar.next_open(now)
 
     def failed(self) -> None:
         """The line breaks down mid-order: it is down for a repair, then the order resumes."""
