@@ -4,9 +4,10 @@ how they move with the parameters no source pins down.
     python -m experiments.calibration [--replications N] [--seed S] [--out DIR] [--jobs J]
 
 Targets (docs/calibration.md gives each one's source): of the sellers who ask a factory for
-samples about 85 % order and 50 % reorder there (Fuchun River, about 270 clients, seeds/002);
-order sizes mostly 100-500 pieces (seeds/002); repeat orders about 65-70 % of a supplier's
-volume (Shein-like suppliers, DOMAIN.md); a hit rate plausibly 0.2-0.5 (a guess). The default
+samples about 85 % order and 50 % reorder there (Fuchun River, about 270 clients,
+[seed: Tao-Factory]); order sizes mostly 100-500 pieces ([seed: Tao-Factory]); repeat orders
+about 65-70 % of a supplier's volume (Shein-like suppliers, [S: Shein], no publication named);
+a hit rate plausibly 0.2-0.5 (a guess). docs/sources.md lists the sources. The default
 scenario (Fuchun's population, variant `base`) is checked first, beside a contrast with the same
 items spread over 30 large sellers (`few_large_sellers`), which shows why the seller-level
 shares need the population. Then a one-at-a-time sensitivity table moves the uncalibrated

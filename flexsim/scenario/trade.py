@@ -84,8 +84,8 @@ class ChannelSpec(Spec):
 
 
 class EcommerceChannel(ChannelSpec):
-    moq: Annotated[int, Field(ge=1, le=int(MAX_NUMBER))] = 30  # the platform's MOQ [seed]
-    promise_days: PositiveDays = 7.0  # produced within 7 days [seed]
+    moq: Annotated[int, Field(ge=1, le=int(MAX_NUMBER))] = 30  # MOQ [seed: Tao-Factory]
+    promise_days: PositiveDays = 7.0  # produced within 7 days [seed: Tao-Factory]
 
 
 class OfflineChannel(ChannelSpec):
