@@ -249,11 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     contrast = table["variant"].isin([BASE, "few_large_sellers"])
     summary = table[contrast]
     sensitivity = table[~contrast & table["output"].isin([*TARGETS.index, "fill_rate"])]
+    command = " ".join(["python -m experiments.calibration", *(argv or sys.argv[1:])])
+    made = {"command": command} | manifest(result)  # before writing: the checkout as it ran
     args.out.mkdir(parents=True, exist_ok=True)
     write_text(args.out / "summary.csv", summary.to_csv(index=False, float_format="%.4g"))
     write_text(args.out / "sensitivity.csv", sensitivity.to_csv(index=False, float_format="%.4g"))
-    command = " ".join(["python -m experiments.calibration", *(argv or sys.argv[1:])])
-    made = {"command": command} | manifest(result)
     write_text(args.out / "manifest.json", json.dumps(made, indent=2, default=str) + "\n")
     pd.set_option("display.width", 160)
     print(summary.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
