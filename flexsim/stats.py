@@ -12,8 +12,9 @@ replications, one value per run. Rules shared by all functions:
   different lengths, a level outside (0, 1), a runs table that cannot be paired, a series too
   short for warm-up truncation (`TruncationError`).
 
-t quantiles come from scipy.stats, imported where they are used: it takes longer to import than
-the rest of flexsim, and most commands never need it. Nothing here runs a simulation.
+t quantiles come from scipy.stats, imported where they are used: at module level it would nearly
+double the start-up of every flexsim command, most of which never need it. Nothing here runs a
+simulation.
 """
 
 from __future__ import annotations
