@@ -31,8 +31,8 @@ __all__ = [
     "run",
 ]
 
-# The experiment layer needs scipy.stats, which doubles the time `import flexsim` takes, so
-# its names are imported when first used (PEP 562) rather than here.
+# The experiment layer's names are imported when first used (PEP 562) rather than here, so that
+# `import flexsim` loads only what a run needs.
 _EXPERIMENT = {"ExperimentError", "ExperimentResult", "compare", "load_experiment", "replicate"}
 
 

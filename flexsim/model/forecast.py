@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import pdtrc  # scipy.stats would add a second to every start of flexsim
 
 ITERATIONS = 50
 TOLERANCE = 1e-9
@@ -50,6 +49,8 @@ def censored_gamma_rate(
 
 def _at_least(levels: np.ndarray, rate: float) -> np.ndarray:
     """P(D ≥ level) for Poisson D with mean `rate`: 1 for levels of 0 or less."""
+    from scipy.special import pdtrc  # here: at module level it would slow every flexsim start
+
     return np.where(levels <= 0, 1.0, pdtrc(levels - 1, rate))
 
 

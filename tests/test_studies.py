@@ -1,0 +1,91 @@
+"""`flexsim audit DIR` passes (exit 0) on run folders of each study in experiments/*.toml and of
+each validation scenario in experiments/validation/*.toml (issue 13: the audit holds on a run
+of each study's base scenario).
+
+The inner loop runs the first design point of each variant (the base scenario with the variant's
+keys, at the first factor values) at a short horizon; the slow tests run every design point, and
+each validation scenario, at its own horizon. A study's point is run at the study's first seed
+and written as `flexsim run --out` writes it; a validation scenario is run by `flexsim run`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flexsim import metrics, results
+from flexsim.cli import main
+from flexsim.experiment import load_experiment
+from flexsim.run import run
+
+EXPERIMENTS = Path(__file__).parent.parent / "experiments"
+STUDIES = sorted(EXPERIMENTS.glob("*.toml"))
+VALIDATION = sorted((EXPERIMENTS / "validation").glob("*.toml"))
+SHORT = {"horizon_days": 60, "warmup_days": 10}
+
+
+def _points(every: bool) -> list[Any]:
+    """(study, point number) of every design point, or of the first point of each variant."""
+    cases = []
+    for study in STUDIES:
+        variants: set[str] = set()
+        for number, point in enumerate(load_experiment(study).points):
+            if every or point.variant not in variants:
+                cases.append(pytest.param(study, number, id=f"{study.stem}: {point.name}"))
+            variants.add(point.variant)
+    return cases
+
+
+def _audit_point(study: Path, number: int, overrides: dict[str, Any], folder: Path) -> None:
+    plan = load_experiment(study)
+    point = plan.points[number]
+    scenario = point.scenario
+    if overrides:
+        scenario = scenario.with_overrides(overrides, f"{study.name}: {point.name}")
+    result = run(scenario, plan.settings.seed)
+    discount = scenario.finance.discount_rate
+    kpis = metrics.kpis(result.tables, scenario.warmup_h, scenario.horizon_h, discount)
+    results.write(result, kpis, folder, str(study), point.factors | overrides)
+    assert main(["audit", str(folder)]) == 0, f"{study.name}: the audit fails on {point.name}"
+
+
+def test_there_are_studies_and_validation_scenarios_to_audit() -> None:
+    assert len(STUDIES) >= 2
+    assert len(VALIDATION) >= 5
+
+
+@pytest.mark.parametrize(("study", "number"), _points(every=False))
+def test_audit_passes_on_each_variant_of_each_study(
+    study: Path, number: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    _audit_point(study, number, SHORT, tmp_path_factory.mktemp("run"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("study", "number"), _points(every=True))
+def test_audit_passes_on_every_design_point_at_its_horizon(
+    study: Path, number: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    _audit_point(study, number, {}, tmp_path_factory.mktemp("run"))
+
+
+def _run_and_audit(scenario: Path, options: list[str], folder: Path) -> None:
+    assert main(["run", str(scenario), *options, "--out", str(folder)]) == 0
+    assert main(["audit", str(folder)]) == 0
+
+
+@pytest.mark.parametrize("scenario", VALIDATION, ids=lambda path: path.stem)
+def test_audit_passes_on_each_validation_scenario(
+    scenario: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    short = [f"--set={key}={value}" for key, value in SHORT.items()]
+    _run_and_audit(scenario, short, tmp_path_factory.mktemp("run") / "run")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", VALIDATION, ids=lambda path: path.stem)
+def test_audit_passes_on_each_validation_scenario_at_its_horizon(
+    scenario: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    _run_and_audit(scenario, [], tmp_path_factory.mktemp("run") / "run")
