@@ -97,6 +97,7 @@ class Factory:
         self.idle: list[Line] = []
         self.streams: list[Stream] = []
         self.wake_at = math.inf  # when a wake-up for the streams' next arrival is scheduled
+        self.next_arrival = math.inf  # when the streams place their next order
         self.catching_up = False
         self.booking = spec.booking
         self.fabric: Fabric | None = None  # None: all fabric from stock
@@ -107,6 +108,7 @@ class Factory:
 
     def add_stream(self, stream: Stream) -> None:
         self.streams.append(stream)
+        self.next_arrival = min(self.next_arrival, stream.next_at)
         self.schedule_wake()
 
     def go_idle(self, line: Line) -> None:
@@ -135,6 +137,7 @@ class Factory:
                 if stream.next_at > until:
                     break
                 stream.release()
+        self.next_arrival = stream.next_at  # the stream that places first, in both loops
         self.catching_up = False
 
     def schedule_wake(self) -> None:
@@ -220,7 +223,8 @@ class Factory:
 
     def next_for(self, line: Line, now: float) -> Order | None:
         """The queued order the line's dispatch rule picks, removed from the queue."""
-        self.catch_up(now)
+        if self.next_arrival <= now:  # a stream order placed since the last look: bring it in
+            self.catch_up(now)
         if not self.queue:
             return None
         if line.takes_oldest:  # first come, first served, and the line makes everything
