@@ -53,6 +53,7 @@ from flexsim.vocabulary import (
     factory_name,
     is_factory,
     is_seller,
+    sellers_among,
 )
 
 # the sections of `kpis()`, in order (the measurement window aside)
@@ -395,7 +396,7 @@ def seller_money(
     ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float
 ) -> pd.DataFrame:
     """The derived `seller_money` table: each seller's `party_money` row."""
-    books = ledger[ledger["party"].map(is_seller).astype(bool)]  # typed when empty too
+    books = ledger[ledger["party"].isin(sellers_among(ledger["party"].unique()))]
     return party_money(books, start_h, end_h, discount_rate).reset_index()
 
 

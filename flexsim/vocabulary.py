@@ -52,6 +52,12 @@ def is_seller(party: str) -> bool:
     return party.startswith(SELLER_PREFIX)
 
 
+def sellers_among(parties: Iterable[str]) -> list[str]:
+    """The sellers among `parties` (a table's unique party names: a column is then selected by
+    `isin`, not by a Python call per row)."""
+    return [party for party in parties if is_seller(party)]
+
+
 # ── accounts: what a posting debits and credits ──────────────────────────────────────────────
 CASH = "cash"
 RECEIVABLES = "receivables"

@@ -22,7 +22,7 @@ from flexsim.vocabulary import (
     STOCK_ACCOUNTS,
     WORLD,
     factory_party,
-    is_seller,
+    sellers_among,
 )
 
 CASH_COLUMNS = {  # the cash table's columns: the accounts summed, and the sign of their balance
@@ -106,7 +106,7 @@ def cash_table(run: Run) -> Verdict:
             if np.abs(written[k] - level).max() > tolerance:
                 problems.append(f"{party}'s {column} differs from the ledger")
     money = run.tables["seller_money"].set_index("party")
-    sellers = books[books["party"].map(is_seller).astype(bool)]
+    sellers = books[books["party"].isin(sellers_among(books["party"].unique()))]
     cash = signed_cash(sellers).groupby(sellers["party"]).sum()
     if set(money.index) != set(cash.index):
         problems.append("seller_money has not one row per seller of the ledger")

@@ -24,7 +24,7 @@ import pandas as pd
 from flexsim import metrics, results
 from flexsim.run import RunResult, run
 from flexsim.scenario import Scenario
-from flexsim.vocabulary import BUSY_STATES, HOURS_PER_DAY, REFUSED, SELLERS, is_seller
+from flexsim.vocabulary import BUSY_STATES, HOURS_PER_DAY, REFUSED, SELLERS, sellers_among
 
 Measure = Callable[[RunResult], float]  # a module-level function, so that it pickles
 
@@ -98,7 +98,8 @@ def daily_cash(result: RunResult) -> dict[str, list[float]]:
 def party_cash(positions: pd.DataFrame) -> pd.Series:
     """From a `cash` table: each factory's, the platform's and the sellers' summed cash, by
     (party, day)."""
-    party = positions["party"].where(~positions["party"].map(is_seller).astype(bool), SELLERS)
+    parties = positions["party"]
+    party = parties.where(~parties.isin(sellers_among(parties.unique())), SELLERS)
     return positions.groupby([party, positions["day"]])["cash"].sum()
 
 
