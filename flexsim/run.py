@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import simpy
 
 from flexsim.limits import GUARD_EVENTS_PER_BUYER, GUARD_EVERY, GUARD_MIN_EVENTS
 from flexsim.model import build
@@ -89,7 +88,7 @@ class _Horizon(Exception):
     """The run reached its horizon (raised by the horizon event's callback)."""
 
 
-def _reach_horizon(_event: simpy.Event) -> None:
+def _reach_horizon() -> None:
     raise _Horizon
 
 
@@ -101,7 +100,7 @@ def run(scenario: Scenario, seed: int = DEFAULT_SEED, *, guard: Guard | None = N
     env = Environment()
     # The horizon is the first event scheduled, so that it comes before every other event at
     # that time, as SimPy's run(until) has it: the run simulates [0, horizon).
-    env.timeout(scenario.horizon_h).callbacks.append(_reach_horizon)
+    env.call_in(scenario.horizon_h, _reach_horizon)
     streams = Streams(seed)
     recorder = Recorder()
     # The cyclic garbage collector is paused while the model runs and its tables are built:

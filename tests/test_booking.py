@@ -12,7 +12,7 @@ import pytest
 import flexsim
 from flexsim.metrics import finished_orders, utilisation
 from flexsim.model.rules import family_batching, fifo
-from flexsim.model.world import make_calendar
+from flexsim.scenario import build_calendar
 
 DAY = 24.0
 WEEKDAYS = {
@@ -126,7 +126,7 @@ def test_capacity_table_matches_the_calendar_and_never_overbooks() -> None:
     spec = scenario([line], BUSY, {"booking": {"horizon_days": 10}})
     result = flexsim.run(spec, seed=2)
     capacity = result.tables["capacity"]
-    calendar = make_calendar(spec.calendars["week"], spec.start_date)
+    calendar = build_calendar(spec.calendars["week"], spec.start_date)
     expected = [calendar.open_hours(d, d + DAY) for d in capacity["day_at"]]
     assert np.allclose(capacity["open_h"], expected)
     assert (capacity["booked_h"] <= capacity["open_h"] + 1e-9).all()
@@ -174,8 +174,8 @@ def test_overtime_is_worked_up_to_the_monthly_allowance_and_paid() -> None:
     states = result.tables["line_states"]
     until = states["at"].shift(-1).fillna(spec.horizon_h)
     hours = (until - states["at"])[states["overtime"]]
-    normal = make_calendar(spec.calendars["week"], spec.start_date)
-    extended = make_calendar(spec.calendars["week"], spec.start_date, OVERTIME["hours_per_day"])
+    normal = build_calendar(spec.calendars["week"], spec.start_date)
+    extended = build_calendar(spec.calendars["week"], spec.start_date, OVERTIME["hours_per_day"])
     for at, stop in zip(states.loc[hours.index, "at"], until[hours.index], strict=True):
         middle = (at + stop) / 2  # each overtime span lies after the shift, within the extension
         assert not normal.is_open(middle) and extended.is_open(middle)

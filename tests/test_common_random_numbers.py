@@ -17,8 +17,8 @@ import pytest
 import flexsim
 from flexsim.calendar import Calendar
 from flexsim.metrics import kpi_row
-from flexsim.model.world import make_calendar
 from flexsim.run import replication_seeds
+from flexsim.scenario import build_calendar
 from flexsim.stats import paired_difference
 
 SEED = 1
@@ -52,7 +52,7 @@ def unit_time(orders: pd.DataFrame, calendar: Calendar) -> pd.Series:
 def bulk_calendar(scenario: flexsim.Scenario) -> Calendar:
     (line,) = [line for line in scenario.factories[0].lines if line.name == BULK]
     assert line.breakdowns is None and line.overtime is None and line.efficiency == 1
-    return make_calendar(scenario.calendars[line.calendar], scenario.start_date)
+    return build_calendar(scenario.calendars[line.calendar], scenario.start_date)
 
 
 def test_more_sellers_leave_every_wholesale_order_alone() -> None:

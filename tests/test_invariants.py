@@ -16,7 +16,6 @@ import pytest
 import flexsim
 from flexsim.audit import LAWS, audit, events_at_or_after
 from flexsim.cli import main
-from flexsim.model.world import make_calendar
 from flexsim.results import read_tables
 from flexsim.scenario import build_calendar
 
@@ -50,22 +49,9 @@ def test_line_time_is_conserved_and_off_shift_matches_calendar(written: Path) ->
             shares = kpis["utilisation"][f"{factory.name}.{line.name}"]
             parts = shares["processing"] + shares["changeover"] + shares["idle"] + shares["down"]
             assert parts + shares["off_shift"] == pytest.approx(1.0)
-            calendar = make_calendar(scenario.calendars.get(line.calendar), scenario.start_date)
+            calendar = build_calendar(scenario.calendars.get(line.calendar), scenario.start_date)
             opened = calendar.open_hours(start, end) + shares["overtime_h"]
             assert shares["off_shift"] == pytest.approx(1 - opened / (end - start))
-
-
-@pytest.mark.parametrize("name", flexsim.builtin_names())
-def test_the_audit_builds_the_calendars_the_model_builds(name: str) -> None:
-    """The audit's payroll reads open hours off scenario.build_calendar, apart from the model's
-    world.make_calendar: over the horizon, with and without overtime, both give the same."""
-    scenario = flexsim.load_builtin(name)
-    for spec in [None, *scenario.calendars.values()]:
-        for overtime in (0.0, 2.5):
-            model = make_calendar(spec, scenario.start_date, overtime)
-            audit = build_calendar(spec, scenario.start_date, overtime)
-            for start, end in ((0.0, scenario.horizon_h), (30.5, 1000.25)):
-                assert audit.open_hours(start, end) == model.open_hours(start, end)
 
 
 def test_kpis_recomputed_from_tables_match_kpis_json(written: Path) -> None:

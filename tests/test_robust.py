@@ -206,7 +206,7 @@ def test_the_guard_stops_a_run_whose_clock_stops_and_keeps_its_tables(
 def test_the_guard_counts_events_at_one_instant() -> None:
     """A process that never lets the clock move trips the instant rule."""
     env = Environment()
-    env.timeout(10.0).callbacks.append(engine._reach_horizon)
+    env.call_in(10.0, engine._reach_horizon)
 
     def spin() -> Any:
         while True:

@@ -10,7 +10,6 @@ from typing import Any
 
 import simpy
 
-from flexsim.calendar import Calendar, overtime_windows
 from flexsim.dists import DistSpec
 from flexsim.model.costs import pay_running_costs
 from flexsim.model.demand import Seller
@@ -25,7 +24,7 @@ from flexsim.model.shelf import Shelf
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
-from flexsim.scenario import CalendarSpec, FactorySpec, FinanceSpec, LineSpec, Scenario
+from flexsim.scenario import FactorySpec, FinanceSpec, LineSpec, Scenario, build_calendar
 from flexsim.streams import PerBuyer, Streams
 from flexsim.vocabulary import ECOMMERCE, HOURS_PER_DAY, HOURS_PER_YEAR, OFFLINE, PLATFORM
 
@@ -56,23 +55,6 @@ class World:
         self.trade.close(at)
 
 
-def make_calendar(
-    spec: CalendarSpec | None, start_date: dt.date, overtime_h: float = 0.0
-) -> Calendar:
-    """A Calendar from its spec, each day's last shift extended by `overtime_h`; None is the
-    implicit always-open calendar."""
-    if spec is None:
-        return Calendar.always_open()
-    closed = [holiday.hours(start_date) for holiday in spec.holidays]
-    if spec.always_open:
-        return Calendar.always_open(closed=closed)
-    windows = [window for shift in spec.shifts for window in shift.windows()]
-    if overtime_h:
-        windows = overtime_windows(windows, overtime_h)
-    offset_h = start_date.weekday() * HOURS_PER_DAY
-    return Calendar.weekly(windows, offset_h=offset_h, closed=closed)
-
-
 def month_starts(start_date: dt.date, horizon_days: float) -> list[float]:
     """The simulation hours at which each calendar month after the start date begins (up to
     December 9999: there is no later month to begin)."""
@@ -93,7 +75,7 @@ def make_line(
     """A line with its calendars and its random streams: unit times per buyer, breakdowns of
     its own."""
     calendar_spec = scenario.calendars.get(spec.calendar)
-    calendar = make_calendar(calendar_spec, scenario.start_date)
+    calendar = build_calendar(calendar_spec, scenario.start_date)
     label = f"{factory.name}.{spec.name}"
     unit_time = unit_times(streams, f"line.unit_time/{label}", spec.unit_time_h, spec.efficiency)
     by_family = {
@@ -108,7 +90,7 @@ def make_line(
         )
     overtime = None
     if spec.overtime is not None:
-        extended = make_calendar(calendar_spec, scenario.start_date, spec.overtime.hours_per_day)
+        extended = build_calendar(calendar_spec, scenario.start_date, spec.overtime.hours_per_day)
         months = month_starts(scenario.start_date, scenario.horizon_days)
         overtime = Overtime(spec.overtime, extended, months)
     args = (env, factory, spec, calendar, unit_time, failures, by_family, overtime)
@@ -162,7 +144,7 @@ def make_sample_room(
     """A factory's sample room on its calendar; each seller's samples draw their making times
     from the seller's own stream there."""
     room = spec.sample_room
-    calendar = make_calendar(scenario.calendars.get(room.calendar), scenario.start_date)
+    calendar = build_calendar(scenario.calendars.get(room.calendar), scenario.start_date)
     making_h = PerBuyer(streams, f"sample.making/{spec.name}", room.making_h.sampler)
     return SampleRoom(env, room, calendar, making_h)
 

@@ -122,8 +122,8 @@ def build_calendar(
     spec: CalendarSpec | None, start_date: dt.date, overtime_h: float = 0.0
 ) -> Calendar:
     """The Calendar a spec describes from `start_date`, each day's last shift extended by
-    `overtime_h`; None is the implicit always-open calendar. The audit reads the payroll's open
-    hours off it, independently of the model (whose world.make_calendar builds the same)."""
+    `overtime_h`; None is the implicit always-open calendar. The model's lines and sample room
+    work by it; the audit reads the payroll's open hours off it."""
     if spec is None:
         return Calendar.always_open()
     closed = [holiday.hours(start_date) for holiday in spec.holidays]
