@@ -42,7 +42,17 @@ from flexsim.experiment.runner import manifest
 from flexsim.metrics import cash_cycles
 from flexsim.results import write_text
 from flexsim.run import DEFAULT_SEED
-from flexsim.vocabulary import REFUSED, REPEAT, TRIAL, factory_party
+from flexsim.vocabulary import (
+    HOURS_PER_DAY,
+    OFFLINE,
+    PAID,
+    REFUSED,
+    REPEAT,
+    TRIAL,
+    VOUCHER,
+    WRITTEN_OFF,
+    factory_party,
+)
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE.parent / "results" / "calibration"
@@ -128,9 +138,10 @@ def factory_dso_over_terms(result: flexsim.RunResult) -> float:
             owed = payment.term_days.expectation
             owed += payment.default_probability * payment.write_off_days
             implied += share * (1 - payment.deposit_share) * owed
-        elif payment.regime == "voucher":
+        elif payment.regime == VOUCHER:
             mine = delivered[delivered["channel"] == channel]
-            implied += share * float((mine["confirmed_at"] - mine["delivered_at"]).mean()) / 24
+            days = (mine["confirmed_at"] - mine["delivered_at"]).mean() / HOURS_PER_DAY
+            implied += share * float(days)
     row = _money(result, factory_party(result.scenario.factories[0].name))
     return float(row["dso_days"] / implied)
 
@@ -139,13 +150,14 @@ def offline_written_off_share(result: flexsim.RunResult) -> float:
     """Of the offline credit balances whose write-off would fall inside the window (due date
     plus `write_off_days`), the share written off: the default probability, measured."""
     orders, scenario = result.tables["orders"], result.scenario
-    payment = scenario.channels.get("offline").payment
-    settled = orders["payment"].isin(["paid", "written_off"])
+    payment = scenario.channels.get(OFFLINE).payment
+    settled = orders["payment"].isin([PAID, WRITTEN_OFF])
     credit = orders[(orders["regime"] == "offline_credit") & settled]
-    write_off_at = credit["written_off_at"].fillna(credit["paid_at"] + payment.write_off_days * 24)
+    written_off_by = credit["paid_at"] + payment.write_off_days * HOURS_PER_DAY
+    write_off_at = credit["written_off_at"].fillna(written_off_by)
     at_risk = credit[write_off_at.between(scenario.warmup_h, scenario.horizon_h, "left")]
     balance = at_risk["price"] * at_risk["quantity"]
-    return float(balance[at_risk["payment"] == "written_off"].sum() / balance.sum())
+    return float(balance[at_risk["payment"] == WRITTEN_OFF].sum() / balance.sum())
 
 
 def orders_100_500_share(result: flexsim.RunResult) -> float:
