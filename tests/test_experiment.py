@@ -148,6 +148,21 @@ def test_an_undefined_name_is_an_error_naming_where(tmp_path: Path) -> None:
     assert "did you mean 'line'" in text and "\n" not in text, text
 
 
+def test_a_kpi_absent_from_the_first_run_is_kept_when_others_have_it(tmp_path: Path) -> None:
+    """The first design point delivers nothing, so its runs have no lead times: the named lead
+    time is no typo, and is summarised from the points that have it."""
+    text = GRID.replace(
+        "[variants.base]",
+        '[variants.stuck]\n"factories.plant.lines.line.unit_time_h.mean" = 1e6\n\n[variants.base]',
+    ).replace('[factors]\n"customers.poisson.interarrival_days.mean" = [1.25, 2.0]', "")
+    result = run_experiment(load_experiment(write(tmp_path, text)))
+    rows = result.summary.set_index("variant")
+    assert rows.loc["stuck", "n"] == 0 and rows.loc["base", "n"] == 2
+    misspelt = text.replace('"lead_time.offline.mean_h"', '"lead_time.offline.mean_hh"')
+    with pytest.raises(ExperimentError, match=r"did you mean 'lead_time\.offline\.mean_h'"):
+        run_experiment(load_experiment(write(tmp_path, misspelt)))
+
+
 def test_a_nested_table_error_suggests_the_quoted_key(tmp_path: Path) -> None:
     text = GRID.replace(
         '"factories.plant.lines.line.unit_time_h.mean" = 27.0',

@@ -25,6 +25,7 @@ import pandas as pd
 from flexsim import stats
 from flexsim.experiment.design import Experiment, ExperimentError, Point, most_replications
 from flexsim.experiment.execute import Backend, Measure, Outcome, Serial, Task
+from flexsim.metrics import split_kpi_name
 from flexsim.results import provenance, write_text
 from flexsim.spec import did_you_mean
 
@@ -143,8 +144,8 @@ class _State:
         if outcome.error:
             self.failed[key] = outcome
         else:
-            if not self.done:  # the first run to finish tells which KPIs there are
-                _present(self.experiment, _named(self.experiment), pd.DataFrame([outcome.kpis]))
+            if not self.done:  # the first run to finish tells which KPIs there can be
+                _check_kinds(self.experiment, outcome.kpis)
             self.done[key] = outcome
             self.failed.pop(key, None)
         if self.folder is not None:
@@ -241,6 +242,20 @@ def _present(experiment: Experiment, names: list[str], runs: pd.DataFrame) -> li
                 f"{did_you_mean(name, columns)}; docs/results.md lists the flat KPI names"
             )
     return names
+
+
+def _check_kinds(experiment: Experiment, kpis: dict[str, Any]) -> None:
+    """Fail early on a misspelt KPI: a named KPI's measure (`mean_h` of `lead_time.trial.mean_h`)
+    must be among one run's KPIs of its section, when the run has that section. Its section and
+    key were checked against the scenario at load; the key (a kind of order, a line, a party) may
+    be absent from this run yet present in others (trial orders in a design point without
+    sellers), and so may a whole section (lead times where nothing was delivered)."""
+    kinds = [split_kpi_name(name) for name in kpis if "." in name]
+    measures = {(section, kpi) for section, _, kpi in kinds}
+    for name in _named(experiment):
+        section, _, kpi = split_kpi_name(name)
+        if (section, kpi) not in measures and any(section == each[0] for each in kinds):
+            _present(experiment, [name], pd.DataFrame([kpis]))
 
 
 def runs_table(experiment: Experiment, outcomes: Iterable[Outcome]) -> pd.DataFrame:
