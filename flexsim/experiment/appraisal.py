@@ -67,7 +67,7 @@ def rows(
         for label, runs in cell.groupby("variant", sort=False):
             point = by_label.get(str(label))
             own = _factory(point, name) if point is not None else None
-            if own is None or base is None:
+            if point is None or own is None or base is None:
                 continue
             kpi = f"{SECTION}.{factory_party(name)}"
             if label == baseline:
@@ -81,7 +81,7 @@ def rows(
                 base_runs.loc[seeds, column].to_numpy(float),
             )
             extra = invested(own) - invested(base)
-            rate = point.scenario.finance.discount_rate if point is not None else 0.0
+            rate = point.scenario.finance.discount_rate
             npv = stats.npv_difference(flow, extra, rate, appraisal_years(own, base))
             payback = stats.payback_days(flow, extra)
             result.append(_row(label, f"{kpi}.npv_difference", npv.n, npv, stats.verdict(npv)))
