@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from flexsim import stats
+from flexsim.experiment import appraisal
 from flexsim.experiment.design import Experiment, ExperimentError, Point, most_replications
 from flexsim.experiment.execute import Backend, Measure, Outcome, Serial, Task
 from flexsim.metrics import split_kpi_name
@@ -277,11 +278,19 @@ def summarise(
     experiment: Experiment, runs: pd.DataFrame, measures: list[str] | None = None
 ) -> pd.DataFrame:
     """stats.summarise of every cell of the global factors, the cell's factor values beside:
-    the experiment's KPIs, then the measures."""
+    the experiment's KPIs, then the measures; then, where some design point invests, each
+    point's investment appraisal against the baseline (experiment/appraisal.py)."""
     if runs.empty:
         return pd.DataFrame(columns=list(stats.SUMMARY_COLUMNS))
     names = _present(experiment, experiment.kpis, runs) + list(measures or [])
-    return summarise_cells(runs, experiment.baseline, names, cell_keys(experiment))
+    keys = cell_keys(experiment)
+    frames = [summarise_cells(runs, experiment.baseline, names, keys)]
+    for values, cell in _cells(keys, runs):
+        baseline = _baseline_label(cell, experiment.baseline)
+        if found := appraisal.rows(experiment.points, cell, baseline, values):
+            columns = list(stats.SUMMARY_COLUMNS)
+            frames.append(pd.DataFrame(found, columns=columns).assign(**values))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def summarise_cells(
