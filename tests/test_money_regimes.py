@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import flexsim
 from flexsim.audit import balance, expected_factory_cash
+from flexsim.audit.goods import expected_payment
 from flexsim.experiment import replicate
 from flexsim.metrics import (
     cash_cycle,
@@ -112,6 +113,7 @@ def test_cash_is_conserved_on_random_scenarios(
     written_off = orders[orders["payment"] == "written_off"]
     assert set(written_off["channel"]) <= offline_credit  # no other regime leaves a bad debt
     assert set(factory_bad_debt["order_id"]) == set(written_off["order_id"])
+    assert (orders["payment"] == expected_payment(orders)).all()
     positions = cash_positions(ledger, scenario.horizon_h)
     last_day = positions[positions["day"] == positions["day"].max()].set_index("party")
     for party in last_day.index:
@@ -122,6 +124,28 @@ def test_cash_is_conserved_on_random_scenarios(
     if not interest:
         cash = balance(ledger, FACTORY, ("cash",), scenario.horizon_h)
         assert cash == pytest.approx(expected_factory_cash(scenario, tables))
+
+
+@pytest.mark.parametrize("regime", ["prepaid", "deposit_balance"])
+def test_an_order_paid_in_full_before_delivery_is_paid_at_the_horizon(regime: str) -> None:
+    """Prepaid orders are paid in full at order, deposit-balance ones when made: an order
+    still waiting or in transit at the horizon has its `paid_at` and the payment state `paid`
+    (the last payment is stamped when it comes, not at delivery)."""
+    terms = {"regime": regime, "deposit_share": 0.3}
+    overrides = {"horizon_days": 120, "warmup_days": 10, "channels.ecommerce.payment": terms}
+    scenario = flexsim.load_builtin("tao-factory", overrides)
+    orders = flexsim.run(scenario, 1).tables["orders"]
+    ecommerce = orders[(orders["channel"] == "ecommerce") & (orders["status"] != "refused")]
+    undelivered = ecommerce[ecommerce["delivered_at"].isna()]
+    paid_early = undelivered[undelivered["paid_at"].notna()]
+    assert len(paid_early) > 0
+    assert (paid_early["payment"] == "paid").all()
+    assert (orders["payment"] == expected_payment(orders)).all()
+    if regime == "prepaid":
+        assert (ecommerce["paid_at"] == ecommerce["placed_at"]).all()
+    else:
+        made = ecommerce[ecommerce["finished_at"].notna()]
+        assert (made["paid_at"] == made["finished_at"]).all()
 
 
 # --- Little's law for receivables --------------------------------------------------------------

@@ -4,8 +4,9 @@ of each study's base scenario).
 
 The inner loop runs each study's first design point (its base scenario with the first variant's
 keys, at the first factor values) at a short horizon; the slow tests run the first design point
-of each variant, and each validation scenario, at its own horizon. A study's point is run at the study's first seed
-and written as `flexsim run --out` writes it; a validation scenario is run by `flexsim run`."""
+of each variant, and each validation scenario, at its own horizon. A study's point is run at the
+study's first seed and written as `flexsim run --out` writes it; a validation scenario is run by
+`flexsim run`."""
 
 from __future__ import annotations
 

@@ -138,6 +138,8 @@ class OfflineCredit(Regime):
         order.deposit = self.upfront(order)
         if order.deposit:
             self.buyer_pays(order, order.deposit, PREPAYMENTS, DEPOSITS, DEPOSIT, order.placed_at)
+            if balance(order) <= 0:  # paid in full at order (prepaid)
+                order.paid_at = order.placed_at
         if self.limit is not None:
             self.owe(order, balance(order))
 
@@ -153,7 +155,7 @@ class OfflineCredit(Regime):
             ledger.post(buyer.party, PAYABLES, PREPAYMENTS, order.deposit, order.order_id, DEPOSIT)
         if balance(order) <= 0:  # nothing left to collect
             if math.isnan(order.paid_at):  # else the last payment already stamped it
-                order.paid_at = order.placed_at if order.deposit else self.env.now
+                order.paid_at = self.env.now  # an order of value 0
             self.settle(order, PAID)
         elif buyer.defaults():
             after(self.env, buyer.term_h() + self.write_off_h, lambda: self.write_off(order))

@@ -8,6 +8,7 @@ confirmation hook) → settled when the regime says the factory is paid or has w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from flexsim.dists import Deterministic, DistSpec, Uniform
@@ -115,7 +116,10 @@ class Trade:
         """At the horizon (or when the run stops) `at`: record every open order as it stands."""
         for order in self.open.values():
             order.as_of(at)
-            order.payment = OPEN if order.status == DELIVERED else UNPAID
+            if not math.isnan(order.paid_at):  # paid in full before delivery
+                order.payment = PAID
+            else:
+                order.payment = OPEN if order.status == DELIVERED else UNPAID
             self.orders.append(order.record())
         self.open.clear()
 
