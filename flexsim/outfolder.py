@@ -87,7 +87,8 @@ class OutputFolder:
         try:
             self._was = self._examine()
             self.target.parent.mkdir(parents=True, exist_ok=True)
-            self._take()
+            with _signals_held():  # a stop comes once the partial folder is ours, or before
+                self._take()
         except OSError as error:
             raise OutFolderError(f"cannot write there ({_reason(error)})") from None
         return self.path
@@ -120,7 +121,12 @@ class OutputFolder:
         return self.path
 
     def __enter__(self) -> OutputFolder:
-        self.claim()
+        try:
+            self.claim()
+        except BaseException as error:  # a stop just after the claim: the partial is ours
+            if self._fd is not None:
+                self.__exit__(type(error), error, error.__traceback__)
+            raise
         return self
 
     def __exit__(

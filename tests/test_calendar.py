@@ -12,12 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flexsim.calendar import (
-    HOURS_PER_DAY,
-    HOURS_PER_WEEK,
-    Calendar,
-    shift_windows,
-)
+from flexsim.calendar import Calendar, shift_windows
+from flexsim.vocabulary import HOURS_PER_DAY, HOURS_PER_WEEK
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 WEEKDAYS = [MON, TUE, WED, THU, FRI]

@@ -1,10 +1,14 @@
-"""The house: every import between the package's parts goes down the layers of docs/design.md's
-`layers` block (or stays on its line), and no imports between parts go round in a cycle,
-type-only imports included."""
+"""The house: every import between flexsim's modules (at the top, inside a function or under
+`if TYPE_CHECKING:`, absolute or relative) goes down the layers of docs/design.md's `layers` block
+or stays on its line, and no imports go round in a cycle, neither between parts nor between the
+modules inside a package, except the type-only cycles of KNOWN_CYCLES, each with the item of
+issue 14 that removes it. A negative control runs the same checks on a small package with an
+upward import and a cycle, and asserts that they report both."""
 
 from __future__ import annotations
 
 import ast
+import functools
 import graphlib
 import re
 from pathlib import Path
@@ -13,6 +17,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "flexsim"
+Graph = dict[str, set[str]]  # module → the package's modules it imports
+
+# The type-only imports that close a cycle between two modules of the model today: the edge
+# (importer, imported) that is left out before looking for cycles, and what will remove it.
+# Each must still be there and still be type-only, so that an entry goes once it is fixed.
+KNOWN_CYCLES = {
+    ("flexsim.model.line", "flexsim.model.factory"): (
+        "issue 14 item 1: a line knows its host's interface (a Protocol), not the Factory class"
+    ),
+    ("flexsim.model.shelf", "flexsim.model.demand"): (
+        "issue 14 item 1: Seller reaches into Shelf's arrays and Shelf names Seller back"
+    ),
+    ("flexsim.model.reorder", "flexsim.model.shelf"): (
+        "issue 14 item 1: a reorder policy reads tallies and returns a decision the shelf applies"
+    ),
+}
 
 
 def layers() -> dict[str, int]:
@@ -23,72 +43,208 @@ def layers() -> dict[str, int]:
     return {part: n for n, line in enumerate(blocks[0].splitlines()) for part in line.split()}
 
 
-def part_of(path: Path) -> str | None:
-    """The part a source file belongs to: its module, or its package below flexsim/; None for
-    the package's own __init__.py (the public API, outside the layers)."""
-    relative = path.relative_to(PACKAGE)
-    if relative == Path("__init__.py"):
-        return None
-    return relative.parts[0].removesuffix(".py")
+def module_name(path: Path, package: Path) -> str:
+    """The dotted name of a source file of `package`: `flexsim.metrics.money`, and the
+    package's own name for an __init__.py."""
+    parts = path.relative_to(package.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imported_parts(path: Path) -> set[str]:
-    """The flexsim parts a file imports anywhere: at the top, inside functions, or under
-    `if TYPE_CHECKING:`."""
+def part_of(module: str) -> str | None:
+    """The part a module belongs to: the module or package just below the top package; None
+    for the top package's __init__.py (the public API, outside the layers)."""
+    names = module.split(".")
+    return names[1] if len(names) > 1 else None
+
+
+def imported_modules(path: Path, package: Path, modules: set[str], type_checking: bool) -> set[str]:
+    """The `modules` of the package a source file imports anywhere: at the top, inside
+    functions, and (unless `type_checking` is false) under `if TYPE_CHECKING:`. `from P import N`
+    counts as an import of the module P.N when there is one, else of P; relative imports are
+    resolved."""
+    here = module_name(path, package)
+    inside = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    tree = ast.parse(path.read_text("utf-8"))
+    skipped = set() if type_checking else _type_checking_imports(tree)
     found = set()
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        names = []
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-        for name in names:
-            parts = name.split(".")
-            if parts[0] == "flexsim" and len(parts) > 1 and _is_part(parts[1]):
-                found.add(parts[1])
+            found.update(_longest_module(alias.name, modules) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = inside.rsplit(".", node.level - 1)[0] if node.level > 1 else inside
+                base = f"{anchor}.{base}" if base else anchor
+            for alias in node.names:
+                name = f"{base}.{alias.name}"
+                found.add(name if name in modules else _longest_module(base, modules))
+    return found - {"", here}
+
+
+def _longest_module(name: str, modules: set[str]) -> str:
+    """The longest leading part of a dotted name that is a module of the package, or ""."""
+    names = name.split(".")
+    for end in range(len(names), 0, -1):
+        if ".".join(names[:end]) in modules:
+            return ".".join(names[:end])
+    return ""
+
+
+def _type_checking_imports(tree: ast.Module) -> set[int]:
+    """The ids of the nodes under `if TYPE_CHECKING:` (or `if typing.TYPE_CHECKING:`)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _names_type_checking(node.test):
+            found.update(id(inner) for statement in node.body for inner in ast.walk(statement))
     return found
 
 
-def _is_part(name: str) -> bool:
-    return (PACKAGE / f"{name}.py").exists() or (PACKAGE / name / "__init__.py").exists()
+def _names_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Attribute):
+        return test.attr == "TYPE_CHECKING"
+    return isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
 
 
-def dependencies() -> dict[str, set[str]]:
-    """Part → the other parts it imports."""
-    graph: dict[str, set[str]] = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        part = part_of(path)
+@functools.cache
+def import_graph(package: Path = PACKAGE, type_checking: bool = True) -> Graph:
+    """Each module of the package → the other modules of the package it imports (cached: the
+    callers only read it)."""
+    paths = sorted(package.rglob("*.py"))
+    modules = {module_name(path, package) for path in paths}
+    return {
+        module_name(path, package): imported_modules(path, package, modules, type_checking)
+        for path in paths
+    }
+
+
+def part_graph(graph: Graph) -> Graph:
+    """Each part → the other parts its modules import (the top package's __init__ left out)."""
+    parts: Graph = {}
+    for module, imported in graph.items():
+        part = part_of(module)
         if part is not None:
-            graph.setdefault(part, set()).update(imported_parts(path) - {part})
-    return graph
+            others = {part_of(other) for other in imported} - {None, part}
+            parts.setdefault(part, set()).update(p for p in others if p is not None)
+    return parts
+
+
+def upward_imports(graph: Graph, level: dict[str, int]) -> list[str]:
+    """Each import of a module from a part on a higher line of the layers block."""
+    found = []
+    for module, imported in sorted(graph.items()):
+        for other in sorted(imported):
+            mine, theirs = part_of(module), part_of(other)
+            if mine in level and theirs in level and level[theirs] > level[mine]:
+                found.append(
+                    f"{module} (layer {level[mine]}) imports {other} (layer {level[theirs]})"
+                )
+    return found
+
+
+def cycle(graph: Graph) -> list[str] | None:
+    """One cycle of imports (its modules, the first repeated at the end), or None."""
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as error:
+        return list(error.args[1])
+    return None
+
+
+def without(graph: Graph, edges: set[tuple[str, str]]) -> Graph:
+    """The graph with the given (importer, imported) edges left out."""
+    return {
+        module: imported - {other for m, other in edges if m == module}
+        for module, imported in graph.items()
+    }
+
+
+def reaches(graph: Graph, start: str, goal: str) -> bool:
+    """Whether a chain of imports leads from `start` to `goal`."""
+    seen, todo = set(), [start]
+    while todo:
+        module = todo.pop()
+        if module == goal:
+            return True
+        if module not in seen:
+            seen.add(module)
+            todo.extend(graph.get(module, ()))
+    return False
 
 
 def test_every_part_has_a_layer() -> None:
-    missing = sorted(set(dependencies()) - set(layers()) - {"scenarios"})
+    missing = sorted(set(part_graph(import_graph())) - set(layers()) - {"scenarios"})
     assert not missing, f"parts missing from docs/design.md's layers block: {missing}"
 
 
+def test_every_layer_is_a_part() -> None:
+    parts = {part_of(module) for module in import_graph()} - {None}
+    assert not set(layers()) - parts, "the layers block names a part that does not exist"
+
+
 def test_imports_go_down_the_layers() -> None:
-    level = layers()
-    upward = [
-        f"{part} (layer {level[part]}) imports {other} (layer {level[other]})"
-        for part, others in dependencies().items()
-        for other in others
-        if part in level and other in level and level[other] > level[part]
-    ]
+    upward = upward_imports(import_graph(), layers())
     assert not upward, upward
 
 
 def test_no_import_cycle_between_parts() -> None:
-    graphlib.TopologicalSorter(dependencies()).prepare()  # raises CycleError naming the cycle
+    assert cycle(part_graph(import_graph())) is None
 
 
-def test_the_checks_catch_an_upward_import_and_a_cycle(tmp_path: Path) -> None:
-    """Negative control: an import of cli from metrics goes up; a ↔ b is a cycle."""
-    level = layers()
-    assert level["cli"] > level["metrics"]
-    source = tmp_path / "bad.py"
-    source.write_text("from flexsim.cli import main\nfrom flexsim import metrics\n")
-    assert imported_parts(source) == {"cli", "metrics"}
-    with pytest.raises(graphlib.CycleError):
-        graphlib.TopologicalSorter({"a": {"b"}, "b": {"a"}}).prepare()
+def test_no_import_cycle_between_modules_but_the_known_ones() -> None:
+    found = cycle(without(import_graph(), set(KNOWN_CYCLES)))
+    assert found is None, f"imports go round in a cycle: {' → '.join(found or [])}"
+
+
+@pytest.mark.parametrize("edge", sorted(KNOWN_CYCLES))
+def test_each_known_cycle_is_still_there_and_type_only(edge: tuple[str, str]) -> None:
+    """An entry goes when its cycle is removed; until then it may only be a type hint."""
+    module, other = edge
+    graph, runtime = import_graph(), import_graph(type_checking=False)
+    assert other in graph[module], f"{module} no longer imports {other}: drop the entry"
+    assert other not in runtime[module], f"{module} imports {other} at run time"
+    assert reaches(graph, other, module), f"{other} no longer leads back to {module}: drop it"
+
+
+def write_package(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root / "flexsim"
+
+
+def test_the_checks_catch_upward_and_cyclic_imports_in_any_form(tmp_path: Path) -> None:
+    """Negative control on a small package: a type-only import up the layers, a function-local
+    import down them, and a cycle inside a subpackage closed by a relative type-only import."""
+    checking = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+    package = write_package(
+        tmp_path,
+        {
+            "flexsim/__init__.py": "",
+            "flexsim/low.py": checking + "    from flexsim.high import Thing\n",
+            "flexsim/high.py": "def f():\n    from flexsim import low\n",
+            "flexsim/pkg/__init__.py": "from .a import x\n",
+            "flexsim/pkg/a.py": "import flexsim.pkg.b\n",
+            "flexsim/pkg/b.py": checking + "    from . import a\n",
+        },
+    )
+    graph = import_graph(package)
+    assert graph == {
+        "flexsim": set(),
+        "flexsim.high": {"flexsim.low"},
+        "flexsim.low": {"flexsim.high"},
+        "flexsim.pkg": {"flexsim.pkg.a"},
+        "flexsim.pkg.a": {"flexsim.pkg.b"},
+        "flexsim.pkg.b": {"flexsim.pkg.a"},
+    }
+    level = {"low": 0, "pkg": 0, "high": 1}
+    assert upward_imports(graph, level) == ["flexsim.low (layer 0) imports flexsim.high (layer 1)"]
+    assert cycle(part_graph(graph)) is not None  # low ↔ high, though one side is a type hint
+    inner = without(graph, {("flexsim.low", "flexsim.high")})
+    assert set(cycle(inner) or []) == {"flexsim.pkg.a", "flexsim.pkg.b"}
+    assert cycle(without(inner, {("flexsim.pkg.b", "flexsim.pkg.a")})) is None
+    runtime = import_graph(package, type_checking=False)
+    assert runtime["flexsim.low"] == set() and runtime["flexsim.pkg.b"] == set()
+    assert runtime["flexsim.high"] == {"flexsim.low"}  # a function-local import is not skipped

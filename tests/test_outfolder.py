@@ -5,6 +5,7 @@ and keeps its results in `TARGET.partial-PID/`."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,24 @@ def test_an_exception_leaves_the_partial_folder_with_its_cause(tmp_path: Path) -
     assert (partial / "who").read_text() == "me"
     assert "KeyError: 'no such table'" in (partial / PARTIAL).read_text()
     assert raised.value.__notes__ == [f"partial results kept in {partial}/"]
+
+
+def test_a_stop_while_claiming_leaves_the_partial_folder_with_its_cause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGINT arriving while the partial folder is being taken (a signal handler runs between
+    any two steps) still leaves it with a PARTIAL file and names it on the interrupt."""
+    take = OutputFolder._take
+
+    def take_then_stop(self: OutputFolder) -> None:
+        take(self)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(OutputFolder, "_take", take_then_stop)
+    with pytest.raises(KeyboardInterrupt) as stop, OutputFolder(tmp_path / "run"):
+        pytest.fail("the block must not run")
+    assert "KeyboardInterrupt" in (tmp_path / "run.partial" / PARTIAL).read_text()
+    assert f"partial results kept in {tmp_path / 'run.partial'}/" in stop.value.__notes__
 
 
 def test_a_stale_partial_folder_is_emptied_and_reused(tmp_path: Path) -> None:

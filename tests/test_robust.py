@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import pkgutil
 import resource
 import signal
 import subprocess
@@ -140,12 +141,22 @@ METRICS: dict[str, Callable[[dict[str, pd.DataFrame]], object]] = {
 
 
 def test_every_metric_is_listed_here() -> None:
+    """Every public function of the metrics package's modules, each one also a name of
+    flexsim.metrics itself."""
+    modules = [metrics] + [
+        importlib.import_module(f"{metrics.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(metrics.__path__)
+    ]
     public = {
         name
-        for name, value in vars(metrics).items()
-        if callable(value) and getattr(value, "__module__", "") == metrics.__name__
+        for module in modules
+        for name, value in vars(module).items()
+        if callable(value)
+        and getattr(value, "__module__", None) == module.__name__
+        and not name.startswith("_")
     }
-    assert public - {n for n in public if n.startswith("_")} - {"Any"} == set(METRICS)
+    assert public == set(METRICS)
+    assert all(getattr(metrics, name, None) is not None for name in public)
 
 
 @pytest.mark.parametrize("name", sorted(METRICS))

@@ -1,0 +1,153 @@
+"""Metrics: KPIs as pure functions of record tables: lead time, utilisation, orders, cash cycle,
+sellers.
+
+Everything is measured over a window [start_h, end_h): the time after the warm-up up to the
+horizon. Lead times cover the orders placed inside the window that were made; time-weighted
+figures (utilisation, balances) come from state-change and ledger records, each level holding
+until the next record. docs/results.md defines every KPI.
+
+The package re-exports its public names, split by the noun each module owns: `orders` (what
+became of the orders, lead times, backlog), `lines` (time in each state, utilisation, capacity
+booked), `money` (the cash cycle of any party or set of parties, the derived cash tables) and
+`sellers` (fill rate, items, the factories they kept). This module assembles them into one
+run's `kpis` and names them flat (`kpi_row`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flexsim.cash_flow import with_cash_flow
+from flexsim.credit_loss import with_expected_loss
+from flexsim.metrics.lines import booked_shares, state_durations, utilisation
+from flexsim.metrics.money import (
+    CASH_COLUMNS,
+    DAY_COLUMNS,
+    MONEY_BALANCES,
+    MONEY_COLUMNS,
+    MONEY_FLOWS,
+    cash_cycle,
+    cash_cycles,
+    cash_positions,
+    cash_to_cash,
+    combined_money,
+    party_money,
+    seller_money,
+    vouchers_outstanding_max,
+)
+from flexsim.metrics.orders import STAGES, backlog, finished_orders, lead_times, order_counts
+from flexsim.metrics.sellers import item_timing, sample_kpis, seller_factories, seller_kpis
+from flexsim.scenario import Channels
+
+__all__ = [
+    "CASH_COLUMNS",
+    "DAY_COLUMNS",
+    "MONEY_BALANCES",
+    "MONEY_COLUMNS",
+    "MONEY_FLOWS",
+    "SECTIONS",
+    "STAGES",
+    "backlog",
+    "booked_shares",
+    "cash_cycle",
+    "cash_cycles",
+    "cash_positions",
+    "cash_to_cash",
+    "combined_money",
+    "finished_orders",
+    "item_timing",
+    "kpi_row",
+    "kpis",
+    "lead_times",
+    "order_counts",
+    "party_money",
+    "sample_kpis",
+    "seller_factories",
+    "seller_kpis",
+    "seller_money",
+    "split_kpi_name",
+    "state_durations",
+    "utilisation",
+    "vouchers_outstanding_max",
+]
+
+# the sections of `kpis()`, in order (the measurement window aside)
+SECTIONS = (
+    "orders",
+    "lead_time",
+    "utilisation",
+    "cash_cycle",
+    "sellers",
+    "capacity",
+    "seller_factories",
+)
+
+
+def kpis(
+    tables: dict[str, pd.DataFrame],
+    start_h: float,
+    end_h: float,
+    discount_rate: float = 0.0,
+    channels: Channels | None = None,
+) -> dict[str, Any]:
+    """All KPIs of one run as a JSON-ready dict; `discount_rate` (per year) for the NPVs, the
+    `channels`' payment terms for the bad debt with expected loss."""
+    lead = lead_times(tables["orders"], start_h, tables["items"])
+    util = utilisation(tables["line_states"], start_h, end_h)
+    util.index = [f"{factory}.{line}" for factory, line in util.index]
+    cycles = cash_cycles(tables, start_h, end_h, discount_rate)
+    cycles = with_cash_flow(cycles, tables["ledger"], start_h, end_h)
+    cycles = with_expected_loss(cycles, tables, start_h, end_h, channels)
+    return {
+        "window_h": [start_h, end_h],
+        "orders": order_counts(tables["orders"]),
+        "lead_time": _plain(lead.to_dict(orient="index")),
+        "utilisation": _plain(util.to_dict(orient="index")),
+        "cash_cycle": _plain(cycles),
+        "sellers": _plain(seller_kpis(tables, start_h, end_h)),
+        "capacity": _plain(
+            booked_shares(tables["capacity"], start_h, end_h).to_dict(orient="index")
+        ),
+        "seller_factories": _plain(seller_factories(tables, start_h)),
+    }
+
+
+def kpi_row(kpis: dict[str, Any]) -> dict[str, Any]:
+    """The nested KPIs of `kpis()` as one flat row, the only place that names them flat:
+    `SECTION.KEY.KPI` where a section holds one dict per key (KEY as it is in kpis.json, so it
+    may hold a dot, `fuchun.ecom`, or a slash, `factory/fuchun`), `SECTION.KPI` where it holds
+    numbers. The measurement window is left out: it is an input, not a result."""
+    row: dict[str, Any] = {}
+    for section, entries in kpis.items():
+        if not isinstance(entries, dict):
+            continue
+        for key, value in entries.items():
+            if isinstance(value, dict):
+                row.update({f"{section}.{key}.{kpi}": x for kpi, x in value.items()})
+            else:
+                row[f"{section}.{key}"] = value
+    return row
+
+
+def split_kpi_name(name: str) -> tuple[str, str, str]:
+    """A flat KPI name's (section, key, kpi); key is "" for a `SECTION.KPI` name."""
+    section, _, rest = name.partition(".")
+    key, _, kpi = rest.rpartition(".")
+    if not section or not kpi:
+        raise ValueError(f"{name!r} is not a KPI name (SECTION.KEY.KPI or SECTION.KPI)")
+    return section, key, kpi
+
+
+def _plain(value: Any) -> Any:
+    """Nested dicts of numpy scalars → Python numbers, NaN → None (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value

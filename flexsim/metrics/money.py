@@ -1,0 +1,286 @@
+"""Metrics of money: one cash-cycle computation for every party and any set of parties, a
+factory's cash-to-cash time per order, the sellers' vouchers, and the derived daily `cash` and
+`seller_money` tables.
+
+Balances are time-weighted from the ledger's postings, each level holding until the party's
+next posting; flows are summed over the postings inside the window. docs/results.md defines
+every KPI.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import pandas as pd
+
+from flexsim.vocabulary import (
+    BAD_DEBT,
+    CASH,
+    CLAIM_ACCOUNTS,
+    COGS,
+    DEPRECIATION,
+    EXPENSES,
+    FEES,
+    FINANCING_COST,
+    HOURS_PER_DAY,
+    HOURS_PER_YEAR,
+    INITIAL_CAPITAL,
+    INTEREST_INCOME,
+    NO_ORDER,
+    PAID,
+    PAYABLES,
+    PLATFORM,
+    REFUSED,
+    REVENUE,
+    SELLER_KINDS,
+    SELLERS,
+    STOCK_ACCOUNTS,
+    VOUCHER,
+    VOUCHER_REPAYMENT,
+    WAGES,
+    WORLD,
+    factory_name,
+    is_factory,
+    is_seller,
+    sellers_among,
+)
+
+# the derived daily table of each party's position: column → accounts (debit balance) and sign
+CASH_COLUMNS: dict[str, tuple[tuple[str, ...], float]] = {
+    "cash": ((CASH,), 1.0),
+    "receivables": (CLAIM_ACCOUNTS, 1.0),
+    "payables": ((PAYABLES,), -1.0),  # owed by the party: its credit balance, positive
+    "inventory": (STOCK_ACCOUNTS, 1.0),
+}
+
+
+# column → (account, side): what is posted to that side of the account inside the window
+MONEY_FLOWS = {
+    "revenue": (REVENUE, "credit"),
+    "cogs": (COGS, "debit"),
+    "purchases": (PAYABLES, "credit"),
+    "expenses": (EXPENSES, "debit"),
+    "fees": (FEES, "debit"),
+    "wages": (WAGES, "debit"),
+    "depreciation": (DEPRECIATION, "debit"),
+    "bad_debt": (BAD_DEBT, "debit"),
+    "financing_cost": (FINANCING_COST, "debit"),
+    "interest_income": (INTEREST_INCOME, "credit"),
+}
+# column → (accounts, sign): their debit balance, time-weighted over the window
+MONEY_BALANCES = {
+    "avg_inventory": (STOCK_ACCOUNTS, 1.0),
+    "avg_receivables": (CLAIM_ACCOUNTS, 1.0),
+    "avg_payables": ((PAYABLES,), -1.0),  # owed by the party: its credit balance, positive
+}
+# the columns of a party's money row, in order; all but the day counts add up over parties
+MONEY_COLUMNS = (
+    "dio_days",
+    "dso_days",
+    "dpo_days",
+    "ccc_days",
+    "revenue",
+    "cogs",
+    "purchases",
+    "avg_inventory",
+    "avg_receivables",
+    "avg_payables",
+    "cash_end",
+    "cash_min",
+    "receivables_end",
+    "peak_funding_need",
+    "bad_debt",
+    "financing_cost",
+    "interest_income",
+    "expenses",
+    "fees",
+    "wages",
+    "depreciation",
+    "profit",
+    "npv",
+)
+DAY_COLUMNS = ("dio_days", "dso_days", "dpo_days", "ccc_days")
+
+
+def party_money(
+    ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float = 0.0
+) -> pd.DataFrame:
+    """The cash cycle of every party but the world, one row each (index `party`, columns
+    MONEY_COLUMNS), from its postings alone.
+
+    Balances are time-weighted over [start_h, end_h), each level holding until the party's
+    next posting; flows are summed over postings inside the window; DIO = average stock at
+    cost / COGS per day, DSO = average claims (receivables, and the platform's voucher float)
+    / revenue per day, DPO = average payables / purchases per day, CCC = DIO + DSO − DPO (NaN
+    where the flow is zero). Cash at the end counts postings up to end_h; the lowest cash and
+    the peak funding need (how far cash fell below the owners' capital) look at every posting.
+    Profit is revenue and interest income less COGS, expenses, fees, wages, depreciation, bad
+    debt and financing cost; NPV discounts each cash movement to time 0 at `discount_rate` a year,
+    the owners' capital excluded."""
+    books = ledger[ledger["party"] != WORLD].sort_values(["party", "at"], kind="stable")
+    party, at = books["party"], books["at"]
+    following = books.groupby("party")["at"].shift(-1).fillna(end_h)
+    hours = following.clip(start_h, end_h) - at.clip(start_h, end_h)
+    inside, until_end = (at >= start_h) & (at < end_h), at <= end_h
+    table = pd.DataFrame(index=pd.Index(sorted(party.unique()), name="party", dtype=object))
+    for column, (account, side) in MONEY_FLOWS.items():
+        rows = inside & (books[side] == account)
+        table[column] = books["amount"].where(rows, 0.0).groupby(party).sum()
+    for column, (accounts, sign) in MONEY_BALANCES.items():
+        level = _signed(books, accounts).groupby(party).cumsum()
+        table[column] = sign * (level * hours).groupby(party).sum() / (end_h - start_h)
+    claims = _signed(books, CLAIM_ACCOUNTS)
+    table["receivables_end"] = claims.where(until_end, 0.0).groupby(party).sum()
+    cash = _signed(books, (CASH,))
+    table["cash_end"] = cash.where(until_end, 0.0).groupby(party).sum()
+    table["cash_min"] = cash.groupby(party).cumsum().groupby(party).min()
+    earned = cash.where(books["reason"] != INITIAL_CAPITAL, 0.0)
+    table["peak_funding_need"] = (-earned.groupby(party).cumsum().groupby(party).min()).clip(0.0)
+    costs = ("cogs", "expenses", "fees", "wages", "depreciation", "bad_debt", "financing_cost")
+    table["profit"] = table["revenue"] + table["interest_income"] - table[list(costs)].sum(axis=1)
+    discount = (1 + discount_rate) ** -(at / HOURS_PER_YEAR)
+    table["npv"] = (earned * discount).where(until_end, 0.0).groupby(party).sum()
+    return _with_days(table, (end_h - start_h) / HOURS_PER_DAY)
+
+
+def _with_days(table: pd.DataFrame, days: float) -> pd.DataFrame:
+    """The table with DIO, DSO, DPO and CCC from its balances and flows, in MONEY_COLUMNS order."""
+
+    def per_day(flow: str) -> pd.Series:
+        return (table[flow] / days).where(table[flow] > 0)
+
+    dio = table["avg_inventory"] / per_day("cogs")
+    dso = table["avg_receivables"] / per_day("revenue")
+    dpo = table["avg_payables"] / per_day("purchases")
+    table = table.assign(dio_days=dio, dso_days=dso, dpo_days=dpo, ccc_days=dio + dso - dpo)
+    return table[list(MONEY_COLUMNS)]
+
+
+def combined_money(money: pd.DataFrame, parties: Iterable[str], days: float) -> dict[str, float]:
+    """The cash cycle of several parties' books taken together, from their `party_money` rows:
+    balances, flows, cash, funding needs (each party needs its own cash), profit and NPV add
+    up; the day counts are recomputed from the sums."""
+    rows = money.loc[money.index.intersection(list(parties))]
+    total = rows.drop(columns=list(DAY_COLUMNS)).sum().to_frame().T
+    return _row(_with_days(total, days).iloc[0])
+
+
+def _row(row: pd.Series) -> dict[str, float]:
+    return {str(column): float(value) for column, value in row.items()}
+
+
+def cash_cycle(
+    ledger: pd.DataFrame,
+    parties: str | Iterable[str],
+    start_h: float,
+    end_h: float,
+    discount_rate: float = 0.0,
+) -> dict[str, float]:
+    """The cash cycle (MONEY_COLUMNS) of one party, or of several taken together."""
+    names = [parties] if isinstance(parties, str) else list(parties)
+    money = party_money(ledger[ledger["party"].isin(names)], start_h, end_h, discount_rate)
+    return combined_money(money, names, (end_h - start_h) / HOURS_PER_DAY)
+
+
+def _signed(books: pd.DataFrame, accounts: tuple[str, ...]) -> pd.Series:
+    """Each posting's change to the debit balance of `accounts`."""
+    sign = books["debit"].isin(accounts).astype(float) - books["credit"].isin(accounts)
+    return sign * books["amount"]
+
+
+def cash_to_cash(
+    ledger: pd.DataFrame, orders: pd.DataFrame, party: str, start_h: float, end_h: float
+) -> float:
+    """Value-weighted mean cash-to-cash time in days of the party's (a factory's) orders paid
+    in full within [start_h, end_h): from its first cash payment for the order (materials,
+    changeover or labour) to `paid_at`, weighted by the order's value. Negative when the buyer
+    pays before the factory does; orders the factory paid nothing for are left out."""
+    books = ledger[(ledger["party"] == party) & (ledger["credit"] == CASH)]
+    first_out = books[books["order_id"] != NO_ORDER].groupby("order_id")["at"].min()
+    paid = orders[
+        (orders["factory"] == factory_name(party))
+        & (orders["payment"] == PAID)
+        & (orders["paid_at"] >= start_h)
+        & (orders["paid_at"] < end_h)
+    ]
+    out_at = paid["order_id"].map(first_out)
+    known = out_at.notna()
+    value = (paid["price"] * paid["quantity"])[known]
+    hours = (paid["paid_at"] - out_at)[known]
+    total = float(value.sum())
+    return float((value * hours).sum()) / total / HOURS_PER_DAY if total > 0 else math.nan
+
+
+def cash_positions(ledger: pd.DataFrame, end_h: float) -> pd.DataFrame:
+    """The derived `cash` table: each party's (the world's excepted) cash, receivables,
+    payables and inventory at the end of each day d (after every posting stamped before
+    (d + 1) × 24 h), for the days 0 … ⌈end_h / 24⌉ − 1."""
+    books = ledger[ledger["party"] != WORLD]
+    days = math.ceil(end_h / HOURS_PER_DAY)
+    day = (books["at"] // HOURS_PER_DAY).clip(upper=days - 1).astype(int)
+    parties = sorted(books["party"].unique())
+    grid = pd.MultiIndex.from_product([parties, range(days)], names=["party", "day"])
+    table = pd.DataFrame(index=grid)
+    for column, (accounts, sign) in CASH_COLUMNS.items():
+        daily = (sign * _signed(books, accounts)).groupby([books["party"], day]).sum()
+        daily.index.names = ["party", "day"]
+        table[column] = daily.reindex(grid, fill_value=0.0).groupby(level="party").cumsum()
+    return table.reset_index()
+
+
+def seller_money(
+    ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float
+) -> pd.DataFrame:
+    """The derived `seller_money` table: each seller's `party_money` row."""
+    books = ledger[ledger["party"].isin(sellers_among(ledger["party"].unique()))]
+    return party_money(books, start_h, end_h, discount_rate).reset_index()
+
+
+def vouchers_outstanding_max(orders: pd.DataFrame, ledger: pd.DataFrame) -> float:
+    """Summed over sellers, the most each had locked on vouchers at once: an accepted voucher
+    order's value from its placement to the buyer's repayment to the platform (for ever when
+    it never repays). Funding the platform gives the seller on top of its own cash."""
+    vouchers = orders[
+        (orders["regime"] == VOUCHER)
+        & (orders["status"] != REFUSED)
+        & orders["kind"].isin(SELLER_KINDS)
+    ]
+    if vouchers.empty:
+        return 0.0
+    repaid = ledger[(ledger["party"] == PLATFORM) & (ledger["reason"] == VOUCHER_REPAYMENT)]
+    value = vouchers["price"] * vouchers["quantity"]
+    repaid_at = vouchers["order_id"].map(repaid.set_index("order_id")["at"])
+    changes = pd.concat(
+        [
+            pd.DataFrame({"seller": vouchers["customer"], "at": vouchers["placed_at"], "v": value}),
+            pd.DataFrame({"seller": vouchers["customer"], "at": repaid_at, "v": -value}).dropna(),
+        ]
+    )  # at equal times the repayment goes first: sort by time, then by change
+    changes = changes.sort_values(["seller", "at", "v"], kind="stable")
+    return float(changes.groupby("seller")["v"].cumsum().groupby(changes["seller"]).max().sum())
+
+
+def cash_cycles(
+    tables: dict[str, pd.DataFrame], start_h: float, end_h: float, discount_rate: float
+) -> dict[str, dict[str, float]]:
+    """The cash cycle of each factory (with its cash-to-cash time per order), of the sellers
+    together (with the most they had locked on vouchers) and of the platform, for those
+    present in the ledger."""
+    ledger, orders = tables["ledger"], tables["orders"]
+    money = party_money(ledger, start_h, end_h, discount_rate)
+    rows = {str(party): _row(row) for party, row in money.iterrows()}
+    cycles = {
+        party: row | {"cash_to_cash_days": cash_to_cash(ledger, orders, party, start_h, end_h)}
+        for party, row in rows.items()
+        if is_factory(party)
+    }
+    sellers = list(filter(is_seller, rows))
+    if sellers:
+        together = combined_money(money, sellers, (end_h - start_h) / HOURS_PER_DAY)
+        cycles[SELLERS] = together | {
+            "vouchers_outstanding_max": vouchers_outstanding_max(orders, ledger)
+        }
+    if PLATFORM in rows:
+        cycles[PLATFORM] = rows[PLATFORM]
+    return cycles
