@@ -1,5 +1,5 @@
-"""Command line: `flexsim run | compare | experiment | report | audit | check | show | scenarios
-| schema`; the only module that prints.
+"""Command line: `flexsim run | compare | experiment | report | audit | orderbook | check | show
+| scenarios | schema`; the only module that prints.
 
 Bad input (a scenario file, a --set, an output folder) ends with one paragraph on stderr and
 exit code 2, never a traceback. SIGINT and SIGTERM end any command with one line on stderr and
@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from flexsim import audit, experiment, metrics, report, results, stats
+from flexsim import audit, experiment, metrics, report, restart, results, stats
 from flexsim.experiment import output as experiment_output
 from flexsim.experiment.design import ExperimentFile, check_runs
 from flexsim.experiment.runner import describe
@@ -229,6 +229,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit_p.add_argument("folder", metavar="DIR", help="a run results folder (flexsim run --out)")
     audit_p.set_defaults(command=_audit)
+    book_p = sub.add_parser(
+        "orderbook", help="write a run folder's open orders at a day as an order book (CSV)"
+    )
+    book_p.add_argument("folder", metavar="DIR", help="a run results folder (flexsim run --out)")
+    book_p.add_argument("--at-day", type=float, required=True, metavar="D", help="the day")
+    book_p.add_argument("--out", required=True, metavar="FILE", help="the CSV file to write")
+    book_p.set_defaults(command=_orderbook)
     check_p = sub.add_parser("check", help="validate a scenario or experiment file")
     check_p.add_argument("scenario", help="a scenario file, a built-in name or an experiment file")
     check_p.add_argument(
@@ -410,6 +417,26 @@ def _audit(args: argparse.Namespace) -> int:
     for finding in findings:
         print(finding.line())
     return 0 if all(finding.holds for finding in findings) else FAILED
+
+
+def _orderbook(args: argparse.Namespace) -> int:
+    """`orderbook DIR --at-day D --out FILE`: the open orders, and how to start from them."""
+    run = audit.read_run(Path(args.folder))
+    day, out = args.at_day, Path(args.out)
+    if not 0 < day < run.scenario.horizon_days:
+        raise UsageError(f"--at-day {day:g}: give a day after 0, before the horizon")
+    book = restart.order_book(run.tables, run.scenario, day)
+    try:
+        overrides = restart.restart_overrides(
+            run.scenario, day, out.resolve(), restart.cash_at(run.tables, run.scenario, day)
+        )
+        restart.write_book(book, out)
+    except (ValueError, OSError) as error:
+        raise UsageError(f"--out {args.out}: {error}") from None
+    sets = " ".join(shlex.quote(f"--set={key}={value}") for key, value in overrides.items())
+    print(f"wrote {out}: {len(book):,} open orders at day {day:g}; start from them with")
+    print(f"flexsim run {shlex.quote(str(Path(args.folder) / 'scenario.json'))} {sets}")
+    return 0
 
 
 @contextmanager
