@@ -137,6 +137,20 @@ def test_the_audit_holds_on_a_run_started_from_a_book(opened: tuple, capsys) -> 
     assert main(["audit", str(folder)]) == 0, capsys.readouterr().out
 
 
+@pytest.mark.parametrize("regime", ["voucher", "prepaid", "deposit_balance"])
+def test_the_books_balance_under_every_payment_regime(tmp_path: Path, regime: str) -> None:
+    """The run is audited after the test (conftest): opening orders of every regime keep the
+    money laws; nothing is owed after delivery under prepaid and deposit_balance, so no
+    delivered, unpaid order there."""
+    terms = f'regime = "{regime}"\nplatform_fee_share = 0.01'
+    scenario = SCENARIO.replace('regime = "offline_credit"', terms)
+    book = BOOK if regime == "voucher" else BOOK.replace(BOOK.splitlines()[-1], "").strip()
+    path = write(tmp_path, book + "\n", scenario)
+    assert main(["run", str(path), "--out", str(tmp_path / "run")]) == 0
+    orders = flexsim.results.read_tables(tmp_path / "run", ["orders"])["orders"]
+    assert (orders.loc[orders["opening"], "payment"] == "paid").all()
+
+
 BAD = [
     ("shop,plant,,default,x,ten,2026-02-20,2026-03-20,waiting,,5000", "row 2, column quantity"),
     ("shop,plant,,default,x,10,2026-02-30,2026-03-20,waiting,,5000", "row 2, column placed_date"),
