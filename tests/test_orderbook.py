@@ -175,6 +175,13 @@ def test_a_bad_row_is_refused_naming_file_row_and_column(
     assert "Traceback" not in error
 
 
+def test_rows_are_numbered_as_in_the_file_blank_ones_included(tmp_path: Path) -> None:
+    good = "shop,plant,,default,x,10,2026-02-20,2026-03-20,waiting,,5000"
+    path = write(tmp_path, f"{HEADER}\n{good}\n\n{good.replace('waiting', 'done')}\n\n")
+    with pytest.raises(ScenarioError, match="a problem in the order book: row 4, column status"):
+        load(path)
+
+
 def test_an_unknown_column_gets_a_hint(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER.replace("quantity", "quantty") + "\n")
     with pytest.raises(ScenarioError, match="unknown column 'quantty' \\(did you mean 'quantity'"):

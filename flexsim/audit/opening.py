@@ -99,15 +99,14 @@ def opening(run: Run) -> Verdict:
             problems.append(f"{status} opening orders have not reached {', '.join(stages)} at 0")
     books = ledger[ledger["reason"] == OPENING_BALANCE]
     for factory in scenario.factories:
-        party = books[books["party"] == factory_party(factory.name)]
+        party = factory_party(factory.name)
+        posted = books[books["party"] == party]
         expect = opening_balance(rows[rows["factory"] == factory.name], factory)
         for account, amount in expect.items():
-            got = party.loc[party["debit"] == account, "amount"].sum()
-            got -= party.loc[party["credit"] == account, "amount"].sum()
+            got = posted.loc[posted["debit"] == account, "amount"].sum()
+            got -= posted.loc[posted["credit"] == account, "amount"].sum()
             if abs(got - amount) > 1e-6 * (1 + abs(amount)):
-                problems.append(
-                    f"factory/{factory.name}'s opening {account} {got:,.2f}, not {amount:,.2f}"
-                )
+                problems.append(f"{party}'s opening {account} {got:,.2f}, not {amount:,.2f}")
     if (books["at"] != 0).any():
         problems.append("opening balance postings after time 0")
     return problems, f"{len(rows)} opening order(s) and their opening balance as the book says"

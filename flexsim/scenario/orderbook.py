@@ -66,6 +66,8 @@ def hours_since(start: dt.date, when: dt.datetime) -> float:
 
 def problems(scenario: Scenario) -> Iterator[tuple[int, str, str]]:
     """(index, column, what is wrong) for each opening order that does not fit its scenario."""
+    if not scenario.opening_orders:
+        return
     customers = {n: c for c in scenario.customers for n in c.customer_names()}
     factories = {f.name: f for f in scenario.factories}
     sellers = set(scenario.sellers.seller_names())
@@ -150,11 +152,8 @@ def _row_problems(
         if order.value == 0:
             yield i, "value", "a delivered, unpaid order has a value to be paid"
         if regime not in OWED_AFTER_DELIVERY:
-            yield (
-                i,
-                "status",
-                (f"under channel '{channel}''s regime {regime} nothing is owed after delivery"),
-            )
+            problem = f"under channel '{channel}''s regime {regime} nothing is owed after delivery"
+            yield i, "status", problem
         elif regime == "offline_credit" and payment.deposit_share >= 1:
             yield i, "status", "the deposit covered the whole value: nothing is owed"
     elif order.payment_due_date is not None:
@@ -163,11 +162,8 @@ def _row_problems(
         if order.status == WAITING:
             yield i, "materials_due_date", "a waiting order's materials are bought when made"
         elif hours_since(start, order.materials_due_date) < 0:
-            yield (
-                i,
-                "materials_due_date",
-                (f"before the start date {start}: leave it empty when the supplier is paid"),
-            )
+            problem = f"before the start date {start}: leave it empty when the supplier is paid"
+            yield i, "materials_due_date", problem
 
 
 def read_book(scenario: Scenario, folder: Path, source: str) -> Scenario:
@@ -187,29 +183,32 @@ def read_book(scenario: Scenario, folder: Path, source: str) -> Scenario:
         raise ScenarioError(f"{source}: order_book: cannot read {name} ({error.reason}).") from None
     except InputError as error:
         raise ScenarioError(f"{source}: order_book: {name} {error}.") from None
-    rows = _rows(text, name)
-    found, orders = [], []
-    for i, row in enumerate(rows):
+    found, orders, numbers = [], [], []
+    for number, row in _rows(text, name):
         try:
             orders.append(OpeningOrder.model_validate(row, strict=False))
+            numbers.append(number)
         except ValidationError as error:
             for item in error.errors(include_url=False):
                 column = str(item["loc"][0]) if item["loc"] else "?"
-                found.append((i, column, item["msg"].removeprefix("Value error, ")))
+                found.append((number, column, item["msg"].removeprefix("Value error, ")))
     if not found:
         read = scenario.model_copy(update={"order_book": "", "opening_orders": orders})
-        found = list(problems(read))
+        found = [(numbers[i], column, problem) for i, column, problem in problems(read)]
     if found:
         raise ScenarioError(_message(name, found))
     return validate(read.model_dump(mode="python"), source)
 
 
-def _rows(text: str, name: str) -> list[dict[str, str]]:
-    """The file's rows as text, an empty cell left out (the column's default then applies)."""
+def _rows(text: str, name: str) -> list[tuple[int, dict[str, str]]]:
+    """The file's rows as text with their row numbers (the header is row 1), an empty cell left
+    out (the column's default then applies) and an empty row skipped."""
     from flexsim.scenario.root import ScenarioError
 
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else "no rows"
         raise ScenarioError(f"{name}: not a CSV file of opening orders ({first}).") from None
@@ -229,16 +228,18 @@ def _rows(text: str, name: str) -> list[dict[str, str]]:
             f"{', '.join(valid)}."
         )
     frame.columns = pd.Index(columns)
-    return [
-        {str(column): cell.strip() for column, cell in record.items() if cell.strip()}
-        for record in frame.to_dict("records")
+    rows = [
+        (i + 2, {str(column): cell.strip() for column, cell in record.items() if cell.strip()})
+        for i, record in enumerate(frame.to_dict("records"))
     ]
+    return [(number, row) for number, row in rows if row]
 
 
 def _message(name: str, found: list[tuple[int, str, str]]) -> str:
+    """One paragraph: the first MAX_PROBLEMS problems (row number, column, what is wrong)."""
     listed = [
-        shortened(f"row {i + 2}, column {column}: {message}", MAX_PROBLEM_CHARS)
-        for i, column, message in found[:MAX_PROBLEMS]
+        shortened(f"row {number}, column {column}: {message}", MAX_PROBLEM_CHARS)
+        for number, column, message in found[:MAX_PROBLEMS]
     ]
     more = f"; and {len(found) - MAX_PROBLEMS:,} more" if len(found) > MAX_PROBLEMS else ""
     count = "a problem" if len(found) == 1 else f"{len(found):,} problems"
