@@ -425,6 +425,8 @@ def _orderbook(args: argparse.Namespace) -> int:
     day, out = args.at_day, Path(args.out)
     if not 0 < day < run.scenario.horizon_days:
         raise UsageError(f"--at-day {day:g}: give a day after 0, before the horizon")
+    if not out.parent.is_dir() or out.is_dir():
+        raise UsageError(f"--out {args.out}: no folder {out.parent} to write it in")
     book = restart.order_book(run.tables, run.scenario, day)
     try:
         overrides = restart.restart_overrides(

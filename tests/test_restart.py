@@ -74,6 +74,36 @@ def test_a_book_from_a_run_restarts_it_and_the_restart_passes_the_audit(
     assert main(["audit", str(tmp_path / "restart")]) == 0  # conftest audits it too
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [(["--at-day", "0"], "--at-day 0"), (["--at-day", "5", "--out", "/absent/b.csv"], "--out")],
+)
+def test_a_bad_day_or_file_is_one_paragraph(
+    tmp_path: Path, args: list[str], named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "run"
+    assert (
+        main(
+            [
+                "run",
+                "mm1",
+                "--set",
+                "horizon_days=20",
+                "--set",
+                "warmup_days=0",
+                "--out",
+                str(folder),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    out = ["--out", str(tmp_path / "b.csv")] if "--out" not in args else []
+    assert main(["orderbook", str(folder), *args, *out]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"flexsim: error: {named}") and error.count("\n") == 1, error
+
+
 @pytest.mark.slow
 def test_a_run_restarted_at_a_day_from_its_open_orders_goes_on_as_the_long_run(
     tmp_path: Path,
