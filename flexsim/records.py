@@ -46,6 +46,7 @@ class OrderRecord(NamedTuple):
     status: str  # refused | waiting | in_production | in_transit | delivered
     payment: str  # none | open | paid | written_off (the factory's view)
     reason: str  # why refused (below_moq, late_quote, no_capacity, buyer_cash), else ""
+    opening: bool  # an order of the scenario's order book, open at the start of the run
 
 
 class LineStateRecord(NamedTuple):

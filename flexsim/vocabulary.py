@@ -114,6 +114,7 @@ RETAIL_SALES = "retail_sales"
 ESCROW_RELEASE = "escrow_release"
 SALVAGE = "salvage"
 INTEREST = "interest"
+OPENING_BALANCE = "opening_balance"  # what an order book brings into a factory's books at time 0
 
 NO_ORDER = -1  # the order_id of a posting or line state that belongs to no order
 
@@ -132,6 +133,8 @@ REFUSED, WAITING, IN_PRODUCTION, IN_TRANSIT, DELIVERED = (
     "delivered",
 )
 ORDER_STATUSES = (REFUSED, WAITING, IN_PRODUCTION, IN_TRANSIT, DELIVERED)
+DELIVERED_UNPAID = "delivered_unpaid"  # an opening order delivered before the start, still owed
+OPENING_STATUSES = (WAITING, IN_PRODUCTION, IN_TRANSIT, DELIVERED_UNPAID)  # an order book's
 
 UNPAID, OPEN, PAID, WRITTEN_OFF = "none", "open", "paid", "written_off"
 PAYMENT_STATES = (UNPAID, OPEN, PAID, WRITTEN_OFF)  # the factory's view of an order's money

@@ -87,6 +87,11 @@ def _cheaper_changeovers(orders: pd.DataFrame) -> pd.DataFrame:
     return orders.assign(changeover_cost=orders["changeover_cost"] * 0.5)
 
 
+def _open_an_order(orders: pd.DataFrame) -> pd.DataFrame:
+    """Say an order placed in the run came from the order book, which the scenario has not."""
+    return orders.assign(opening=orders.index == 0)
+
+
 CORRUPTIONS = {  # law → the table and the edit that breaks it
     "parties": ("ledger", _drop_a_payment),
     "horizon": ("orders", _stamp_past_the_horizon),
@@ -96,6 +101,7 @@ CORRUPTIONS = {  # law → the table and the edit that breaks it
     "cash_table": ("cash", _raise_a_cash_balance),
     "postings": ("ledger", _negative_amount),
     "factory_cash": ("orders", _cheaper_changeovers),
+    "opening": ("orders", _open_an_order),
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import test_orderbook
 
 import flexsim
 from flexsim.records import COLUMN_TYPES, TABLES, OrderRecord, Recorder
@@ -107,12 +108,14 @@ def row_problems(table: str, rows: Iterable[Any]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def recorders() -> list[WrittenRecorder]:
-    """The recorders of short runs of each built-in and validation scenario."""
+def recorders(tmp_path_factory: pytest.TempPathFactory) -> list[WrittenRecorder]:
+    """The recorders of short runs of each built-in and validation scenario, and of the order
+    book test's scenario (opening orders of every status)."""
     cases = [flexsim.load_builtin(name) for name in flexsim.builtin_names()]
     cases += [
         flexsim.load(path) for path in sorted((ROOT / "experiments/validation").glob("*.toml"))
     ]
+    cases.append(flexsim.load(test_orderbook.write(tmp_path_factory.mktemp("book"))))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(engine, "Recorder", WrittenRecorder)
         MADE.clear()

@@ -18,6 +18,8 @@ factory_cash  each factory's cash at the horizon, rebuilt from the orders table,
               costs (investments, overhead, the lines' fixed costs and payroll) and terms and
               the line states (the ledger giving only interest, sample fees and when materials
               were bought); its depreciation as its investments and their lives say
+opening       the opening orders are the scenario's order book, each past the stages its status
+              says at time 0, and each factory's opening balance is the book's
 horizon       no event is stamped at or after the horizon (promises and plans are exempt)
 timestamps    placed ≤ fabric ≤ setup ≤ start ≤ finished ≤ delivered ≤ confirmed where present;
               line states and postings in the order docs/results.md gives
@@ -39,6 +41,7 @@ from flexsim.audit.money import (
     parties,
     postings,
 )
+from flexsim.audit.opening import opening
 from flexsim.limits import MAX_PROBLEMS
 
 LAWS: dict[str, Callable[[Run], Verdict]] = {
@@ -48,6 +51,7 @@ LAWS: dict[str, Callable[[Run], Verdict]] = {
     "parties": parties,
     "cash_table": cash_table,
     "factory_cash": factory_cash,
+    "opening": opening,
     "horizon": horizon,
     "timestamps": timestamps,
 }

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from flexsim.audit.folder import Run, Verdict
+from flexsim.audit.opening import opening_cash
 from flexsim.scenario import Scenario, build_calendar
 from flexsim.vocabulary import (
     CASH,
@@ -134,7 +135,7 @@ def expected_factory_cash(
     its changeover when a line took it."""
     factory = next(f for f in scenario.factories if factory_name in (None, f.name))
     orders, ledger, end = tables["orders"], tables["ledger"], scenario.horizon_h
-    orders = orders[orders["factory"] == factory.name]
+    orders = orders[(orders["factory"] == factory.name) & ~orders["opening"].astype(bool)]
     value = orders["price"] * orders["quantity"]
     accepted = orders["status"] != REFUSED
     made = orders["finished_at"].notna()
@@ -165,6 +166,7 @@ def expected_factory_cash(
         + overtime_paid(scenario, tables["line_states"], factory.name)
         + running_costs(scenario, factory.name)
     )
+    cash_in += opening_cash(scenario, tables, factory)  # the order book's orders
     return float(factory.initial_cash + cash_in - cash_out)
 
 

@@ -1,12 +1,12 @@
-"""Command line: `flexsim run | compare | experiment | report | audit | check | show | scenarios
-| schema`; the only package that prints.
+"""Command line: `flexsim run | compare | experiment | report | audit | orderbook | check | show
+| scenarios | schema`; the only package that prints.
 
 Bad input (a scenario file, a --set, an output folder) ends with one paragraph on stderr and
 exit code 2, never a traceback. SIGINT and SIGTERM end any command with one line on stderr and
 exit code 130 or 143 (128 + the signal's number), also without a traceback.
 
-One module per command family: `run`, `experiment` (compare and experiment), `folders` (report
-and audit), `scenarios` (check, show, scenarios, schema); `options` holds the options they
+One module per command family: `run`, `experiment` (compare and experiment), `folders` (report,
+audit, orderbook), `scenarios` (check, show, scenarios, schema); `options` holds the options they
 share, `exits` the exit codes, usage errors and signals, `parser` the parser; `main` is here.
 """
 

@@ -1,16 +1,17 @@
-"""`flexsim report` and `flexsim audit`: the commands on a results folder, and the report
-written into one with a progress bar."""
+"""`flexsim report`, `flexsim audit` and `flexsim orderbook`: the commands on a results folder,
+and the report written into one with a progress bar."""
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from flexsim import audit, experiment, report
+from flexsim import audit, experiment, report, restart
 from flexsim.cli.exits import FAILED, UsageError
 
 
@@ -45,6 +46,28 @@ def _audit(args: argparse.Namespace) -> int:
     for finding in findings:
         print(finding.line())
     return 0 if all(finding.holds for finding in findings) else FAILED
+
+
+def _orderbook(args: argparse.Namespace) -> int:
+    """`orderbook DIR --at-day D --out FILE`: the open orders, and how to start from them."""
+    run = audit.read_run(Path(args.folder))
+    day, out = args.at_day, Path(args.out)
+    if not 0 < day < run.scenario.horizon_days:
+        raise UsageError(f"--at-day {day:g}: give a day after 0, before the horizon")
+    if not out.parent.is_dir() or out.is_dir():
+        raise UsageError(f"--out {args.out}: no folder {out.parent} to write it in")
+    book = restart.order_book(run.tables, run.scenario, day)
+    try:
+        overrides = restart.restart_overrides(
+            run.scenario, day, out.resolve(), restart.cash_at(run.tables, run.scenario, day)
+        )
+        restart.write_book(book, out)
+    except (ValueError, OSError) as error:
+        raise UsageError(f"--out {args.out}: {error}") from None
+    sets = " ".join(shlex.quote(f"--set={key}={value}") for key, value in overrides.items())
+    print(f"wrote {out}: {len(book):,} open orders at day {day:g}; start from them with")
+    print(f"flexsim run {shlex.quote(str(Path(args.folder) / 'scenario.json'))} {sets}")
+    return 0
 
 
 def _progress(bar: Any) -> experiment.runner.Progress:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from flexsim.cli.experiment import _compare, _experiment
-from flexsim.cli.folders import _audit, _report
+from flexsim.cli.folders import _audit, _orderbook, _report
 from flexsim.cli.options import (
     _format_option,
     _gantt_option,
@@ -135,6 +135,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit_p.add_argument("folder", metavar="DIR", help="a run results folder (flexsim run --out)")
     audit_p.set_defaults(command=_audit)
+    book_p = sub.add_parser(
+        "orderbook", help="write a run folder's open orders at a day as an order book (CSV)"
+    )
+    book_p.add_argument("folder", metavar="DIR", help="a run results folder (flexsim run --out)")
+    book_p.add_argument("--at-day", type=float, required=True, metavar="D", help="the day")
+    book_p.add_argument("--out", required=True, metavar="FILE", help="the CSV file to write")
+    book_p.set_defaults(command=_orderbook)
     check_p = sub.add_parser("check", help="validate a scenario or experiment file")
     check_p.add_argument("scenario", help="a scenario file, a built-in name or an experiment file")
     check_p.add_argument(

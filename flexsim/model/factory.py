@@ -201,6 +201,20 @@ class Factory:
             best.book(order, hours)
         return not order.refused
 
+    def reopen(self, order: Order) -> None:
+        """A waiting order of the opening book joins the factory at the start, never refused:
+        under capacity booking it reserves hours on its line, or on the line that would finish
+        it first; then it is received like an accepted order."""
+        if self.booking is not None:
+            now = self.env.now
+            named = [line for line in self.lines if line.name == order.line]
+            if named:
+                line, (order.quote_at, hours) = named[0], named[0].quote(order, now)
+            else:
+                line, order.quote_at, hours = self.best_line(order, now)
+            line.book(order, hours)
+        self.receive(order)
+
     def receive(self, order: Order) -> None:
         """An accepted order arrives: once its fabric is in, an idle line that serves it takes
         it, or it is queued (after the stream orders placed before it: `accepts` and

@@ -193,6 +193,18 @@ class Line:  # writes LineStateRecord rows
         if self.item is None or order.item == self.item or not self.change_over(order, now):
             self.process(order, now)
 
+    def resume(self, order: Order, hours_done: float, now: float) -> None:
+        """At the start of the run the line has an order of the opening book in hand, set up
+        and started: it makes what is left of the order's work (`work_h` less `hours_done`)."""
+        self.factory.idle.remove(self)
+        self.current, order.line = order, self.name
+        self.item = self.booked_item = order.item  # the next changeover is from its item
+        self.family = self.booked_family = order.family
+        self.work_left = max(0.0, self.work_h(order) - hours_done)
+        self.busy_until = self.calendar.finish(now, self.work_left)
+        self.enter(PROCESSING, order.order_id, now)
+        self.work(now)
+
     def change_over(self, order: Order, now: float) -> bool:
         """Pay the changeover to a different item; True when it takes time (a timeout then
         leads to processing), False when processing can start at once."""
@@ -216,11 +228,15 @@ class Line:  # writes LineStateRecord rows
         assert self.current is not None
         self.process(self.current, self.env.now)
 
-    def process(self, order: Order, now: float) -> None:
-        """Quantity × one unit-time draw of work (the buyer's), ending at its calendar end."""
+    def work_h(self, order: Order) -> float:
+        """Quantity × one unit-time draw of work (the buyer's, of the order's family)."""
         by_family = self.by_family
         draws = self.unit_time if by_family is None else by_family.get(order.family, self.unit_time)
-        work_h = order.quantity * draws[order.customer]()
+        return order.quantity * draws[order.customer]()
+
+    def process(self, order: Order, now: float) -> None:
+        """The order's work (`work_h`) is processed, ending at its calendar end."""
+        work_h = self.work_h(order)
         order.start_at = now if self.always else self.calendar.next_open(now)
         if self.factory.material_cost:
             self.factory.issue_materials(order)

@@ -85,6 +85,7 @@ class Order:
     written_off_at: float = NOT_YET
     payment: str = UNPAID
     refused: str = field(default="")  # the reason, when the factory refused the order
+    opening: bool = False  # from the scenario's order book, open at the start
 
     @property
     def status(self) -> str:
@@ -139,4 +140,5 @@ class Order:
             status or self.status,
             self.payment,
             self.refused,
+            self.opening,
         )

@@ -97,6 +97,12 @@ class Regime:
     def ordered(self, order: Order) -> None:
         """The factory accepted the order."""
 
+    def opened(self, order: Order, made: bool) -> None:
+        """An order of the opening book, accepted (and `made`: finished) before the start:
+        what its buyer paid by then is its `deposit`, a liability of the factory's opening
+        books; the buyer's credit is taken up as for an order placed in the run."""
+        self.ordered(order)  # (a voucher locks its value on the buyer's line)
+
     def made(self, order: Order) -> None:
         """The factory finished the order; it is about to ship."""
 
@@ -143,6 +149,11 @@ class OfflineCredit(Regime):
         if self.limit is not None:
             self.owe(order, balance(order))
 
+    def opened(self, order: Order, made: bool) -> None:
+        order.deposit = self.upfront(order)
+        if self.limit is not None:
+            self.owe(order, balance(order))
+
     def owe(self, order: Order, amount: float) -> None:
         """Add `amount` (negative: subtract) to what the buyer owes the factory."""
         key = (order.customer, order.factory)
@@ -157,10 +168,16 @@ class OfflineCredit(Regime):
             if math.isnan(order.paid_at):  # else the last payment already stamped it
                 order.paid_at = self.env.now  # an order of value 0
             self.settle(order, PAID)
-        elif buyer.defaults():
-            after(self.env, buyer.term_h() + self.write_off_h, lambda: self.write_off(order))
         else:
-            after(self.env, buyer.term_h() + buyer.late_h(), lambda: self.collect(order))
+            self.expect(order, buyer.term_h())
+
+    def expect(self, order: Order, due_h: float) -> None:
+        """The balance falls due `due_h` from now: the buyer pays it then (late by its late
+        draw), or defaults and the factory writes it off after the write-off limit."""
+        if order.buyer.defaults():
+            after(self.env, due_h + self.write_off_h, lambda: self.write_off(order))
+        else:
+            after(self.env, due_h + order.buyer.late_h(), lambda: self.collect(order))
 
     def collect(self, order: Order) -> None:
         self.buyer_pays(order, balance(order), PAYABLES, RECEIVABLES, BALANCE)
@@ -254,6 +271,11 @@ class DepositBalance(OfflineCredit):
 
     name = "deposit_balance"
     gives_credit = False
+
+    def opened(self, order: Order, made: bool) -> None:
+        super().opened(order, made)
+        if made:  # the balance was paid before it shipped
+            order.deposit, order.paid_at = order.value, 0.0
 
     def made(self, order: Order) -> None:
         self.buyer_pays(order, balance(order), PREPAYMENTS, DEPOSITS, BALANCE_BEFORE_SHIPMENT)

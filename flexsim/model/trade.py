@@ -86,6 +86,10 @@ class Trade:
             return
         if order.value:
             self.regimes[order.channel].made(order)
+        self.send(order)
+
+    def send(self, order: Order) -> None:
+        """The order travels to its buyer: delivered after the buyer's transit time."""
         after(self.env, order.buyer.transit_h(), lambda: self.deliver(order))
 
     def deliver(self, order: Order) -> None:

@@ -16,6 +16,7 @@ from flexsim.model.demand import Seller
 from flexsim.model.factory import Fabric, Factory
 from flexsim.model.ledger import Ledger
 from flexsim.model.line import Breakdowns, Line, Overtime, PollingLine, UnitTimes
+from flexsim.model.opening import open_orders
 from flexsim.model.rules import POLLING
 from flexsim.model.samples import SampleRoom
 from flexsim.model.schedule import Environment
@@ -24,7 +25,14 @@ from flexsim.model.shelf import Shelf
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
-from flexsim.scenario import FactorySpec, FinanceSpec, LineSpec, Scenario, build_calendar
+from flexsim.scenario import (
+    FactorySpec,
+    FinanceSpec,
+    LineSpec,
+    Scenario,
+    ScenarioError,
+    build_calendar,
+)
 from flexsim.streams import PerBuyer, Streams
 from flexsim.vocabulary import ECOMMERCE, HOURS_PER_DAY, HOURS_PER_YEAR, OFFLINE, PLATFORM
 
@@ -173,12 +181,20 @@ def build(env: Environment, scenario: Scenario, streams: Streams, recorder: Reco
         invest(ledger, factory.party, list(spec.investments().values()))
     ledger.capitalise(PLATFORM, 0.0)
     order_ids = itertools.count()
+    customers: dict[str, OrderStream] = {}
     for customer in scenario.customers:
         channel = channels[customer.channel]
         for name in customer.customer_names():
             factory = factories[customer.factory]
             stream = OrderStream(env, name, customer, channel, factory, trade, streams, order_ids)
             factory.add_stream(stream)
+            customers[name] = stream
+    if scenario.order_book:
+        raise ScenarioError(
+            f"order_book {scenario.order_book!r} was not read: it is read when the scenario "
+            "file is loaded (flexsim.load), and a variant cannot set it"
+        )
+    open_orders(env, scenario, factories, customers, trade, order_ids)
     rooms = {
         spec.name: make_sample_room(env, spec, scenario, streams) for spec in scenario.factories
     }

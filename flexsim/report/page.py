@@ -39,9 +39,11 @@ def describe_scenario(scenario: Scenario) -> str:
     """What a scenario contains, in one paragraph (after "Scenario 'NAME' is valid: ")."""
     lines = sum(len(f.lines) for f in scenario.factories)
     customers = sum(c.count for c in scenario.customers)
+    book = len(scenario.opening_orders)
+    opening = f" with {book:,} opening order(s)" if book else ""
     return (
         f"{len(scenario.factories)} factory(ies) with {lines} line(s), {customers} order-stream "
-        f"customer(s), {_sellers(scenario)}, starting {scenario.start_date} "
+        f"customer(s){opening}, {_sellers(scenario)}, starting {scenario.start_date} "
         f"for {scenario.horizon_days:g} days with a {scenario.warmup_days:g}-day warm-up; "
         f"MOQ {scenario.channels.ecommerce.moq} e-commerce, {scenario.channels.offline.moq} "
         f"offline; money in {scenario.currency}. {scenario.description}".rstrip()

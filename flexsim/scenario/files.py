@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flexsim.inputs import InputError, Malformed, Unreadable, kind_of, parse, quoted, read_text
+from flexsim.scenario.bookfile import read_book
 from flexsim.scenario.root import Scenario, ScenarioError, validate
 
 
@@ -51,12 +52,14 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
         ) from None
     except InputError as error:
         raise ScenarioError(f"{path}: {error}.") from None
-    return _validated(data, str(path), overrides)
+    return _validated(data, str(path), overrides, path.parent)
 
 
 def load_builtin(name: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """A scenario shipped inside the package (see `builtin_names()`)."""
-    return _validated(parse(builtin_text(name), "TOML"), f"built-in scenario '{name}'", overrides)
+    """A scenario shipped inside the package (see `builtin_names()`); an `order_book` set by
+    the overrides is read relative to the current folder."""
+    source = f"built-in scenario '{name}'"
+    return _validated(parse(builtin_text(name), "TOML"), source, overrides, Path())
 
 
 def builtin_text(name: str) -> str:
@@ -69,10 +72,13 @@ def builtin_text(name: str) -> str:
 
 
 def _validated(
-    data: Mapping[str, Any], source: str, overrides: Mapping[str, Any] | None
+    data: Mapping[str, Any], source: str, overrides: Mapping[str, Any] | None, folder: Path
 ) -> Scenario:
+    """The validated scenario, overridden, with its order book (relative to `folder`) read."""
     scenario = validate(data, source)
-    return scenario.with_overrides(overrides, source) if overrides else scenario
+    if overrides:
+        scenario = scenario.with_overrides(overrides, source)
+    return read_book(scenario, folder, source) if scenario.order_book else scenario
 
 
 DEFAULT_SCENARIO = "tao-factory"

@@ -4,8 +4,8 @@ variants by dotted-key overrides, and validation that turns bad input into one S
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -13,6 +13,7 @@ from flexsim.dists import DIST_NAMES, DistSpec
 from flexsim.inputs import listing, quoted, shortened
 from flexsim.limits import MAX_BUYERS, MAX_CUSTOMER_ITEMS, MAX_PROBLEM_CHARS, MAX_PROBLEMS
 from flexsim.scenario.fields import ALWAYS_OPEN, Days, Name, PositiveDays, require_unique
+from flexsim.scenario.orderbook import OpeningOrder, problems
 from flexsim.scenario.plant import CalendarSpec, FactorySpec
 from flexsim.scenario.sellers import SellersSpec
 from flexsim.scenario.trade import Channels, CustomerSpec, FinanceSpec
@@ -35,6 +36,8 @@ class Scenario(Spec):
     customers: list[CustomerSpec] = []
     sellers: SellersSpec = SellersSpec()
     finance: FinanceSpec = FinanceSpec()
+    order_book: Annotated[str, Field(max_length=4096)] = ""
+    opening_orders: list[OpeningOrder] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -54,6 +57,10 @@ class Scenario(Spec):
                 "always-open calendar; choose another name"
             )
         self._check_references()
+        if self.order_book and self.opening_orders:
+            raise ValueError("order_book and opening_orders are both given; give one of them")
+        for i, column, problem in book_problems(self):
+            raise ValueError(f"opening_orders.{i}.{column}: {problem}")
         return self
 
     def _check_sizes(self) -> None:
@@ -233,6 +240,19 @@ def _index(items: list[Any], part: str, where: str) -> int:
     raise ScenarioError(
         f"no element {quoted(part)} at {quoted(where)}: give an index below {len(items)} or one "
         f"of the names {listing(list(map(str, names))) or '(none)'}"
+    )
+
+
+def book_problems(scenario: Scenario) -> Iterator[tuple[int, str, str]]:
+    """(index, column, what is wrong) for each of the scenario's opening orders that does not
+    fit it."""
+    return problems(
+        scenario.opening_orders,
+        scenario.customers,
+        set(scenario.sellers.seller_names()),
+        scenario.factories,
+        scenario.start_date,
+        scenario.channels,
     )
 
 

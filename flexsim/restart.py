@@ -1,0 +1,176 @@
+"""Restart: a run's open orders at a day as an order book, with each factory's cash then, to
+start another run from that day.
+
+An order of a customer (an order stream; sellers' orders are left out) is open at time
+t = day × 24 h when it was placed before t, accepted, and not yet settled: waiting (no line
+had begun work on it, or a polling line had, which cannot resume it), in production (begun,
+not finished: its `hours_done` are the processing hours its line had put in), in transit
+(finished, not delivered) or delivered and unpaid. Dates are the run's own: hours after its
+start date. A delivered order's payment is due when the run paid it (the balance, or the
+platform's payout at confirmation), `write_off_days` before it wrote it off, or at the run's
+horizon when neither happened; its materials are due to the supplier `supplier_terms_days`
+after the line bought them, when that is at or after t. Each factory's cash is that of its
+books before t, as the cash table has it at the end of day − 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flexsim.results import write_text
+from flexsim.scenario import POLLING_RULES, Scenario
+from flexsim.scenario.orderbook import OpeningOrder
+from flexsim.vocabulary import (
+    CASH,
+    DELIVERED_UNPAID,
+    HOURS_PER_DAY,
+    IN_PRODUCTION,
+    IN_TRANSIT,
+    MATERIALS,
+    PAYABLES,
+    PROCESSING,
+    REFUSED,
+    SELLER_KINDS,
+    WAITING,
+    factory_party,
+)
+
+COLUMNS = list(OpeningOrder.model_fields)
+
+
+def order_book(tables: dict[str, pd.DataFrame], scenario: Scenario, day: float) -> pd.DataFrame:
+    """The customers' orders open at `day` of the run, one row per order in the columns of an
+    order book (dates as ISO text), oldest placed first."""
+    at, orders = day * HOURS_PER_DAY, tables["orders"]
+    mine = orders[
+        (orders["placed_at"] < at)
+        & (orders["status"] != REFUSED)
+        & ~orders["kind"].isin(SELLER_KINDS)
+        & ~(orders["paid_at"] < at)
+        & ~(orders["written_off_at"] < at)
+    ].sort_values("placed_at", kind="stable")
+    status = pd.Series(WAITING, index=mine.index)
+    status[mine["setup_at"] < at] = IN_PRODUCTION
+    status[mine["finished_at"] < at] = IN_TRANSIT
+    status[mine["delivered_at"] < at] = DELIVERED_UNPAID
+    polling = {
+        (f.name, n.name) for f in scenario.factories for n in f.lines if n.dispatch in POLLING_RULES
+    }
+    resumed = pd.Series(list(zip(mine["factory"], mine["line"], strict=True)), index=mine.index)
+    status[(status == IN_PRODUCTION) & resumed.isin(polling)] = WAITING
+    booked = {f.name for f in scenario.factories if f.booking is not None}
+    keep_line = (status == IN_PRODUCTION) | mine["factory"].isin(booked)
+    book = pd.DataFrame(
+        {
+            **{c: mine[c] for c in ("customer", "factory", "family", "item", "quantity")},
+            "line": mine["line"].where(keep_line, ""),
+            "placed_date": _dates(scenario, mine["placed_at"]),
+            "due_date": _dates(scenario, mine["due_at"]),
+            "status": status,
+            "hours_done": _hours_done(tables["line_states"], mine, at).where(
+                status == IN_PRODUCTION, np.nan
+            ),
+            "value": mine["price"] * mine["quantity"],
+            "payment_due_date": _dates(
+                scenario, _payment_due(mine, scenario).where(status == DELIVERED_UNPAID)
+            ),
+            "materials_due_date": _dates(
+                scenario,
+                _materials_due(tables["ledger"], mine, scenario, at).where(status != WAITING),
+            ),
+        }
+    )
+    return book[COLUMNS].reset_index(drop=True)
+
+
+def cash_at(tables: dict[str, pd.DataFrame], scenario: Scenario, day: float) -> dict[str, float]:
+    """Each factory's cash from its postings before `day` (its opening cash from then)."""
+    ledger = tables["ledger"]
+    before = ledger[ledger["at"] < day * HOURS_PER_DAY]
+    cash = {}
+    for factory in scenario.factories:
+        books = before[before["party"] == factory_party(factory.name)]
+        debit = books.loc[books["debit"] == CASH, "amount"].sum()
+        cash[factory.name] = float(debit - books.loc[books["credit"] == CASH, "amount"].sum())
+    return cash
+
+
+def restart_overrides(
+    scenario: Scenario, day: float, book: Path, cash: dict[str, float]
+) -> dict[str, Any]:
+    """The `--set` keys that start the scenario at `day` from the order book at `book` and
+    each factory's cash: the same calendar dates, the rest of the horizon and warm-up."""
+    overrides: dict[str, Any] = {
+        "start_date": scenario.start_date + dt.timedelta(days=day),
+        "horizon_days": scenario.horizon_days - day,
+        "warmup_days": max(0.0, scenario.warmup_days - day),
+        "order_book": str(book),
+    }
+    if scenario.opening_orders:  # the book read for this run gives way to the new one
+        overrides["opening_orders"] = []
+    for name, amount in cash.items():
+        if amount < 0:
+            raise ValueError(
+                f"factory {name}'s cash at day {day:g} is {amount:,.2f}: a run cannot start "
+                "with a factory overdrawn (initial_cash is at least 0)"
+            )
+        overrides[f"factories.{name}.initial_cash"] = amount
+    return overrides
+
+
+def write_book(book: pd.DataFrame, path: Path) -> None:
+    """Write an order book as CSV (written to a temporary name and renamed)."""
+    write_text(path, book.to_csv(index=False))
+
+
+def _dates(scenario: Scenario, hours: pd.Series) -> pd.Series:
+    """Hours of the run as ISO date-times (to the second); empty where NaN."""
+    start = pd.Timestamp(scenario.start_date)
+    stamps = start + pd.to_timedelta(hours.round(6), unit="h")
+    return stamps.dt.round("s").dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
+
+
+def _hours_done(line_states: pd.DataFrame, orders: pd.DataFrame, at: float) -> pd.Series:
+    """Each order's processing hours before `at`: its line's processing records, each held
+    until the line's next record, clipped at `at`."""
+    states = line_states.sort_values(["factory", "line", "at"], kind="stable")
+    until = states.groupby(["factory", "line"])["at"].shift(-1).fillna(np.inf)
+    held = until.clip(upper=at) - states["at"].clip(upper=at)
+    processing = states["state"] == PROCESSING
+    done = held[processing].groupby(states.loc[processing, "order_id"]).sum()
+    return orders["order_id"].map(done).fillna(0.0).round(6)
+
+
+def _payment_due(orders: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """When each delivered order's payment was due: paid, written off less the write-off
+    limit, or else the horizon."""
+    write_off_h = pd.Series(
+        [
+            scenario.channels.get(c).payment.write_off_days * HOURS_PER_DAY
+            for c in orders["channel"]
+        ],
+        index=orders.index,
+        dtype=float,
+    )
+    due = orders["paid_at"].fillna(orders["written_off_at"] - write_off_h)
+    return due.fillna(scenario.horizon_h)
+
+
+def _materials_due(
+    ledger: pd.DataFrame, orders: pd.DataFrame, scenario: Scenario, at: float
+) -> pd.Series:
+    """When each order's materials are due to the supplier, where that is at or after `at`."""
+    bought = ledger[(ledger["credit"] == PAYABLES) & (ledger["reason"] == MATERIALS)]
+    bought_at = orders["order_id"].map(
+        bought.drop_duplicates("order_id").set_index("order_id")["at"]
+    )
+    terms = orders["factory"].map(
+        {f.name: f.supplier_terms_days * HOURS_PER_DAY for f in scenario.factories}
+    )
+    due = bought_at + terms
+    return due.where(due >= at)
