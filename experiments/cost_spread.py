@@ -22,7 +22,7 @@ from flexsim.scenario import Scenario
 from flexsim.scenario.cost_structures import draw_cost_structures
 from flexsim.vocabulary import factory_party
 
-DRAWS = 16
+DRAWS = 40
 REPLICATIONS = 2
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 # MIIT, the garment firms above designated size (docs/calibration.md, S4, S18-S20)

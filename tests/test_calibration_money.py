@@ -71,10 +71,13 @@ def test_answers_pair_each_business_with_its_own_setting_and_seed() -> None:
 
 
 def test_the_sensitivity_table_on_a_tiny_run_moves_as_the_figures_say() -> None:
-    """One figure (the material cost), two seeds, a short horizon, a few sellers: the table has the default
-    and the figure; the voucher shortens the cash cycle; dearer materials lower the e-commerce
-    business's profit (it buys materials for its own pieces) and barely move the CCC gain."""
-    scenario = flexsim.load_builtin("tao-factory", {"warmup_days": 20, "horizon_days": 70, "sellers.count": 60})
+    """One figure (the material cost), two seeds, a short horizon, a few sellers: the table has
+    the default and the figure; the voucher shortens the cash cycle; dearer materials lower the
+    e-commerce business's profit (it buys materials for its own pieces) and barely move the
+    CCC gain."""
+    scenario = flexsim.load_builtin(
+        "tao-factory", {"warmup_days": 20, "horizon_days": 70, "sellers.count": 60}
+    )
     material = money_sensitivity.RANGES[0]
     assert material.key == "factories.fuchun.material_cost"
     runs = money_sensitivity.run(scenario, (material,), replications=2)

@@ -4,10 +4,15 @@ valid factories whose margin is the one drawn."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import flexsim
+from experiments import calibration
+from flexsim.metrics import cash_cycles
 from flexsim.scenario import FactorySpec
 from flexsim.scenario.cost_structures import (
     COST_RANGES,
@@ -78,12 +83,11 @@ def test_drawn_keys_make_valid_factories_of_the_default() -> None:
 def test_a_drawn_factory_earns_the_margin_it_drew() -> None:
     """The keys turn a drawn margin into the run's margin when the volume and the other costs
     are those of the same run: the orders do not depend on the costs."""
-    from experiments import calibration
-
     scenario = flexsim.load_builtin("tao-factory", {"warmup_days": 60, "horizon_days": 200})
     reference = flexsim.run(scenario, seed=1)
     days = (scenario.horizon_h - scenario.warmup_h) / 24
-    revenue = calibration._money(reference, "factory/fuchun")["revenue"] / days
+    money = cash_cycles(reference.tables, scenario.warmup_h, scenario.horizon_h, 0.0)
+    revenue = money["factory/fuchun"]["revenue"] / days
     pieces = calibration.factory_pieces_per_day(reference)
     other = calibration.factory_other_cost_share(reference)
     structure = draw_cost_structures(np.random.default_rng(5), 1)[0]
@@ -91,3 +95,13 @@ def test_a_drawn_factory_earns_the_margin_it_drew() -> None:
     moved = scenario.with_overrides({f"factories.fuchun.{k}": v for k, v in keys.items()})
     margin = calibration.factory_net_margin(flexsim.run(moved, seed=1))
     assert margin == pytest.approx(structure.margin, abs=0.005)  # interest moves with the cash
+
+
+def test_the_example_in_docs_calibration_runs() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "calibration.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    assert blocks, "docs/calibration.md has no ```python example"
+    for block in blocks:
+        namespace: dict[str, object] = {}
+        exec(block, namespace)
+        assert len(namespace["keys"]) == 50  # type: ignore[arg-type]
