@@ -324,8 +324,9 @@ def _run(args: argparse.Namespace) -> int:
             if folder is not None and error.result is not None:  # kept in the partial folder
                 results.write_partial(error.result, folder.path)
             raise
-        discount = scenario.finance.discount_rate
-        kpis = metrics.kpis(result.tables, scenario.warmup_h, scenario.horizon_h, discount)
+        discount, channels = scenario.finance.discount_rate, scenario.channels
+        window = (scenario.warmup_h, scenario.horizon_h)
+        kpis = metrics.kpis(result.tables, *window, discount, channels)
         print(render(result, kpis))
         if args.kpis_file is not None:
             _write_kpis(args.kpis_file, pd.DataFrame([{"seed": args.seed} | metrics.kpi_row(kpis)]))
@@ -588,12 +589,13 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _warn_short_warmup(scenario: Scenario) -> None:
-    longest = scenario.longest_term_days()
+    longest = scenario.longest_open_days()
     if scenario.warmup_days < longest:
         print(
             f"flexsim: note: warmup_days ({scenario.warmup_days:g}) is shorter than the longest "
-            f"payment term ({longest:g} days): receivables in the measured window have not "
-            "reached steady state, so DSO and CCC are biased low.",
+            f"a payment stays owed ({longest:g} days: term, then late payment or write-off): "
+            "receivables and write-offs in the measured window have not reached steady state, "
+            "so DSO, CCC and bad_debt are biased low (bad_debt_with_expected_loss is not).",
             file=sys.stderr,
         )
 

@@ -35,6 +35,7 @@ MAX_RATE_PER_YEAR = 1.0  # interest and discount rates (100 % a year): interest 
 MAX_FACTOR = 100.0  # a season's launch or demand factor
 MIN_CONVERSION = 1e-6  # a funnel's conversion: clicks per buyer stay at most a million
 MAX_DAILY_CLICKS = MAX_NUMBER  # the mean of one item's clicks of one kind in a day (model/shelf.py)
+MAX_LIFE_YEARS = 100.0  # an investment's life, over which it is depreciated
 
 # ── the clock: every repeating gap has a positive mean, so time advances ─────────────────────
 MIN_GAP_H = 1 / 60  # one minute: the least mean gap between one customer's orders, and the

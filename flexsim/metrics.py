@@ -17,12 +17,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from flexsim.cash_flow import with_cash_flow
+from flexsim.credit_loss import with_expected_loss
+from flexsim.scenario import Channels
 from flexsim.vocabulary import (
     BAD_DEBT,
     BUSY_STATES,
     CASH,
     CLAIM_ACCOUNTS,
     COGS,
+    DEPRECIATION,
     EXPENSES,
     FEES,
     FINANCING_COST,
@@ -199,6 +203,7 @@ MONEY_FLOWS = {
     "expenses": (EXPENSES, "debit"),
     "fees": (FEES, "debit"),
     "wages": (WAGES, "debit"),
+    "depreciation": (DEPRECIATION, "debit"),
     "bad_debt": (BAD_DEBT, "debit"),
     "financing_cost": (FINANCING_COST, "debit"),
     "interest_income": (INTEREST_INCOME, "credit"),
@@ -231,6 +236,7 @@ MONEY_COLUMNS = (
     "expenses",
     "fees",
     "wages",
+    "depreciation",
     "profit",
     "npv",
 )
@@ -249,8 +255,8 @@ def party_money(
     / revenue per day, DPO = average payables / purchases per day, CCC = DIO + DSO − DPO (NaN
     where the flow is zero). Cash at the end counts postings up to end_h; the lowest cash and
     the peak funding need (how far cash fell below the owners' capital) look at every posting.
-    Profit is revenue and interest income less COGS, expenses, fees, wages, bad debt and
-    financing cost; NPV discounts each cash movement to time 0 at `discount_rate` a year,
+    Profit is revenue and interest income less COGS, expenses, fees, wages, depreciation, bad
+    debt and financing cost; NPV discounts each cash movement to time 0 at `discount_rate` a year,
     the owners' capital excluded."""
     books = ledger[ledger["party"] != WORLD].sort_values(["party", "at"], kind="stable")
     party, at = books["party"], books["at"]
@@ -271,7 +277,7 @@ def party_money(
     table["cash_min"] = cash.groupby(party).cumsum().groupby(party).min()
     earned = cash.where(books["reason"] != INITIAL_CAPITAL, 0.0)
     table["peak_funding_need"] = (-earned.groupby(party).cumsum().groupby(party).min()).clip(0.0)
-    costs = ("cogs", "expenses", "fees", "wages", "bad_debt", "financing_cost")
+    costs = ("cogs", "expenses", "fees", "wages", "depreciation", "bad_debt", "financing_cost")
     table["profit"] = table["revenue"] + table["interest_income"] - table[list(costs)].sum(axis=1)
     discount = (1 + discount_rate) ** -(at / HOURS_PER_YEAR)
     table["npv"] = (earned * discount).where(until_end, 0.0).groupby(party).sum()
@@ -510,18 +516,26 @@ def _share(part: float, whole: float) -> float:
 
 
 def kpis(
-    tables: dict[str, pd.DataFrame], start_h: float, end_h: float, discount_rate: float = 0.0
+    tables: dict[str, pd.DataFrame],
+    start_h: float,
+    end_h: float,
+    discount_rate: float = 0.0,
+    channels: Channels | None = None,
 ) -> dict[str, Any]:
-    """All KPIs of one run as a JSON-ready dict; `discount_rate` (per year) for the NPVs."""
+    """All KPIs of one run as a JSON-ready dict; `discount_rate` (per year) for the NPVs, the
+    `channels`' payment terms for the bad debt with expected loss."""
     lead = lead_times(tables["orders"], start_h, tables["items"])
     util = utilisation(tables["line_states"], start_h, end_h)
     util.index = [f"{factory}.{line}" for factory, line in util.index]
+    cycles = cash_cycles(tables, start_h, end_h, discount_rate)
+    cycles = with_cash_flow(cycles, tables["ledger"], start_h, end_h)
+    cycles = with_expected_loss(cycles, tables, start_h, end_h, channels)
     return {
         "window_h": [start_h, end_h],
         "orders": order_counts(tables["orders"]),
         "lead_time": _plain(lead.to_dict(orient="index")),
         "utilisation": _plain(util.to_dict(orient="index")),
-        "cash_cycle": _plain(cash_cycles(tables, start_h, end_h, discount_rate)),
+        "cash_cycle": _plain(cycles),
         "sellers": _plain(seller_kpis(tables, start_h, end_h)),
         "capacity": _plain(
             booked_shares(tables["capacity"], start_h, end_h).to_dict(orient="index")

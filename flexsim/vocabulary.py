@@ -80,11 +80,13 @@ ESCROW = "escrow"  # consumer money the platform holds for sellers (a liability)
 FINANCING_COST = "financing_cost"  # interest paid on negative cash
 INTEREST_INCOME = "interest_income"  # interest earned on positive cash
 FLOWS = "flows"  # the world's counter-account for the cash it pays and receives
+FIXED_ASSETS = "fixed_assets"  # a factory's investments at cost, less their depreciation
+DEPRECIATION = "depreciation"  # the share of an investment's cost expensed in a day (also a reason)
 
 STOCK_ACCOUNTS = (MATERIALS, WIP, FINISHED_GOODS, INVENTORY)  # a party's stock at cost
 CLAIM_ACCOUNTS = (RECEIVABLES, VOUCHER_FLOAT)  # what others owe the party
 # what a period's profit deducts from revenue: the expense accounts (debited) …
-COST_ACCOUNTS = (COGS, EXPENSES, FEES, WAGES, BAD_DEBT, FINANCING_COST)
+COST_ACCOUNTS = (COGS, EXPENSES, FEES, WAGES, BAD_DEBT, FINANCING_COST, DEPRECIATION)
 # … and what it adds to it (credited)
 INCOME_ACCOUNTS = (REVENUE, INTEREST_INCOME)
 
@@ -96,6 +98,8 @@ LABOUR = "labour"
 OVERTIME = "overtime"  # the premium paid for a line's overtime hours
 PAYROLL = "payroll"
 OVERHEAD = "overhead"
+FIXED_COST = "fixed_cost"  # a line's fixed cost per day
+INVESTMENT = "investment"  # a factory's or a line's investment, paid at time 0
 FINISHED = "finished"
 SALE = "sale"
 DEPOSIT = "deposit"

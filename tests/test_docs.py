@@ -457,7 +457,7 @@ def kpi_keys(kpis: dict[str, Any], top: bool = True) -> set[str]:
 def test_every_kpi_is_defined(scenario: str) -> None:
     spec = load_builtin(scenario, {"horizon_days": 200, "warmup_days": 20})
     result = run(spec, 1)
-    kpis = metrics.kpis(result.tables, spec.warmup_h, spec.horizon_h)
+    kpis = metrics.kpis(result.tables, spec.warmup_h, spec.horizon_h, 0.0, spec.channels)
     rows = table_rows(section(page("results.md"), "`kpis.json`", nested=True))
     missing = sorted(kpi_keys(kpis) - set(rows))
     assert not missing, f"KPIs not defined in docs/results.md: {missing}"
@@ -469,7 +469,8 @@ def test_every_flat_kpi_name_matches_a_documented_pattern(scenario: str) -> None
     section's KPI defined, and its documented example names are real names."""
     spec = load_builtin(scenario, {"horizon_days": 200, "warmup_days": 20})
     result = run(spec, 1)
-    row = metrics.kpi_row(metrics.kpis(result.tables, spec.warmup_h, spec.horizon_h))
+    kpis = metrics.kpis(result.tables, spec.warmup_h, spec.horizon_h, 0.0, spec.channels)
+    row = metrics.kpi_row(kpis)
     patterns = table_rows(section(page("results.md"), "Flat KPI names"))
     keyed = {p.split(".")[0] for p in patterns if p.count(".") >= 2}
     flat = {p.split(".")[0] for p in patterns if p.count(".") == 1}

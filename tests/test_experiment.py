@@ -97,6 +97,72 @@ def test_a_bad_file_is_one_error_naming_the_file_and_key(
     assert str(path) in text or "nope.toml" in text, text
 
 
+NAMED = """\
+[names]
+plant = "plant"
+line = "line"
+customer = "poisson"
+
+[experiment]
+name = "named"
+scenario = "mm1"
+set = { "horizon_days" = 300, "warmup_days" = 30 }
+replications = 2
+kpis = ["utilisation.{plant}.{line}.busy_of_open"]
+warmup_series = "busy:{plant}.{line}"
+sequential = { kpis = ["utilisation.{plant}.{line}.busy_of_open"] }
+
+[factors]
+"customers.{customer}.interarrival_days.mean" = [1.25, 2.0]
+
+[variants.base]
+
+[variants.slower]
+"factories.{plant}.lines.{line}.unit_time_h.mean" = 27.0
+
+[variants.slower.factors]
+"customers.{customer}.due_days" = [500, 1000]
+"""
+
+
+def test_names_declared_once_fill_every_key_and_kpi(tmp_path: Path) -> None:
+    """The `[names]` placeholders give the same design as the file written out in full."""
+    plan = load_experiment(write(tmp_path, NAMED))
+    full = NAMED.split("[experiment]")[1]
+    for name, value in (("plant", "plant"), ("line", "line"), ("customer", "poisson")):
+        full = full.replace("{" + name + "}", value)
+    spelt = load_experiment(write(tmp_path, "[experiment]" + full, "full.toml"))
+    assert plan.kpis == ["utilisation.plant.line.busy_of_open"] == spelt.kpis
+    assert plan.settings.warmup_series == "busy:plant.line"
+    assert plan.factor_keys == spelt.factor_keys
+    assert [p.scenario for p in plan.points] == [p.scenario for p in spelt.points]
+    assert plan.points[-1].scenario.factories[0].lines[0].unit_time_h.expectation == 27.0
+
+
+def test_an_undefined_name_is_an_error_naming_where(tmp_path: Path) -> None:
+    path = write(tmp_path, NAMED.replace(".{line}.unit_time_h", ".{lin}.unit_time_h"))
+    with pytest.raises(ExperimentError) as error:
+        load_experiment(path)
+    text = str(error.value)
+    assert str(path) in text and "variants.slower." in text and "{lin}" in text, text
+    assert "did you mean 'line'" in text and "\n" not in text, text
+
+
+def test_a_kpi_absent_from_the_first_run_is_kept_when_others_have_it(tmp_path: Path) -> None:
+    """The first design point delivers nothing, so its runs have no lead times: the named lead
+    time is no typo, and is summarised from the points that have it."""
+    text = GRID.replace(
+        "[variants.base]",
+        '[variants.stuck]\n"factories.plant.lines.line.unit_time_h.mean" = 1e6\n\n[variants.base]',
+    ).replace('[factors]\n"customers.poisson.interarrival_days.mean" = [1.25, 2.0]', "")
+    result = run_experiment(load_experiment(write(tmp_path, text)))
+    rows = result.summary.set_index("variant")
+    assert rows.loc["stuck", "n"] == 0 and rows.loc["base", "n"] == 2
+    misspelt = text.replace('"lead_time.offline.mean_h"', '"lead_time.offline.mean_hh"')
+    with pytest.raises(ExperimentError, match=r"did you mean 'lead_time\.offline\.mean_h'"):
+        run_experiment(load_experiment(write(tmp_path, misspelt)))
+
+
 def test_a_nested_table_error_suggests_the_quoted_key(tmp_path: Path) -> None:
     text = GRID.replace(
         '"factories.plant.lines.line.unit_time_h.mean" = 27.0',

@@ -180,7 +180,10 @@ def test_cash_draws_each_party_in_its_own_panel_with_a_band_when_given() -> None
 def test_cash_cycle_draws_dio_dso_minus_dpo_and_ccc_per_party() -> None:
     parts = {"dio_days": 5.0, "dso_days": 10.0, "dpo_days": 3.0, "ccc_days": 12.0}
     row = {f"cash_cycle.factory/plant.{k}": v for k, v in parts.items()}
-    row |= {f"cash_cycle.platform.{k}": NAN for k in parts}  # undefined: no panel
+    row |= {f"cash_cycle.platform.{k}": NAN for k in parts} | {
+        "cash_cycle.platform.dso_days": 2938.0
+    }
+    # the platform: a DSO (its voucher float over a day of fees) but no cycle, so no panel
     (ax,) = axes(plots.cash_cycle(estimates(row)))
     assert [bar.get_width() for bar in ax.patches] == [5.0, 10.0, -3.0, 12.0]
     assert ax.get_title() == "factory/plant"

@@ -15,8 +15,9 @@ parties       money only moves between parties: the cash of all of them, the wor
 cash_table    cash.csv.gz is the ledger's running balances at the end of each day, and
               seller_money.csv.gz each seller's cash at the horizon
 factory_cash  each factory's cash at the horizon, rebuilt from the orders table, the scenario's
-              costs and terms and the line states (the ledger giving only interest, sample fees
-              and when materials were bought)
+              costs (investments, overhead, the lines' fixed costs and payroll) and terms and
+              the line states (the ledger giving only interest, sample fees and when materials
+              were bought); its depreciation as its investments and their lives say
 horizon       no event is stamped at or after the horizon (promises and plans are exempt)
 timestamps    placed ≤ fabric ≤ setup ≤ start ≤ finished ≤ delivered ≤ confirmed where present;
               line states and postings in the order docs/results.md gives

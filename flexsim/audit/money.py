@@ -12,6 +12,8 @@ from flexsim.scenario import Scenario, build_calendar
 from flexsim.vocabulary import (
     CASH,
     CLAIM_ACCOUNTS,
+    DAYS_PER_YEAR,
+    DEPRECIATION,
     FLOWS,
     HOURS_PER_DAY,
     INTEREST,
@@ -124,11 +126,12 @@ def expected_factory_cash(
     """A factory's cash at the horizon (the first factory's by default), rebuilt without the
     ledger's cash postings: what each regime says its buyers or the platform have paid by
     then from the orders table, less the platform's fee and what the factory paid out:
-    materials, piece rates, changeovers, overtime premiums (from the line states), payroll and
-    overhead. The ledger gives only what depends on the path of cash or on the sample room
-    (interest, sample fees) and the materials' purchase times: a line that takes an order
-    while closed buys them before `setup_at` (NaN when that is at or after the horizon). An
-    order's `changeover_cost` is what was paid for its changeover when a line took it."""
+    materials, piece rates, changeovers, overtime premiums (from the line states), payroll,
+    overhead, the lines' fixed costs and the investments. The ledger gives only what depends
+    on the path of cash or on the sample room (interest, sample fees) and the materials'
+    purchase times: a line that takes an order while closed buys them before `setup_at` (NaN
+    when that is at or after the horizon). An order's `changeover_cost` is what was paid for
+    its changeover when a line took it."""
     factory = next(f for f in scenario.factories if factory_name in (None, f.name))
     orders, ledger, end = tables["orders"], tables["ledger"], scenario.horizon_h
     orders = orders[orders["factory"] == factory.name]
@@ -183,16 +186,30 @@ def overtime_paid(scenario: Scenario, line_states: pd.DataFrame, factory_name: s
 
 
 def running_costs(scenario: Scenario, factory_name: str) -> float:
-    """A factory's overhead and payroll paid by the horizon: one payment per day that ends
-    before it, the payroll for the open hours of its lines' calendars over those days."""
+    """A factory's investments, paid at time 0, and its overhead, line fixed costs and payroll
+    paid by the horizon: one payment per day that ends before it, the payroll for the open
+    hours of each line's calendar over those days at the line's rate (else the factory's)."""
     factory = next(f for f in scenario.factories if f.name == factory_name)
     days = math.ceil(scenario.horizon_days) - 1
     payroll = 0.0
-    if factory.wages == "payroll":
-        for line in factory.lines:
+    for line in factory.lines:
+        if rate := factory.line_payroll(line):
             calendar = build_calendar(scenario.calendars.get(line.calendar), scenario.start_date)
-            payroll += factory.payroll_per_hour * calendar.open_hours(0.0, days * HOURS_PER_DAY)
-    return days * factory.overhead_per_day + payroll
+            payroll += rate * calendar.open_hours(0.0, days * HOURS_PER_DAY)
+    fixed = sum(line.fixed_cost_per_day for line in factory.lines)
+    invested = sum(amount for amount, _ in factory.investments().values())
+    return invested + days * (factory.overhead_per_day + fixed) + payroll
+
+
+def depreciation(scenario: Scenario, factory_name: str) -> float:
+    """A factory's depreciation booked by the horizon: each investment's cost over its life
+    in days (of 365 a year), for the days that end before the horizon and within the life."""
+    factory = next(f for f in scenario.factories if f.name == factory_name)
+    days = math.ceil(scenario.horizon_days) - 1
+    return sum(
+        amount * min(days, life * DAYS_PER_YEAR) / (life * DAYS_PER_YEAR)
+        for amount, life in factory.investments().values()
+    )
 
 
 def factory_cash(run: Run) -> Verdict:
@@ -206,4 +223,14 @@ def factory_cash(run: Run) -> Verdict:
                 f"{party}'s cash is {cash:,.2f} in the ledger, {expect:,.2f} by its orders"
             )
         counted.append(f"{party} {cash:,.2f}")
-    return problems, "cash at the horizon as the orders, costs and terms say: " + ", ".join(counted)
+        books = ledger[(ledger["party"] == party) & (ledger["reason"] == DEPRECIATION)]
+        booked = float(books.loc[books["debit"] == DEPRECIATION, "amount"].sum())
+        if abs(booked - depreciation(run.scenario, factory.name)) > turnover(ledger):
+            problems.append(
+                f"{party} booked {booked:,.2f} of depreciation, its investments "
+                f"{depreciation(run.scenario, factory.name):,.2f}"
+            )
+    return problems, (
+        "cash at the horizon as the orders, costs and terms say, and depreciation as the "
+        "investments say: " + ", ".join(counted)
+    )

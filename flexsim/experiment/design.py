@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -88,6 +89,9 @@ class Settings(Spec):
 class ExperimentFile(Spec):
     """A whole experiment file as parsed (variants are checked by hand: their keys are free)."""
 
+    names: dict[Name, Name] = Field(
+        default_factory=dict, description="placeholders {NAME} in keys, KPIs and warm-up series"
+    )
     experiment: Settings
     factors: dict[str, list[Any]] = Field(default_factory=dict)
     variants: dict[Name, dict[str, Any]] = Field(default_factory=dict)
@@ -162,7 +166,7 @@ def load_experiment(path: str | Path) -> Experiment:
     except InputError as error:
         raise ExperimentError(f"{path}: {error}.") from None
     try:
-        spec = ExperimentFile.model_validate(data)
+        spec = ExperimentFile.model_validate(with_names(data, str(path)))
     except ValidationError as error:
         message = format_validation_error(error, str(path))
         message = message.replace(" in the scenario: ", " in the experiment: ")
@@ -171,6 +175,66 @@ def load_experiment(path: str | Path) -> Experiment:
     scenario_path = path.parent / base
     reference = str(scenario_path) if scenario_path.suffix in (".toml", ".json") else base
     return expand(spec, reference, str(path), hashlib.sha256(raw).hexdigest())
+
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def with_names(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """The parsed file with each `{NAME}` of the `[names]` table replaced by its value, in the
+    keys of `set`, `[factors]` and the variants (and their factors), in `kpis`, in
+    `sequential.kpis` and in `warmup_series`: so that a file names its factory and lines once.
+    A placeholder that `[names]` does not define is an error naming where it is."""
+    names = data.get("names", {})
+    if not isinstance(names, dict) or not names:
+        return data  # nothing to replace; a malformed table is the schema's error
+
+    def fill(text: str, where: str) -> str:
+        def value(match: re.Match[str]) -> str:
+            if match[1] not in names:
+                raise ExperimentError(
+                    f"{source}: {where}: '{text}' uses {{{match[1]}}}, which [names] does not "
+                    f"define{did_you_mean(match[1], list(names))}; it defines "
+                    + ", ".join(map(str, names))
+                )
+            return str(names[match[1]])
+
+        return PLACEHOLDER.sub(value, text)
+
+    def keys(table: Any, where: str) -> Any:
+        if not isinstance(table, dict):
+            return table
+        return {
+            fill(k, f"{where}.{k}"): keys(v, f"{where}.{k}") if k == FACTORS else v
+            for k, v in table.items()
+        }
+
+    out = dict(data)
+    settings = out.get("experiment")
+    if isinstance(settings, dict):
+        settings = dict(settings)
+        settings["set"] = keys(settings.get("set", {}), "experiment.set")
+        if isinstance(settings.get("warmup_series"), str):
+            settings["warmup_series"] = fill(settings["warmup_series"], "experiment.warmup_series")
+        settings["kpis"] = _fill_list(settings.get("kpis", []), fill, "experiment.kpis")
+        sequential = settings.get("sequential")
+        if isinstance(sequential, dict):
+            where = "experiment.sequential.kpis"
+            settings["sequential"] = sequential | {
+                "kpis": _fill_list(sequential.get("kpis", []), fill, where)
+            }
+        out["experiment"] = settings
+    out["factors"] = keys(out.get("factors", {}), "factors")
+    variants = out.get("variants", {})
+    if isinstance(variants, dict):
+        out["variants"] = {n: keys(body, f"variants.{n}") for n, body in variants.items()}
+    return out
+
+
+def _fill_list(values: Any, fill: Callable[[str, str], str], where: str) -> Any:
+    if not isinstance(values, list):
+        return values
+    return [fill(v, f"{where}[{i}]") if isinstance(v, str) else v for i, v in enumerate(values)]
 
 
 def experiment_from(

@@ -63,8 +63,9 @@ def execute(task: Task) -> Outcome:
         scenario = task.scenario
         result = run(scenario, task.seed)
         nested = metrics.kpis(
-            result.tables, scenario.warmup_h, scenario.horizon_h, scenario.finance.discount_rate
-        )
+            result.tables, scenario.warmup_h, scenario.horizon_h,
+            scenario.finance.discount_rate, scenario.channels,
+        )  # fmt: skip
         row = metrics.kpi_row(nested)
         row.update({name: float(measure(result)) for name, measure in task.measures.items()})
         series = daily_cash(result) if task.series else {}

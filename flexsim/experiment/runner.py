@@ -23,8 +23,10 @@ from typing import Any
 import pandas as pd
 
 from flexsim import stats
+from flexsim.experiment import appraisal
 from flexsim.experiment.design import Experiment, ExperimentError, Point, most_replications
 from flexsim.experiment.execute import Backend, Measure, Outcome, Serial, Task
+from flexsim.metrics import split_kpi_name
 from flexsim.results import provenance, write_text
 from flexsim.spec import did_you_mean
 
@@ -143,8 +145,8 @@ class _State:
         if outcome.error:
             self.failed[key] = outcome
         else:
-            if not self.done:  # the first run to finish tells which KPIs there are
-                _present(self.experiment, _named(self.experiment), pd.DataFrame([outcome.kpis]))
+            if not self.done:  # the first run to finish tells which KPIs there can be
+                _check_kinds(self.experiment, outcome.kpis)
             self.done[key] = outcome
             self.failed.pop(key, None)
         if self.folder is not None:
@@ -243,6 +245,20 @@ def _present(experiment: Experiment, names: list[str], runs: pd.DataFrame) -> li
     return names
 
 
+def _check_kinds(experiment: Experiment, kpis: dict[str, Any]) -> None:
+    """Fail early on a misspelt KPI: a named KPI's measure (`mean_h` of `lead_time.trial.mean_h`)
+    must be among one run's KPIs of its section, when the run has that section. Its section and
+    key were checked against the scenario at load; the key (a kind of order, a line, a party) may
+    be absent from this run yet present in others (trial orders in a design point without
+    sellers), and so may a whole section (lead times where nothing was delivered)."""
+    kinds = [split_kpi_name(name) for name in kpis if "." in name]
+    measures = {(section, kpi) for section, _, kpi in kinds}
+    for name in _named(experiment):
+        section, _, kpi = split_kpi_name(name)
+        if (section, kpi) not in measures and any(section == each[0] for each in kinds):
+            _present(experiment, [name], pd.DataFrame([kpis]))
+
+
 def runs_table(experiment: Experiment, outcomes: Iterable[Outcome]) -> pd.DataFrame:
     """One row per finished run, sorted by design point and replication: the variant, the
     point's label, its factors, replication and seed, then every KPI (no wall times, so the
@@ -262,11 +278,19 @@ def summarise(
     experiment: Experiment, runs: pd.DataFrame, measures: list[str] | None = None
 ) -> pd.DataFrame:
     """stats.summarise of every cell of the global factors, the cell's factor values beside:
-    the experiment's KPIs, then the measures."""
+    the experiment's KPIs, then the measures; then, where some design point invests, each
+    point's investment appraisal against the baseline (experiment/appraisal.py)."""
     if runs.empty:
         return pd.DataFrame(columns=list(stats.SUMMARY_COLUMNS))
     names = _present(experiment, experiment.kpis, runs) + list(measures or [])
-    return summarise_cells(runs, experiment.baseline, names, cell_keys(experiment))
+    keys = cell_keys(experiment)
+    frames = [summarise_cells(runs, experiment.baseline, names, keys)]
+    for values, cell in _cells(keys, runs):
+        baseline = _baseline_label(cell, experiment.baseline)
+        if found := appraisal.rows(experiment.points, cell, baseline, values):
+            columns = list(stats.SUMMARY_COLUMNS)
+            frames.append(pd.DataFrame(found, columns=columns).assign(**values))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def summarise_cells(

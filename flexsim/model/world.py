@@ -11,7 +11,7 @@ from typing import Any
 import simpy
 
 from flexsim.dists import DistSpec
-from flexsim.model.costs import pay_running_costs
+from flexsim.model.costs import RunningCosts, invest, pay_running_costs
 from flexsim.model.demand import Seller
 from flexsim.model.factory import Fabric, Factory
 from flexsim.model.ledger import Ledger
@@ -129,13 +129,23 @@ def make_factory(
         factory.add_line(make_line(env, factory, line, scenario, streams))
     if spec.booking is not None:
         env.process(factory.publish())
-    payroll = spec.payroll_per_hour if spec.wages == "payroll" else 0.0
-    if payroll or spec.overhead_per_day:
-        calendars = [line.normal for line in factory.lines]
-        env.process(
-            pay_running_costs(env, ledger, factory.party, spec.overhead_per_day, payroll, calendars)
-        )
+    costs = running_costs(spec, factory)
+    if costs:
+        env.process(pay_running_costs(env, ledger, factory.party, costs))
     return factory
+
+
+def running_costs(spec: FactorySpec, factory: Factory) -> RunningCosts:
+    """A factory's daily costs and investments; the payroll groups its lines' calendars by
+    their rate."""
+    costs = RunningCosts(
+        spec.overhead_per_day,
+        sum(line.fixed_cost_per_day for line in spec.lines),
+        investments=list(spec.investments().values()),
+    )
+    for line_spec, line in zip(spec.lines, factory.lines, strict=True):
+        costs.payroll.setdefault(spec.line_payroll(line_spec), []).append(line.normal)
+    return costs
 
 
 def make_sample_room(
@@ -160,6 +170,7 @@ def build(env: Environment, scenario: Scenario, streams: Streams, recorder: Reco
         factories[spec.name] = factory
         factory.ship = trade.ship
         ledger.capitalise(factory.party, spec.initial_cash)
+        invest(ledger, factory.party, list(spec.investments().values()))
     ledger.capitalise(PLATFORM, 0.0)
     order_ids = itertools.count()
     for customer in scenario.customers:

@@ -88,11 +88,14 @@ CCC_PARTS = {
 
 
 def cash_cycle(estimates: pd.DataFrame) -> Figure:
-    """DIO, DSO, −DPO and CCC of every party where they are defined, per variant, with their
-    intervals when there are replications."""
+    """DIO, DSO, −DPO and CCC of every party whose cash cycle is defined, per variant, with
+    their intervals when there are replications. The platform has none (no stock, no
+    suppliers): its DSO, the voucher float over a day of its fees, would be a bar of thousands
+    of days that says nothing of a cycle, so it is left out with the others that have none."""
     rows = section_of(estimates, "cash_cycle")
     rows = rows[rows["name"].isin(list(CCC_PARTS))]
-    defined = rows.groupby("key")["mean"].apply(lambda m: m.notna().any())
+    cycles = rows[rows["name"] == "ccc_days"]
+    defined = cycles.groupby("key")["mean"].apply(lambda m: m.notna().any())
     parties = [str(p) for p in rows["key"].unique() if defined.get(p, False)]
     if not parties:
         why = "no party bought, sold or held stock in the measured window"

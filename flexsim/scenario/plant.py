@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from flexsim.calendar import Calendar, overtime_windows, shift_windows
 from flexsim.dists import NOT_TINY, Deterministic, DistSpec, mean_at_least
-from flexsim.limits import MAX_BOOKING_DAYS, MAX_NUMBER, MAX_REMAKES, MIN_GAP_H
+from flexsim.limits import MAX_BOOKING_DAYS, MAX_LIFE_YEARS, MAX_NUMBER, MAX_REMAKES, MIN_GAP_H
 from flexsim.scenario.fields import (
     ALWAYS_OPEN,
     POLLING_RULES,
@@ -33,6 +33,9 @@ from flexsim.scenario.fields import (
 )
 from flexsim.spec import Spec
 from flexsim.vocabulary import HOURS_PER_DAY
+
+PerOpenHour = Annotated[float, Field(ge=0, le=MAX_NUMBER, description="per open hour of a line")]
+LifeYears = Annotated[float, Field(gt=0, le=MAX_LIFE_YEARS), NOT_TINY]
 
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -177,7 +180,8 @@ class OvertimeSpec(Spec):
 
 
 class LineSpec(Spec):
-    """A production line: one order at a time, during its calendar's open hours."""
+    """A production line: one order at a time, during its calendar's open hours; with its
+    own costs: a fixed cost per day, a payroll rate overriding the factory's, an investment."""
 
     name: Name
     unit_time_h: DistSpec = Field(
@@ -200,6 +204,10 @@ class LineSpec(Spec):
     )
     dispatch: DispatchName = "fifo"
     breakdowns: BreakdownSpec | None = None
+    fixed_cost_per_day: Money = 0.0
+    payroll_per_hour: PerOpenHour | None = None  # None: the factory's
+    investment: Money = 0.0
+    life_years: LifeYears = 10.0
 
     @model_validator(mode="after")
     def _polling_needs_a_cycle(self) -> LineSpec:
@@ -262,8 +270,11 @@ class SampleRoomSpec(Spec):
 class FactorySpec(Spec):
     """A factory, its lines and its costs: per piece (materials bought on supplier terms,
     piece-rate labour paid when an order is finished), or under `wages = "payroll"` a shift
-    payroll for every open hour of each line's calendar instead of the piece rate; and an
-    overhead per day. Payroll and overhead are paid in cash at the end of each day."""
+    payroll for every open hour of each line's calendar instead of the piece rate (at the
+    line's own `payroll_per_hour` where it has one); an overhead per day and each line's fixed
+    cost per day. Payroll, overhead and fixed costs are paid in cash at the end of each day.
+    The factory's and each line's `investment` is paid in cash at time 0 and depreciated
+    straight-line over its `life_years`."""
 
     name: Name
     lines: list[LineSpec] = Field(min_length=1)
@@ -275,13 +286,27 @@ class FactorySpec(Spec):
     booking: BookingSpec | None = None
     fabric: FabricSpec = FabricSpec()
     wages: WagesName = "piece_rate"
-    payroll_per_hour: Annotated[
-        float, Field(ge=0, le=MAX_NUMBER, description="per open hour of a line")
-    ] = 0.0
+    payroll_per_hour: PerOpenHour = 0.0
     overhead_per_day: Money = 0.0
+    investment: Money = 0.0
+    life_years: LifeYears = 10.0
 
     @field_validator("lines")
     @classmethod
     def _unique_lines(cls, lines: list[LineSpec]) -> list[LineSpec]:
         require_unique([line.name for line in lines], "line")
         return lines
+
+    def line_payroll(self, line: LineSpec) -> float:
+        """The payroll per open hour of a line: its own rate, else the factory's; 0 unless
+        the factory pays a shift payroll."""
+        if self.wages != "payroll":
+            return 0.0
+        return self.payroll_per_hour if line.payroll_per_hour is None else line.payroll_per_hour
+
+    def investments(self) -> dict[str, tuple[float, float]]:
+        """The factory's investments above 0, each (amount, life_years): its own under the
+        key "", each line's under the line's name."""
+        own = {"": (self.investment, self.life_years)}
+        lines = {line.name: (line.investment, line.life_years) for line in self.lines}
+        return {key: item for key, item in (own | lines).items() if item[0] > 0}

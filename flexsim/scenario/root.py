@@ -140,6 +140,28 @@ class Scenario(Spec):
                 longest = max(longest, channel.auto_confirm_days)
         return longest
 
+    def longest_open_days(self) -> float:
+        """The longest a payment stays owed after delivery, in days, among the channels that
+        carry money: on offline credit the upper end of the term, then the later of a late
+        payment (when payments can be late) and the write-off (when buyers can default), which
+        never both befall one balance; under the voucher the auto-confirm delay, then the
+        platform's repayment period and the later of the same two. A warm-up this long lets the
+        receivables and the write-offs measured after it reach steady state."""
+        longest = 0.0
+        for name in self.priced_channels():
+            channel = self.channels.get(name)
+            payment = channel.payment
+            after_due = max(
+                _upper(payment.late_days) if payment.late_probability else 0.0,
+                payment.write_off_days if payment.default_probability else 0.0,
+            )
+            if payment.regime == "offline_credit":
+                longest = max(longest, _upper(payment.term_days) + after_due)
+            elif payment.regime == "voucher":
+                wait = channel.auto_confirm_days + payment.repay_days + after_due
+                longest = max(longest, wait)
+        return longest
+
     def priced_channels(self) -> set[str]:
         """The channels on which some buyer pays a price above zero."""
         priced: set[str] = {c.channel for c in self.customers if c.factory_price > 0}
