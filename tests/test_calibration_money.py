@@ -93,3 +93,20 @@ def test_the_sensitivity_table_on_a_tiny_run_moves_as_the_figures_say() -> None:
     assert row["ccc_gain_days high"] == pytest.approx(row["ccc_gain_days low"], abs=2.0)
     text = money_sensitivity.markdown(table, (material,))
     assert text.count("\n") == 4 and "material cost 17 → 22" in text
+
+
+def test_the_three_businesses_of_a_setting_are_valid_and_a_line_key_goes_with_the_line() -> None:
+    """A setting of the e-commerce line's own key (its fixed cost) is applied before the line
+    is removed, so it counts in the e-commerce business and nowhere else."""
+    scenario = flexsim.load_builtin("tao-factory")
+    setting = {"factories.fuchun.lines.ecom.fixed_cost_per_day": 500.0, OFFLINE_DEFAULT: 0.05}
+    businesses = {
+        name: scenario.with_overrides(overrides)
+        for name, overrides in money_sensitivity._variants(scenario, setting).items()
+    }
+    voucher, credit, none = (businesses[name] for name in ("voucher", "credit", "no_ecommerce"))
+    assert voucher.factories[0].lines[1].fixed_cost_per_day == 500.0
+    assert credit.channels.ecommerce.payment.regime == "offline_credit"
+    assert credit.channels.ecommerce.payment.default_probability == 0.05
+    assert [line.name for line in none.factories[0].lines] == ["bulk"]
+    assert none.sellers.count == 0
