@@ -177,7 +177,8 @@ def factory_pieces_per_day(result: flexsim.RunResult) -> float:
 def factory_other_cost_share(result: flexsim.RunResult) -> float:
     """The share of the factory's revenue spent on costs other than its materials and piece
     labour for the pieces it delivered and its overhead per day (changeovers, overtime, bad
-    debt, fees, interest): what a drawn cost structure leaves to them (experiments.cost_spread)."""
+    debt, fees, interest, a line's fixed costs): what a drawn cost structure leaves to them
+    (experiments.cost_spread)."""
     factory, scenario = result.scenario.factories[0], result.scenario
     row = _money(result, factory_party(factory.name))
     days = (scenario.horizon_h - scenario.warmup_h) / HOURS_PER_DAY
@@ -313,6 +314,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sensitivity = table[~contrast & table["output"].isin([*TARGETS.index, "fill_rate"])]
     command = " ".join(["python -m experiments.calibration", *(argv or sys.argv[1:])])
     made = {"command": command} | manifest(result)  # before writing: the checkout as it ran
+    made["money_studies"] = {  # their own compares, on the same checkout
+        "cost_spread": {"draws": cost_spread.DRAWS, "replications": cost_spread.REPLICATIONS},
+        "money_sensitivity": {
+            "replications": money_sensitivity.REPLICATIONS,
+            "set": money_sensitivity.HORIZON,
+        },
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     write_text(args.out / "summary.csv", summary.to_csv(index=False, float_format="%.4g"))
     write_text(args.out / "sensitivity.csv", sensitivity.to_csv(index=False, float_format="%.4g"))
