@@ -21,8 +21,14 @@ apparel brands on Taobao, 0.8-9.3 %), the factory's DSO within 20 % of the DSO i
 imply, and the share of offline credit balances written off near the default probability.
 
 One `flexsim.experiment.compare` runs every variant with seeds S … S + N − 1 (common random
-numbers); each output gets its mean and a Student-t 95 % interval. Writes summary.csv,
-sensitivity.csv and manifest.json into --out, atomically, and prints both tables.
+numbers); each output gets its mean and a Student-t 95 % interval. Then two money studies, each
+its own compare: the default's factory with cost structures drawn from the sourced spread of
+garment factories (experiments.cost_spread: the share losing money and the margins' quantiles,
+against MIIT's 20.6-27.4 % of loss-makers), and the sensitivity of the headline answers (the
+voucher's cash-cycle gain, the e-commerce business's NPV and profit) to the money figures, one
+at a time at the ends of their sourced ranges (experiments.money_sensitivity). Writes
+summary.csv, sensitivity.csv, spread.csv and .md, money_sensitivity.csv and .md and
+manifest.json into --out, atomically, and prints the tables.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from typing import Any
 import pandas as pd
 
 import flexsim
+from experiments import cost_spread, money_sensitivity
 from flexsim.experiment import BASE, ExperimentResult, compare
 from flexsim.experiment.runner import manifest
 from flexsim.metrics import cash_cycles
@@ -160,6 +167,26 @@ def offline_written_off_share(result: flexsim.RunResult) -> float:
     return float(balance[at_risk["payment"] == WRITTEN_OFF].sum() / balance.sum())
 
 
+def factory_pieces_per_day(result: flexsim.RunResult) -> float:
+    """Pieces the factory delivered a day in the measured window."""
+    scenario = result.scenario
+    days = (scenario.horizon_h - scenario.warmup_h) / HOURS_PER_DAY
+    return float(_delivered(result)["quantity"].sum() / days)
+
+
+def factory_other_cost_share(result: flexsim.RunResult) -> float:
+    """The share of the factory's revenue spent on costs other than its materials and piece
+    labour for the pieces it delivered and its overhead per day (changeovers, overtime, bad
+    debt, fees, interest, a line's fixed costs): what a drawn cost structure leaves to them
+    (experiments.cost_spread)."""
+    factory, scenario = result.scenario.factories[0], result.scenario
+    row = _money(result, factory_party(factory.name))
+    days = (scenario.horizon_h - scenario.warmup_h) / HOURS_PER_DAY
+    pieces = factory_pieces_per_day(result) * days
+    keyed = (factory.material_cost + factory.labour_cost) * pieces + factory.overhead_per_day * days
+    return float((row["revenue"] - row["profit"] - keyed) / row["revenue"])
+
+
 def orders_100_500_share(result: flexsim.RunResult) -> float:
     return float(_bought(result)["quantity"].between(100, 500).mean())
 
@@ -189,6 +216,9 @@ OUTPUTS: dict[str, str] = {
     "factory_dso_over_terms": "money.factory_dso_over_terms",
     "bad_debt_share": "money.bad_debt_share",
     "offline_written_off_share": "money.offline_written_off_share",
+    "factory_revenue": "cash_cycle.factory/fuchun.revenue",
+    "factory_pieces_per_day": "money.factory_pieces_per_day",
+    "factory_other_cost_share": "money.factory_other_cost_share",
 }
 MEASURES = {
     "seller_orders.share_100_500": orders_100_500_share,
@@ -199,7 +229,10 @@ MEASURES = {
     "money.factory_dso_over_terms": factory_dso_over_terms,
     "money.bad_debt_share": bad_debt_share,
     "money.offline_written_off_share": offline_written_off_share,
+    "money.factory_pieces_per_day": factory_pieces_per_day,
+    "money.factory_other_cost_share": factory_other_cost_share,
 }
+VOLUME = ("factory_revenue", "factory_pieces_per_day", "factory_other_cost_share")
 TARGETS = pd.DataFrame(  # output → (low, high) of the source range
     {
         "orders_100_500_share": (0.5, 1.0),
@@ -231,6 +264,23 @@ def run(replications: int, seed: int = SEED, jobs: int | None = 1) -> Experiment
     return result
 
 
+def money_studies(
+    result: ExperimentResult, seed: int = SEED, jobs: int | None = 1
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The spread of drawn factories' margins (experiments.cost_spread), for the volume the
+    default sells in `result` on the seeds the draws run on, and the runs of the headline
+    answers' sensitivity to the money figures (experiments.money_sensitivity)."""
+    scenario = flexsim.load_builtin(SCENARIO)
+    days = (scenario.horizon_h - scenario.warmup_h) / HOURS_PER_DAY
+    runs = result.runs[result.runs["variant"] == BASE]
+    mine = runs[runs["seed"] < seed + cost_spread.REPLICATIONS]  # the seeds the draws run on
+    revenue, pieces, other = (mine[OUTPUTS[name]].mean() for name in VOLUME)
+    drawn = cost_spread.run(scenario, revenue / days, pieces, other, seed=seed, jobs=jobs)
+    spread = cost_spread.table(runs[OUTPUTS["factory_net_margin"]], drawn)
+    short = scenario.with_overrides(money_sensitivity.HORIZON)
+    return spread, money_sensitivity.run(short, seed=seed, jobs=jobs)
+
+
 def outputs(summary: pd.DataFrame) -> pd.DataFrame:
     """Mean and 95 % interval per variant and output, with the target range and whether the
     mean lies inside it (empty where there is no target)."""
@@ -257,21 +307,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.seed < 0 or args.jobs < 1:
         parser.error("--seed must be at least 0 and --jobs at least 1")
     result = run(args.replications, args.seed, args.jobs)
+    spread, sensitivity_runs = money_studies(result, args.seed, args.jobs)
     table = outputs(result.summary)
     contrast = table["variant"].isin([BASE, "few_large_sellers"])
     summary = table[contrast]
     sensitivity = table[~contrast & table["output"].isin([*TARGETS.index, "fill_rate"])]
     command = " ".join(["python -m experiments.calibration", *(argv or sys.argv[1:])])
     made = {"command": command} | manifest(result)  # before writing: the checkout as it ran
+    made["money_studies"] = {  # their own compares, on the same checkout
+        "cost_spread": {"draws": cost_spread.DRAWS, "replications": cost_spread.REPLICATIONS},
+        "money_sensitivity": {
+            "replications": money_sensitivity.REPLICATIONS,
+            "set": money_sensitivity.HORIZON,
+        },
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     write_text(args.out / "summary.csv", summary.to_csv(index=False, float_format="%.4g"))
     write_text(args.out / "sensitivity.csv", sensitivity.to_csv(index=False, float_format="%.4g"))
+    write_text(args.out / "spread.csv", spread.to_csv(index=False, float_format="%.4g"))
+    write_text(args.out / "spread.md", cost_spread.markdown(spread))
+    moves = money_sensitivity.table(sensitivity_runs)
+    write_text(args.out / "money_sensitivity.csv", moves.to_csv(index=False, float_format="%.4g"))
+    write_text(args.out / "money_sensitivity.md", money_sensitivity.markdown(moves))
     write_text(args.out / "manifest.json", json.dumps(made, indent=2, default=str) + "\n")
     pd.set_option("display.width", 160)
     print(summary.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     print()
     wide = sensitivity.pivot(index="variant", columns="output", values="mean")
     print(wide.to_string(float_format=lambda x: f"{x:.3f}"))
+    print()
+    print(cost_spread.markdown(spread))
+    print(money_sensitivity.markdown(moves))
     return 0
 
 
