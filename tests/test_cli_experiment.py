@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from flexsim import cli
+from flexsim import cli, experiment
 from flexsim.experiment import execute
 
 STUDY = """\
@@ -117,6 +117,31 @@ def test_failed_runs_exit_1_keep_the_rest_and_resume(
     pd.testing.assert_frame_equal(
         pd.read_csv(out / "runs.csv"), pd.read_csv(whole / "runs.csv"), check_exact=True
     )
+
+
+def test_set_joins_the_files_set_table_and_refuses_a_key_a_variant_changes(
+    study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`experiment --set` changes every design point as the file's `set` does (its horizon
+    wins over the file's 600 days); a key a factor or a variant changes is refused, naming
+    where, since their value would win; a different --set is another experiment to --resume."""
+    out = tmp_path / "out"
+    short = ["--set", "horizon_days=300", "--replications", "2", "--jobs", "1"]
+    assert cli.main(["experiment", str(study), *short, "--out", str(out)]) == 0
+    scenario = json.loads((out / "scenario.json").read_text())
+    assert scenario["horizon_days"] == 300 and scenario["warmup_days"] == 50
+    assert len(pd.read_csv(out / "runs.csv")) == 2 * 4 * 2
+    for key, where in (
+        ("customers.poisson.interarrival_days.mean=2", "in factors"),
+        ("customers.poisson.due_days=9", "in variants.slower.factors"),
+        (f"{SLOWER}.5", "in variants.slower"),
+    ):
+        capsys.readouterr()
+        assert cli.main(["experiment", str(study), "--set", key]) == cli.BAD_INPUT
+        assert f"changes this key {where}, which would win over --set" in capsys.readouterr().err
+    plain = experiment.load_experiment(study)
+    other = experiment.load_experiment(study, {"horizon_days": 300})
+    assert plain.digest != other.digest
 
 
 def test_resume_refuses_a_changed_file(

@@ -23,7 +23,7 @@ from flexsim.stats import paired_difference
 
 SEED = 1
 # long enough for about 45 wholesale orders (three customers, one every three weeks each)
-HORIZON = {"horizon_days": 300}
+HORIZON = {"warmup_days": 180, "horizon_days": 300}
 WHOLESALE = "offline"  # the channel, which is also the kind of an order-stream order
 BULK = "bulk"  # tao-factory's line for offline orders
 
@@ -117,7 +117,7 @@ def test_paired_differences_of_the_cash_cycle_vary_less_than_unpaired() -> None:
     24) only as far as the regime's own effect allows, since the credit terms are draws the
     voucher runs do not make and the gap between the regimes grows with each seed's share of
     e-commerce sales (its seller population)."""
-    scenario = flexsim.load_builtin("tao-factory", {"horizon_days": 365})
+    scenario = flexsim.load_builtin("tao-factory", {"warmup_days": 180, "horizon_days": 365})
     days: dict[str, list[dict[str, float]]] = {"voucher": [], "offline_credit": []}
     for regime, rows in days.items():
         variant = scenario.with_overrides({REGIME: regime})

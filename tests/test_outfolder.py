@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from flexsim.cli.exits import Interrupted, _signals_raise
 from flexsim.outfolder import MANIFEST, PARTIAL, OutFolderError, OutputFolder
 
 
@@ -78,18 +79,19 @@ def test_an_exception_leaves_the_partial_folder_with_its_cause(tmp_path: Path) -
 def test_a_stop_while_claiming_leaves_the_partial_folder_with_its_cause(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SIGINT arriving while the partial folder is being taken (a signal handler runs between
-    any two steps) still leaves it with a PARTIAL file and names it on the interrupt."""
+    """SIGTERM arriving while the partial folder is being taken (a signal handler runs between
+    any two steps; the command line's raises Interrupted) still leaves it with a PARTIAL file
+    and names it on the interrupt."""
     take = OutputFolder._take
 
     def take_then_stop(self: OutputFolder) -> None:
         take(self)
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGTERM)
 
     monkeypatch.setattr(OutputFolder, "_take", take_then_stop)
-    with pytest.raises(KeyboardInterrupt) as stop, OutputFolder(tmp_path / "run"):
+    with _signals_raise(), pytest.raises(Interrupted) as stop, OutputFolder(tmp_path / "run"):
         pytest.fail("the block must not run")
-    assert "KeyboardInterrupt" in (tmp_path / "run.partial" / PARTIAL).read_text()
+    assert "Interrupted" in (tmp_path / "run.partial" / PARTIAL).read_text()
     assert f"partial results kept in {tmp_path / 'run.partial'}/" in stop.value.__notes__
 
 

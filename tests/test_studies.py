@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from flexsim import metrics, results
@@ -90,3 +91,21 @@ def test_audit_passes_on_each_validation_scenario_at_its_horizon(
     scenario: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     _run_and_audit(scenario, [], tmp_path_factory.mktemp("run") / "run")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("study", STUDIES, ids=lambda path: path.stem)
+def test_each_study_runs_whole_at_a_short_horizon(study: Path, tmp_path: Path) -> None:
+    """The smoke test of each study as its command runs it: every design point, 2 replications,
+    120 days of which 30 warm up; the results folder holds each point's runs and a summary row
+    of each of its KPIs."""
+    short = ["--set=horizon_days=120", "--set=warmup_days=30"]
+    out = tmp_path / "out"
+    args = ["experiment", str(study), *short, "--replications", "2", "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    plan = load_experiment(study)
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == 2 * len(plan.points)
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["variant"]) == {point.variant for point in plan.points}
+    assert set(summary["kpi"]) == set(plan.kpis)

@@ -48,7 +48,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _experiment(args: argparse.Namespace) -> int:
     _check_report(args, None)
     _check_resume(args)
-    plan = experiment.load_experiment(args.file)
+    plan = experiment.load_experiment(args.file, parse_assignments(args.assignments))
     return _run_experiment(plan, args, args.out)
 
 

@@ -110,6 +110,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="replications per design point (default: the file's)",
     )
+    exp_p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a dotted key in every design point, as the file's `set` table does "
+        "(e.g. --set horizon_days=60); repeatable",
+    )
     exp_p.add_argument("--out", metavar="DIR", help="write the results here, all or nothing")
     _overwrite_option(exp_p)
     _resume_option(exp_p)

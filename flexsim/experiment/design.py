@@ -153,8 +153,11 @@ def is_experiment_file(path: str | Path) -> bool:
         return False
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read, validate and expand an experiment file; every error is one ExperimentError."""
+def load_experiment(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Experiment:
+    """Read, validate and expand an experiment file; every error is one ExperimentError.
+    `overrides` (dotted key → value, `--set`) join the file's `set` table, replacing its value
+    of the same key; a key that a variant or a factor changes is refused, since the variant's
+    or factor's value would win."""
     path = Path(path)
     try:
         raw = read_bytes(path)
@@ -165,8 +168,12 @@ def load_experiment(path: str | Path) -> Experiment:
         ) from None
     except InputError as error:
         raise ExperimentError(f"{path}: {error}.") from None
+    data = with_names(data, str(path))
+    if overrides:
+        data = _with_set(data, dict(overrides), str(path))
+        raw += repr(sorted(overrides.items())).encode()  # another experiment: another digest
     try:
-        spec = ExperimentFile.model_validate(with_names(data, str(path)))
+        spec = ExperimentFile.model_validate(data)
     except ValidationError as error:
         message = format_validation_error(error, str(path))
         message = message.replace(" in the scenario: ", " in the experiment: ")
@@ -175,6 +182,28 @@ def load_experiment(path: str | Path) -> Experiment:
     scenario_path = path.parent / base
     reference = str(scenario_path) if scenario_path.suffix in (".toml", ".json") else base
     return expand(spec, reference, str(path), hashlib.sha256(raw).hexdigest())
+
+
+def _with_set(data: dict[str, Any], overrides: dict[str, Any], source: str) -> dict[str, Any]:
+    """The parsed file with `overrides` joined to its `set` table; refused for a key that a
+    factor or a variant changes."""
+    changed = {key: "factors" for key in _table(data.get("factors"))}
+    for name, body in _table(data.get("variants")).items():
+        changed |= {key: f"variants.{name}" for key in _table(body) if key != FACTORS}
+        changed |= {key: f"variants.{name}.factors" for key in _table(_table(body).get(FACTORS))}
+    for key in overrides:
+        if key in changed:
+            raise ExperimentError(
+                f"--set {key}: {source} changes this key in {changed[key]}, which would win "
+                "over --set; change it in the file instead"
+            )
+    settings = _table(data.get("experiment"))
+    return data | {"experiment": settings | {"set": _table(settings.get("set")) | overrides}}
+
+
+def _table(value: Any) -> dict[str, Any]:
+    """A parsed TOML table, or {} when it is something else (the schema's error, later)."""
+    return value if isinstance(value, dict) else {}
 
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
