@@ -9,7 +9,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
 from flexsim.calendar.holidays import Holidays, _holidays
-from flexsim.calendar.windows import Window, _merge, _rotate
+from flexsim.calendar.windows import Window, _merge, _rotate, _subtract
 from flexsim.vocabulary import HOURS_PER_WEEK
 
 
@@ -154,17 +154,8 @@ class Calendar(Holidays):
         holidays."""
         if self._always or t1 <= t0:
             return []
-        spans: list[Window] = []
-        cursor = t0
-        for lo, hi in self._open_spans(t0, t1):
-            if hi <= lo:
-                continue  # an open span that rounding left empty would split a closed one
-            if lo > cursor:
-                spans.append((cursor, lo))
-            cursor = max(cursor, hi)
-        if cursor < t1:
-            spans.append((cursor, t1))
-        return spans
+        # an open span that rounding left empty would split a closed one
+        return _subtract(t0, t1, [(lo, hi) for lo, hi in self._open_spans(t0, t1) if hi > lo])
 
     def open_spans(self, t0: float, t1: float) -> list[Window]:
         """The open periods inside [t0, t1], clipped to it, in time order."""

@@ -21,6 +21,13 @@ def _overwrite_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _set_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """--set KEY=VALUE, repeatable, into `assignments`."""
+    parser.add_argument(
+        "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE", help=help
+    )
+
+
 def _resume_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="go on from what a stopped run left in DIR.partial/"

@@ -13,6 +13,7 @@ from flexsim.cli.options import (
     _overwrite_option,
     _report_options,
     _resume_option,
+    _set_option,
 )
 from flexsim.cli.run import _run
 from flexsim.cli.scenarios import _check, _scenarios, _schema, _show
@@ -36,13 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     run_p.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})"
     )
-    run_p.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a dotted key, VALUE as TOML (e.g. --set horizon_days=60); repeatable",
+    _set_option(
+        run_p, "override a dotted key, VALUE as TOML (e.g. --set horizon_days=60); repeatable"
     )
     run_p.add_argument(
         "--out",
@@ -78,14 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar=("NAME", "KEY=VALUE"),
         help="a variant: its name, then the dotted keys it changes; repeatable",
     )
-    compare_p.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a key in every variant",
-    )
+    _set_option(compare_p, "override a key in every variant")
     compare_p.add_argument(
         "--kpi",
         dest="kpis",
@@ -110,13 +99,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="replications per design point (default: the file's)",
     )
-    exp_p.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a dotted key in every design point, as the file's `set` table does "
+    _set_option(
+        exp_p,
+        "override a dotted key in every design point, as the file's `set` table does "
         "(e.g. --set horizon_days=60); repeatable",
     )
     exp_p.add_argument("--out", metavar="DIR", help="write the results here, all or nothing")
