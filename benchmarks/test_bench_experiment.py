@@ -86,8 +86,9 @@ def test_replications_on_two_processes(benchmark: Any, summary: list[str]) -> No
 def kpis_of(result: flexsim.RunResult) -> dict[str, Any]:
     scenario = result.scenario
     return metrics.kpis(
-        result.tables, scenario.warmup_h, scenario.horizon_h, scenario.finance.discount_rate
-    )
+        result.tables, scenario.warmup_h, scenario.horizon_h,
+        scenario.finance.discount_rate, scenario.channels,
+    )  # fmt: skip
 
 
 @pytest.mark.fast
