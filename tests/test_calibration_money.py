@@ -23,6 +23,7 @@ def test_written_off_share_is_the_default_probability_at_its_ends(probability: f
     assert calibration.offline_written_off_share(result) == probability
 
 
+@pytest.mark.slow  # a paired comparison over seeds: 9-13 s
 def test_the_platform_loses_on_vouchers_without_a_fee_and_earns_with_the_default_fee() -> None:
     assert calibration.platform_voucher_margin(_run({FEE: 1e-6})) < 0
     assert calibration.platform_voucher_margin(_run({})) > 0
@@ -70,6 +71,7 @@ def test_answers_pair_each_business_with_its_own_setting_and_seed() -> None:
     assert answers.loc["x low"].tolist() == [60.0, 60.0, 60.0]
 
 
+@pytest.mark.slow  # runs the whole sensitivity study, small: 8-11 s
 def test_the_sensitivity_table_on_a_tiny_run_moves_as_the_figures_say() -> None:
     """One figure (the material cost), two seeds, a short horizon, a few sellers: the table has
     the default and the figure; the voucher shortens the cash cycle; dearer materials lower the

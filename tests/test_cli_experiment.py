@@ -94,6 +94,7 @@ def fail_on_seed_two(scenario: Any, seed: int = 1) -> Any:
 REAL_RUN = execute.run
 
 
+@pytest.mark.slow  # runs an experiment twice: 9-12 s
 def test_failed_runs_exit_1_keep_the_rest_and_resume(
     study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

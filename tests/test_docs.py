@@ -358,7 +358,14 @@ def collapse(line: str) -> str:
     return " ".join(line.split())
 
 
-@pytest.mark.parametrize("name", PAGES)
+# the examples of scenario.md and experiments.md run scenarios and experiments: 15-20 s each
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=[pytest.mark.slow] if name != "results.md" else [])
+        for name in PAGES
+    ],
+)
 def test_console_examples_behave_as_shown(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -590,6 +597,7 @@ def test_every_file_column_and_manifest_field_of_an_experiment_is_defined(
     assert list(rows) == list(manifest), "manifest fields missing, extra, or out of order"
 
 
+@pytest.mark.slow  # runs experiments: 15-20 s
 def test_experiment_python_examples_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

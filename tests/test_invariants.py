@@ -92,6 +92,7 @@ def _digest(folder: Path) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@pytest.mark.slow  # three runs, two in new processes: 8-16 s
 def test_same_seed_same_tables_across_processes_and_hash_seeds(tmp_path: Path) -> None:
     digests = []
     for hash_seed in ("0", "12345"):

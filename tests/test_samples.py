@@ -107,6 +107,7 @@ def sellers_ordering_share(result: flexsim.RunResult) -> float:
     return float(seller_factories(result.tables, 0.0)["fuchun"]["ordering_share"])
 
 
+@pytest.mark.slow  # replications for an interval: 6-14 s
 def test_the_share_of_sellers_who_order_is_one_minus_the_sample_only_share() -> None:
     """With every sample approved, a seller who asked for samples orders unless it is
     sample-only: the share of such sellers who order has mean 1 − s. The interval over seeds
