@@ -224,6 +224,34 @@ def test_differences_beyond_the_axis_are_arrow_heads_at_its_edge() -> None:
     assert arrow.get_xdata()[0] < ax.get_xlim()[1]
 
 
+def test_differences_in_cells_take_their_variants_colour_and_name_their_cell() -> None:
+    """Two cells (say default probabilities 0.02 and 0.1), each with its own baseline: a
+    variant keeps one colour in both cells, its cells on consecutive rows, each difference
+    preceded by its cell's value, against that cell's baseline."""
+    rows = [
+        ("base", "x.ccc_days", 20.0, NAN, NAN, NAN, "baseline"),
+        ("credit", "x.ccc_days", 30.0, 10.0, 8.0, 12.0, "higher"),
+        ("cash", "x.ccc_days", 22.0, 2.0, 1.0, 3.0, "higher"),
+        ("base", "x.ccc_days", 40.0, NAN, NAN, NAN, "baseline"),
+        ("credit", "x.ccc_days", 60.0, 20.0, 18.0, 22.0, "higher"),
+        ("cash", "x.ccc_days", 42.0, 2.0, 1.0, 3.0, "higher"),
+    ]
+    cells = ["0.02"] * 3 + ["0.1"] * 3
+    table = summary(rows).assign(cell=cells, family=[row[0] for row in rows])
+    figure = plots.differences(table, "", "default_probability")
+    (ax,) = axes(figure)
+    dots = sorted(
+        (line.get_ydata()[0], line.get_xdata()[0], line.get_color())
+        for line in ax.lines
+        if line.get_marker() == "o" and len(line.get_xdata())
+    )
+    assert [x for _, x, _ in dots] == pytest.approx([0.5, 0.5, 0.1, 0.05])  # credit, then cash
+    colours = [colour for _, _, colour in dots]
+    assert colours[0] == colours[1] != colours[2] == colours[3]
+    assert {"0.02: +10 days [+8, +12]", "0.1: +20 days [+18, +22]"} <= set(texts(figure))
+    assert "its default_probability" in ax.get_xlabel()
+
+
 def test_sellers_splits_demand_into_sold_and_lost_and_draws_the_funnel() -> None:
     row = {"sellers.demand": 100, "sellers.sold": 80, "sellers.lost": 20, "sellers.fill_rate": 0.8}
     items = pd.DataFrame(

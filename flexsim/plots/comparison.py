@@ -30,11 +30,13 @@ DIFF_CAPTION = (
 )
 
 
-def differences(summary: pd.DataFrame, currency: str = "") -> Figure:
+def differences(summary: pd.DataFrame, currency: str = "", cells: str = "") -> Figure:
     """A forest plot of each variant's paired difference from the baseline per KPI, relative
     to the baseline's mean (cut at ±110 %, an arrow head marking a cut), the absolute difference
     written beside; `summary` holds the columns of summary.csv and optionally `cell` (the
-    design points compared with one baseline point)."""
+    design points compared with one baseline point, named beside each difference) and `family`
+    (the variant without the cell, which gives the colour: one colour per variant, its cells
+    on consecutive rows); `cells` names the global factors whose values `cell` holds."""
     rows = summary.assign(cell=summary.get("cell", ""))
     base = rows[rows["verdict"] == "baseline"].set_index(["cell", "kpi"])["mean"]
     rows = rows[rows["verdict"] != "baseline"]
@@ -46,27 +48,33 @@ def differences(summary: pd.DataFrame, currency: str = "") -> Figure:
     ends = relative.abs().stack().dropna()
     limit = max(0.05, min(1.0, float(ends.to_numpy().max()) if len(ends) else 1.0)) * 1.1
     kpis = list(dict.fromkeys(rows["kpi"]))
-    variants = list(dict.fromkeys(rows["variant"]))
-    colours = dict(zip(variants, palette(len(variants)), strict=True))
-    step = 0.8 / len(variants)
+    family = rows["family"] if "family" in rows else rows["variant"]
+    families, cell_values = list(dict.fromkeys(family)), list(dict.fromkeys(rows["cell"]))
+    present = set(zip(family, rows["cell"], strict=True))
+    points = [(f, c) for f in families for c in cell_values if (f, c) in present]
+    colours = dict(zip(families, palette(len(families)), strict=True))
+    step = 0.8 / len(points)
     with style():
-        figure, (ax,) = canvas(1.5 + 0.4 * len(kpis) * len(variants))
+        figure, (ax,) = canvas(1.5 + 0.4 * len(kpis) * len(points))
         for position, (_, row) in enumerate(rows.iterrows()):
-            i, j = kpis.index(row["kpi"]), variants.index(row["variant"])
-            y = i + (j - (len(variants) - 1) / 2) * step
-            colour = colours[str(row["variant"])]
+            point = (family.iloc[position], row["cell"])
+            i, j = kpis.index(row["kpi"]), points.index(point)
+            y = i + (j - (len(points) - 1) / 2) * step
+            colour = colours[point[0]]
             _forest_row(ax, y, relative.iloc[position], row, colour, limit)
             unit = kpi_unit(str(row["kpi"]), currency)
+            text = (f"{row['cell']}: " if row["cell"] else "") + _difference(row, unit)
             ax.text(
-                1.02, y, _difference(row, unit), transform=ax.get_yaxis_transform(),
-                va="center", fontsize=8, color=colours[str(row["variant"])],
+                1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=8,
+                color=colour,
             )  # fmt: skip
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(range(len(kpis)), [kpi_label(k) for k in kpis])
         ax.set_ylim(len(kpis) - 0.5, -0.5)
         ax.set_xlim(-limit, limit)
         percent(ax)
-        ax.set_xlabel("change against the baseline, as a share of the baseline's mean (95 % CI)")
+        label = "change against the baseline, as a share of the baseline's mean (95 % CI)"
+        ax.set_xlabel(label + (f"\nbefore each difference: its {cells}" if cells else ""))
         for variant, colour in colours.items():
             ax.plot([], [], "o", color=colour, label=variant)
         legend_below(figure, ax, 4)

@@ -46,7 +46,7 @@ def experiment_page(folder: Path) -> Page:
     labelled = _labelled(summary, factors)
     currency = scenario.currency if scenario is not None else ""
     figures: list[Callable[[], plots.Figure]] = [
-        lambda: plots.differences(labelled, currency),
+        lambda: plots.differences(labelled, currency, ", ".join(map(_short_key, factors))),
         _lead_time_figure(folder, manifest, estimates),
         lambda: plots.time_split(estimates),
         lambda: plots.cash_cycle(estimates),
@@ -79,14 +79,17 @@ def _drawn(column: str) -> bool:
 
 def _labelled(summary: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     """Summary rows with each design point's label (the variant, then the values of the global
-    factors) as `variant`, and the global factors' values as `cell`."""
+    factors) as `variant`, the variant alone as `family`, and the global factors' values as
+    `cell`."""
     if not factors:
-        return summary.assign(cell="")
+        return summary.assign(cell="", family=summary["variant"])
     cell = summary[factors].astype(str).agg(", ".join, axis=1)
     values = summary[factors].apply(
         lambda row: ", ".join(f"{_short_key(k)}={v}" for k, v in row.items()), axis=1
     )
-    return summary.assign(variant=summary["variant"] + " · " + values, cell=cell)
+    return summary.assign(
+        variant=summary["variant"] + " · " + values, family=summary["variant"], cell=cell
+    )
 
 
 def _lead_time_figure(
