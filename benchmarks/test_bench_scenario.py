@@ -43,7 +43,7 @@ def timed(function: Callable[..., Any], walls: list[float]) -> Callable[..., Any
 @pytest.mark.fast
 @pytest.mark.benchmark(group="scenario")
 def test_default_scenario_year_under_10_s(benchmark: Any, summary: list[str]) -> None:
-    # the default as a user runs it: a warm-up and then the measured year (545 days in all)
+    # the default as a user runs it: a warm-up and then the measured year (725 days in all)
     scenario = flexsim.load_builtin(DEFAULT_SCENARIO)
     assert scenario.horizon_days - scenario.warmup_days >= YEAR_DAYS
     walls: list[float] = []
