@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 import flexsim
 from flexsim.experiment import Measure, compare
 from flexsim.metrics import finished_orders
@@ -71,6 +73,7 @@ def lateness_h(result: flexsim.RunResult) -> float:
     return float((done["finished_at"] - done["due_at"]).clip(lower=0).mean())
 
 
+@pytest.mark.slow  # paired runs: 5-7 s
 def test_overtime_lowers_lateness() -> None:
     """A shift line (45 open hours a week) loaded to 95 % of them: overtime when the backlog is
     long cuts the mean hours by which orders finish after their due date."""

@@ -29,6 +29,7 @@ def test_the_platform_loses_on_vouchers_without_a_fee_and_earns_with_the_default
     assert calibration.platform_voucher_margin(_run({})) > 0
 
 
+@pytest.mark.slow  # runs the default scenario's 725 days: 6-8 s
 def test_default_margins_and_dso_are_inside_their_targets_on_seed_1() -> None:
     result = _run({})
     for output, measure in [

@@ -59,6 +59,7 @@ def test_compare_prints_intervals_and_verdicts(capsys: pytest.CaptureFixture[str
     assert "[" in row and "]" in row  # an interval
 
 
+@pytest.mark.slow  # runs an experiment: 7-10 s
 def test_an_experiment_writes_its_folder_once(
     study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -55,6 +55,7 @@ def bulk_calendar(scenario: flexsim.Scenario) -> Calendar:
     return build_calendar(scenario.calendars[line.calendar], scenario.start_date)
 
 
+@pytest.mark.slow  # runs the default scenario's 725 days: 6-9 s
 def test_more_sellers_leave_every_wholesale_order_alone() -> None:
     """tao-factory with 270 and with 300 sellers on one seed: every wholesale order is placed
     at the same time, waits as long for its fabric, gets the same unit-time draw, and is
@@ -80,6 +81,7 @@ def test_more_sellers_leave_every_wholesale_order_alone() -> None:
     assert drawn_few.std() > 0  # the draws are random, not a constant
 
 
+@pytest.mark.slow  # two runs of the default: 6-8 s
 def test_a_buyers_unit_time_draws_follow_its_orders_on_a_shared_line() -> None:
     """With the bulk line open to seller orders too, 30 more sellers change when the wholesale
     orders are made, but each customer's k-th order made on the line still gets the k-th draw

@@ -80,6 +80,7 @@ def test_drawn_keys_make_valid_factories_of_the_default() -> None:
         assert moved.factories[0].material_cost == keys["material_cost"]
 
 
+@pytest.mark.slow  # runs the default scenario twice: 6-8 s
 def test_a_drawn_factory_earns_the_margin_it_drew() -> None:
     """The keys turn a drawn margin into the run's margin when the volume and the other costs
     are those of the same run: the orders do not depend on the costs."""

@@ -104,6 +104,7 @@ def test_seasons_raise_launches_in_the_season_window() -> None:
     assert 0.75 < ratio["base"] < 1.3, ratio
 
 
+@pytest.mark.slow  # runs the default scenario: 4-6 s
 def test_a_spread_of_shares_at_the_factory_makes_regular_and_occasional_clients() -> None:
     """Each seller draws its share of launches at the factory once: with a spread, items per
     seller are overdispersed (variance / mean well above 1); with one share for all they are

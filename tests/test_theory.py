@@ -64,6 +64,7 @@ def test_mm1_check_rejects_ten_percent_slower_service() -> None:
     assert not mean_interval(waits).covers(mm1_wq_h(LAMBDA, MU))
 
 
+@pytest.mark.slow  # runs the default scenario's 725 days: 5-7 s
 def test_littles_law_holds_on_default_scenario() -> None:
     """L = λW over the measured window, with L the time-average number of orders in the factory
     computed from the orders table, λ the arrival rate and W the mean time in the factory."""
