@@ -84,11 +84,7 @@ def test_replications_on_two_processes(benchmark: Any, summary: list[str]) -> No
 
 
 def kpis_of(result: flexsim.RunResult) -> dict[str, Any]:
-    scenario = result.scenario
-    return metrics.kpis(
-        result.tables, scenario.warmup_h, scenario.horizon_h,
-        scenario.finance.discount_rate, scenario.channels,
-    )  # fmt: skip
+    return metrics.scenario_kpis(result.tables, result.scenario)
 
 
 @pytest.mark.fast
@@ -116,7 +112,7 @@ def test_experiment_overhead_per_run(
     def layer() -> ExperimentResult:
         with monkeypatch.context() as patch:
             patch.setattr(execute_module, "run", lambda _, seed: results[seed])
-            patch.setattr(metrics, "kpis", lambda tables, *_: computed[id(tables)])
+            patch.setattr(metrics, "scenario_kpis", lambda tables, _: computed[id(tables)])
             return replicate(scenario, len(seeds), seed=seeds[0], jobs=1)
 
     # the layer did all its work: its runs table is the real experiment's

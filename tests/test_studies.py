@@ -47,10 +47,7 @@ def _audit_point(study: Path, number: int, overrides: dict[str, Any], folder: Pa
     if overrides:
         scenario = scenario.with_overrides(overrides, f"{study.name}: {point.name}")
     result = run(scenario, plan.settings.seed)
-    discount = scenario.finance.discount_rate
-    kpis = metrics.kpis(
-        result.tables, scenario.warmup_h, scenario.horizon_h, discount, scenario.channels
-    )
+    kpis = metrics.scenario_kpis(result.tables, scenario)
     results.write(result, kpis, folder, str(study), point.factors | overrides)
     assert main(["audit", str(folder)]) == 0, f"{study.name}: the audit fails on {point.name}"
 

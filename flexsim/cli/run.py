@@ -40,9 +40,7 @@ def _run(args: argparse.Namespace) -> int:
             if folder is not None and error.result is not None:  # kept in the partial folder
                 results.write_partial(error.result, folder.path)
             raise
-        discount, channels = scenario.finance.discount_rate, scenario.channels
-        window = (scenario.warmup_h, scenario.horizon_h)
-        kpis = metrics.kpis(result.tables, *window, discount, channels)
+        kpis = metrics.scenario_kpis(result.tables, scenario)
         print(render(result, kpis))
         if args.kpis_file is not None:
             _write_kpis(args.kpis_file, pd.DataFrame([{"seed": args.seed} | metrics.kpi_row(kpis)]))

@@ -62,10 +62,7 @@ def execute(task: Task) -> Outcome:
     try:
         scenario = task.scenario
         result = run(scenario, task.seed)
-        nested = metrics.kpis(
-            result.tables, scenario.warmup_h, scenario.horizon_h,
-            scenario.finance.discount_rate, scenario.channels,
-        )  # fmt: skip
+        nested = metrics.scenario_kpis(result.tables, scenario)
         row = metrics.kpi_row(nested)
         row.update({name: float(measure(result)) for name, measure in task.measures.items()})
         series = daily_cash(result) if task.series else {}

@@ -41,7 +41,7 @@ from flexsim.metrics.money import (
 )
 from flexsim.metrics.orders import STAGES, backlog, finished_orders, lead_times, order_counts
 from flexsim.metrics.sellers import item_timing, sample_kpis, seller_factories, seller_kpis
-from flexsim.scenario import Channels
+from flexsim.scenario import Channels, Scenario
 
 __all__ = [
     "CASH_COLUMNS",
@@ -66,6 +66,7 @@ __all__ = [
     "order_counts",
     "party_money",
     "sample_kpis",
+    "scenario_kpis",
     "seller_factories",
     "seller_kpis",
     "seller_money",
@@ -114,6 +115,13 @@ def kpis(
         ),
         "seller_factories": _plain(seller_factories(tables, start_h)),
     }
+
+
+def scenario_kpis(tables: dict[str, pd.DataFrame], scenario: Scenario) -> dict[str, Any]:
+    """`kpis()` of a run of `scenario`: over its measured window, at its discount rate, with its
+    channels' payment terms, as every command and experiment measures a run."""
+    window = (scenario.warmup_h, scenario.horizon_h)
+    return kpis(tables, *window, scenario.finance.discount_rate, scenario.channels)
 
 
 def kpi_row(kpis: dict[str, Any]) -> dict[str, Any]:
