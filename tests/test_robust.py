@@ -135,6 +135,9 @@ METRICS: dict[str, Callable[[dict[str, pd.DataFrame]], object]] = {
     "cash_cycles": lambda t: metrics.cash_cycles(t, 0.0, 24.0, 0.1),
     "kpis": lambda t: metrics.kpis(t, 0.0, 24.0, 0.1),
     "kpi_row": lambda t: metrics.kpi_row(metrics.kpis(t, 0.0, 24.0)),
+    "scenario_kpis": lambda t: metrics.scenario_kpis(
+        t, load_builtin("mm1", {"horizon_days": 1.0, "warmup_days": 0.0})
+    ),
     "split_kpi_name": lambda t: metrics.split_kpi_name("orders.placed"),
     "backlog": lambda t: metrics.backlog(t["orders"], 24.0),
 }
