@@ -64,6 +64,11 @@ def test_a_file_expands_into_variants_times_their_factors(tmp_path: Path) -> Non
     assert point.scenario.customers[0].interarrival_days.expectation == point.factors[key]
     assert point.label == "slower customers.poisson.due_days=2000"
     assert {p.cell for p in plan.points} == {(1.25,), (2.0,)}
+    # the base scenario (what scenario.json holds) has the `set` but no variant or factor
+    assert plan.base == flexsim.load_builtin("mm1").with_overrides(
+        {"horizon_days": 300, "warmup_days": 30}
+    )
+    assert all(p.scenario != plan.base for p in plan.points if p.variant == "slower")
 
 
 @pytest.mark.parametrize(

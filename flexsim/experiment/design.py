@@ -130,6 +130,7 @@ class Experiment:
     factor_keys: list[str]  # every factor's dotted key, global ones first
     source: str
     digest: str  # sha256 of the file's bytes (or of the arguments that made it)
+    base: Scenario  # the scenario with the experiment's `set`, before variants and factors
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -346,7 +347,7 @@ def expand(spec: ExperimentFile, scenario: Scenario | str, source: str, digest: 
         for name in names:
             _check_kpi(name, points[0].scenario, f"{source}: experiment.{key}")
     plain = {name: overrides for name, (overrides, _) in variants.items()}
-    return Experiment(settings, points, keys, source, digest, plain)
+    return Experiment(settings, points, keys, source, digest, base, plain)
 
 
 def _count_points(

@@ -5,7 +5,8 @@ DIR/runs/             one JSON file per finished run, written as each completes
 DIR/runs.csv          one row per design point × replication (factor and KPI columns)
 DIR/summary.csv       tidy: one row per cell × design point × KPI
 DIR/summary.md        the comparison table as printed
-DIR/scenario.json     the base scenario (the first design point's), as a run folder has it
+DIR/scenario.json     the base scenario (with the experiment's `set`, before any variant or
+                      factor), as a run folder has it
 DIR/manifest.json     what made the results, written last
 DIR/series/, tables/  each run's daily cash (--series), each run's results (--tables)
 """
@@ -45,8 +46,7 @@ def start(folder: Path, experiment: Experiment, resume: bool) -> None:
 def write(folder: Path, result: ExperimentResult) -> None:
     """runs.csv, summary.csv, summary.md, scenario.json and, last, manifest.json."""
     write_text(folder / "runs.csv", result.runs.to_csv(index=False))
-    base = result.experiment.points[0].scenario
-    write_text(folder / "scenario.json", base.model_dump_json(indent=2))
+    write_text(folder / "scenario.json", result.experiment.base.model_dump_json(indent=2))
     write_text(folder / "summary.csv", result.summary.to_csv(index=False))
     write_text(folder / "summary.md", markdown(result) + "\n")
     text = json.dumps(manifest(result), indent=2, default=str)

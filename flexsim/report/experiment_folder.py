@@ -141,8 +141,8 @@ def _cash_band(series: Path) -> pd.DataFrame:
 
 
 def _base_scenario(folder: Path) -> Scenario | None:
-    """The experiment's base scenario (its first design point's), None in a folder written
-    before experiments kept it."""
+    """The experiment's base scenario (with its `set`, before any variant or factor), None in
+    a folder written before experiments kept it."""
     if not (folder / "scenario.json").is_file():
         return None
     try:
