@@ -365,7 +365,7 @@ def test_a_kpi_the_scenario_cannot_have_fails_at_load(
 
 
 def test_kpi_keys_cover_every_section() -> None:
-    keys = flexsim.experiment.design.kpi_keys(flexsim.load_builtin("tao-factory"))
+    keys = flexsim.experiment.names.kpi_keys(flexsim.load_builtin("tao-factory"))
     assert tuple(keys) == metrics.SECTIONS
     assert keys["lead_time"] == ["trial", "repeat", "offline"]
 

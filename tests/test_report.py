@@ -18,9 +18,10 @@ import pytest
 from conftest import SHORT_DEFAULT as SHORT
 from conftest import SHORT_EXPERIMENT as EXPERIMENT
 
-from flexsim import metrics, plots, report
+from flexsim import metrics, plots, report, stats
 from flexsim.cli import main
 from flexsim.experiment import headline_kpis
+from flexsim.report import experiment_folder
 from flexsim.scenario import builtin_text, load, validate
 
 RUN_FIGURES = {"lead-time", "time-split", "gantt", "backlog", "cash", "cash-cycle", "sellers"}
@@ -225,3 +226,24 @@ def test_the_report_and_its_figures_are_documented() -> None:
     assert f"`{report.REPORT}`" in text and f"`{report.FIGURES}/`" in text
     for name in plots.FIGURES:
         assert f"`{name}`" in text, f"figure {name} is not described in docs/results.md"
+
+
+def test_the_comparison_table_heads_factors_and_points_by_their_keys_last_part() -> None:
+    """Column heads name a factor, or a design point's own factor, by the last part of its
+    dotted key (the whole key in the head's title), so the table stays readable."""
+    key = "channels.ecommerce.payment.default_probability"
+    rows = [
+        {"variant": "voucher", "verdict": "baseline"},
+        {"variant": f"credit {key}=0.05", "verdict": "higher"},
+    ]
+    summary = pd.DataFrame(
+        [dict.fromkeys(stats.SUMMARY_COLUMNS, 1.0) | row | {"kpi": "orders.placed"} for row in rows]
+    ).assign(**{"sellers.count": 135})
+    page = experiment_folder._comparison(summary, ["sellers.count"], "CNY")
+    heads = re.findall(r'<th title="([^"]*)">([^<]*)</th>', page)
+    assert heads == [
+        ("KPI", "KPI"),
+        ("sellers.count", "count"),
+        ("voucher", "voucher (baseline)"),
+        (f"credit {key}=0.05", "credit default_probability=0.05"),
+    ]

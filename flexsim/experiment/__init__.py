@@ -17,14 +17,14 @@ from typing import Any
 from flexsim.experiment.design import (
     BASE,
     Experiment,
-    ExperimentError,
     Point,
     experiment_from,
-    headline_kpis,
     is_experiment_file,
     load_experiment,
 )
+from flexsim.experiment.errors import ExperimentError
 from flexsim.experiment.execute import Backend, Dask, Measure, Outcome, Processes, Serial, backend
+from flexsim.experiment.names import headline_kpis
 from flexsim.experiment.runner import ExperimentResult, run_experiment
 from flexsim.scenario import Scenario
 

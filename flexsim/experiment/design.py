@@ -13,14 +13,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
+from flexsim.experiment.errors import ExperimentError
+from flexsim.experiment.names import FACTORS, check_kpi, headline_kpis, with_names
 from flexsim.inputs import InputError, Unreadable, decode, listing, parse, quoted, read_bytes
 from flexsim.limits import MAX_POINTS, MAX_REPLICATIONS, MAX_RUNS
 from flexsim.metrics import split_kpi_name
@@ -34,16 +35,10 @@ from flexsim.scenario import (
     format_validation_error,
     load,
 )
-from flexsim.spec import Spec, did_you_mean
-from flexsim.vocabulary import PLATFORM, SELLER_KINDS, SELLERS, factory_party
+from flexsim.spec import Spec
 
 BASE = "base"  # the variant of an experiment without variants, and of `flexsim compare`
-FACTORS = "factors"  # the sub-table of a variant that holds its own factors
 Replications = Annotated[int, Field(ge=2, le=MAX_REPLICATIONS)]
-
-
-class ExperimentError(ScenarioError):
-    """Bad experiment input; one paragraph naming the file and the dotted key."""
 
 
 class Sequential(Spec):
@@ -207,66 +202,6 @@ def _table(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-def with_names(data: dict[str, Any], source: str) -> dict[str, Any]:
-    """The parsed file with each `{NAME}` of the `[names]` table replaced by its value, in the
-    keys of `set`, `[factors]` and the variants (and their factors), in `kpis`, in
-    `sequential.kpis` and in `warmup_series`: so that a file names its factory and lines once.
-    A placeholder that `[names]` does not define is an error naming where it is."""
-    names = data.get("names", {})
-    if not isinstance(names, dict) or not names:
-        return data  # nothing to replace; a malformed table is the schema's error
-
-    def fill(text: str, where: str) -> str:
-        def value(match: re.Match[str]) -> str:
-            if match[1] not in names:
-                raise ExperimentError(
-                    f"{source}: {where}: '{text}' uses {{{match[1]}}}, which [names] does not "
-                    f"define{did_you_mean(match[1], list(names))}; it defines "
-                    + ", ".join(map(str, names))
-                )
-            return str(names[match[1]])
-
-        return PLACEHOLDER.sub(value, text)
-
-    def keys(table: Any, where: str) -> Any:
-        if not isinstance(table, dict):
-            return table
-        return {
-            fill(k, f"{where}.{k}"): keys(v, f"{where}.{k}") if k == FACTORS else v
-            for k, v in table.items()
-        }
-
-    out = dict(data)
-    settings = out.get("experiment")
-    if isinstance(settings, dict):
-        settings = dict(settings)
-        settings["set"] = keys(settings.get("set", {}), "experiment.set")
-        if isinstance(settings.get("warmup_series"), str):
-            settings["warmup_series"] = fill(settings["warmup_series"], "experiment.warmup_series")
-        settings["kpis"] = _fill_list(settings.get("kpis", []), fill, "experiment.kpis")
-        sequential = settings.get("sequential")
-        if isinstance(sequential, dict):
-            where = "experiment.sequential.kpis"
-            settings["sequential"] = sequential | {
-                "kpis": _fill_list(sequential.get("kpis", []), fill, where)
-            }
-        out["experiment"] = settings
-    out["factors"] = keys(out.get("factors", {}), "factors")
-    variants = out.get("variants", {})
-    if isinstance(variants, dict):
-        out["variants"] = {n: keys(body, f"variants.{n}") for n, body in variants.items()}
-    return out
-
-
-def _fill_list(values: Any, fill: Callable[[str, str], str], where: str) -> Any:
-    if not isinstance(values, list):
-        return values
-    return [fill(v, f"{where}[{i}]") if isinstance(v, str) else v for i, v in enumerate(values)]
-
-
 def experiment_from(
     scenario: Scenario | str | Path,
     variants: Mapping[str, Mapping[str, Any]],
@@ -345,7 +280,7 @@ def expand(spec: ExperimentFile, scenario: Scenario | str, source: str, digest: 
     sequential = settings.sequential.kpis if settings.sequential else []
     for key, names in (("kpis", settings.kpis), ("sequential.kpis", sequential)):
         for name in names:
-            _check_kpi(name, points[0].scenario, f"{source}: experiment.{key}")
+            check_kpi(name, points[0].scenario, f"{source}: experiment.{key}")
     plain = {name: overrides for name, (overrides, _) in variants.items()}
     return Experiment(settings, points, keys, source, digest, base, plain)
 
@@ -441,55 +376,3 @@ def _factors(factors: Mapping[str, Any], where: str) -> dict[str, list[Any]]:
         if len(set(values)) < len(values):
             raise ExperimentError(f"{where}.{key}: a level is listed twice")
     return _overrides(factors, where)
-
-
-def _check_kpi(name: str, scenario: Scenario, where: str) -> None:
-    """Refuse a KPI name whose section, or whose key (a line, party, order kind or factory),
-    the scenario cannot have; the KPI itself is checked against the first finished run."""
-    section, key, _ = split_kpi_name(name)
-    keys = kpi_keys(scenario)
-    if section not in keys:
-        raise ExperimentError(
-            f"{where}: '{name}': no section '{section}'{did_you_mean(section, list(keys))}; "
-            f"sections: {', '.join(keys)}"
-        )
-    allowed = keys[section]
-    if (allowed is None) != (key == "") or (allowed is not None and key not in allowed):
-        expected = "no key (SECTION.KPI)" if allowed is None else ", ".join(allowed)
-        hint = did_you_mean(key, list(allowed or []))
-        raise ExperimentError(
-            f"{where}: '{name}': no '{key}' in {section}{hint}; expected {expected}"
-        )
-
-
-def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:
-    """Each KPI section's keys a run of `scenario` can have (None: a section of plain KPIs)."""
-    lines = [f"{f.name}.{line.name}" for f in scenario.factories for line in f.lines]
-    factories = [f.name for f in scenario.factories]
-    kinds = list(SELLER_KINDS) + sorted({c.channel for c in scenario.customers})
-    parties = [factory_party(name) for name in factories] + [SELLERS, PLATFORM]
-    sections: dict[str, list[str] | None] = {
-        "orders": None,
-        "lead_time": kinds,
-        "utilisation": lines,
-        "cash_cycle": parties,
-        "sellers": None,
-        "capacity": lines,
-        "seller_factories": factories,
-    }
-    return sections
-
-
-def headline_kpis(scenario: Scenario) -> list[str]:
-    """The KPIs a comparison shows when none are named: each factory's cash cycle and profit,
-    each line's busy share of open time, and the lead time and on-time share of each kind of
-    order the scenario places."""
-    names = []
-    for factory in scenario.factories:
-        names += [f"cash_cycle.{factory_party(factory.name)}.{k}" for k in ("ccc_days", "profit")]
-        names += [f"utilisation.{factory.name}.{line.name}.busy_of_open" for line in factory.lines]
-    kinds = ["trial", "repeat"] if scenario.sellers.count else []
-    kinds += sorted({c.channel for c in scenario.customers})
-    for kind in kinds:
-        names += [f"lead_time.{kind}.mean_h", f"lead_time.{kind}.on_time_share"]
-    return names

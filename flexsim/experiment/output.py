@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from flexsim.experiment.design import Experiment, ExperimentError
+from flexsim.experiment.design import Experiment
+from flexsim.experiment.errors import ExperimentError
 from flexsim.experiment.runner import ExperimentResult, manifest
 from flexsim.results import write_text
 

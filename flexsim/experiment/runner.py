@@ -24,7 +24,8 @@ import pandas as pd
 
 from flexsim import stats
 from flexsim.experiment import appraisal
-from flexsim.experiment.design import Experiment, ExperimentError, Point, most_replications
+from flexsim.experiment.design import Experiment, Point, most_replications
+from flexsim.experiment.errors import ExperimentError
 from flexsim.experiment.execute import Backend, Measure, Outcome, Serial, Task
 from flexsim.metrics import split_kpi_name
 from flexsim.results import provenance, write_text

@@ -5,6 +5,7 @@ its series/ and tables/ when it kept them."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -121,9 +122,17 @@ def _point_label(point: Mapping[str, Any]) -> str:
     return f"{label} · {values}" if values else label
 
 
+OWN_KEY = re.compile(r"(?<= )[\w.-]+\.([\w-]+)=")  # an own factor's key in a point's name
+
+
 def _short_key(key: object) -> str:
-    """A factor's dotted key by its last part, for figure labels."""
+    """A factor's dotted key by its last part, for figure labels and column heads."""
     return str(key).rsplit(".", 1)[-1]
+
+
+def _short_label(label: str) -> str:
+    """A design point's name with its own factors' dotted keys by their last part."""
+    return OWN_KEY.sub(r"\1=", label)
 
 
 def _cash_band(series: Path) -> pd.DataFrame:
@@ -187,7 +196,9 @@ def _comparison(summary: pd.DataFrame, factors: list[str], currency: str) -> str
     labelled = _labelled(summary, factors)
     variants = list(dict.fromkeys(summary["variant"]))
     baselines = set(summary.loc[summary["verdict"] == "baseline", "variant"])
-    head = ["KPI", *factors] + [f"{v} (baseline)" if v in baselines else v for v in variants]
+    head = [("KPI", "KPI"), *((_short_key(f), f) for f in factors)] + [
+        (_short_label(v) + (" (baseline)" if v in baselines else ""), v) for v in variants
+    ]
     rows = []
     for (kpi, _), group in labelled.groupby(["kpi", "cell"], sort=False):
         name, first = str(kpi), group.iloc[0]
@@ -202,7 +213,13 @@ def _comparison(summary: pd.DataFrame, factors: list[str], currency: str) -> str
         )
         cells += [_estimate_cell(name, by_variant.get(v), unit) for v in variants]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    header = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
+    header = (
+        "<tr>"
+        + "".join(
+            f'<th title="{html.escape(full)}">{html.escape(short)}</th>' for short, full in head
+        )
+        + "</tr>"
+    )
     return (
         f'<table class="kpis comparison"><thead>{header}</thead><tbody>{"".join(rows)}'
         '</tbody></table><p class="note">Each cell: the variant\'s mean over its replications '

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from flexsim import metrics, plots
-from flexsim.experiment.design import headline_kpis
 from flexsim.experiment.execute import party_cash
+from flexsim.experiment.names import headline_kpis
 from flexsim.experiment.output import significant
 from flexsim.report.page import (
     Page,
