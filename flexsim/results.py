@@ -14,6 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from flexsim import metrics
@@ -21,7 +22,25 @@ from flexsim.records import COLUMN_TYPES
 from flexsim.run import RunResult
 
 PACKAGES = ("flexsim", "simpy", "numpy", "pandas", "scipy", "pydantic")
-TABLE_SUFFIX = ".csv.gz"
+TABLE_FORMATS = {"csv": ".csv.gz", "parquet": ".parquet"}
+"""The formats a results folder's tables can be written in, each with its file suffix: gzip CSV
+(the default, and what results/ commits) or Parquet (pyarrow, the optional extra `parquet`)."""
+TABLE_SUFFIX = TABLE_FORMATS["csv"]
+PARQUET_INSTALL = (
+    'the optional extra `parquet` (pip install "flexsim[parquet]", or pip install pyarrow)'
+)
+
+
+DERIVED_TYPES: dict[str, dict[str, str]] = {
+    "cash": {"party": "str", "day": "int64"} | dict.fromkeys(metrics.CASH_COLUMNS, "float64"),
+    "seller_money": {"party": "str"} | dict.fromkeys(metrics.MONEY_COLUMNS, "float64"),
+}
+"""The derived tables' columns and dtypes, as COLUMN_TYPES gives the record tables'."""
+TYPES = COLUMN_TYPES | DERIVED_TYPES
+
+
+class TableFormatError(ValueError):
+    """A table format that cannot be written or read here; the message is one paragraph."""
 
 
 def write(
@@ -30,18 +49,20 @@ def write(
     folder: Path,
     source: str,
     overrides: dict[str, Any] | None = None,
+    table_format: str = "csv",
 ) -> list[Path]:
     """Write tables, kpis.json, scenario.json and manifest.json into the existing `folder`
-    (an output folder's partial one); return the paths.
+    (an output folder's partial one); return the paths. The tables are written in
+    `table_format` (TABLE_FORMATS), which the manifest records.
 
     Each file is written to a temporary name and renamed, so an interrupted write never leaves
     a half file behind; the manifest goes last, so a folder with a manifest is complete.
     """
-    written = _write_tables(result.tables | derived_tables(result), folder)
+    written = _write_tables(result.tables | derived_tables(result), folder, table_format)
     texts = {
         "kpis.json": _json(kpis),
         "scenario.json": result.scenario.model_dump_json(indent=2),
-        "manifest.json": _json(manifest(result, source, overrides or {})),
+        "manifest.json": _json(manifest(result, source, overrides or {}, table_format)),
     }
     for name, text in texts.items():
         write_text(folder / name, text)
@@ -49,11 +70,11 @@ def write(
     return written
 
 
-def write_partial(result: RunResult, folder: Path) -> list[Path]:
+def write_partial(result: RunResult, folder: Path, table_format: str = "csv") -> list[Path]:
     """Write what a run stopped by the engine's guard had recorded: its record tables and
     scenario.json, without KPIs, derived tables (both need the whole run) or manifest.json
     (which marks a complete results folder); the folder's PARTIAL file says why it stopped."""
-    written = _write_tables(result.tables, folder)
+    written = _write_tables(result.tables, folder, table_format)
     write_text(folder / "scenario.json", result.scenario.model_dump_json(indent=2))
     return [*written, folder / "scenario.json"]
 
@@ -63,13 +84,42 @@ def write_partial(result: RunResult, folder: Path) -> list[Path]:
 _GZIP = {"method": "gzip", "compresslevel": 6}
 
 
-def _write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+def _write_tables(tables: dict[str, pd.DataFrame], folder: Path, table_format: str) -> list[Path]:
+    check_table_format(table_format)
     written = []
     for name, table in tables.items():
-        path = folder / f"{name}{TABLE_SUFFIX}"
-        _atomic(path, partial(table.to_csv, index=False, compression=_GZIP))
+        path = folder / f"{name}{TABLE_FORMATS[table_format]}"
+        if table_format == "parquet":
+            _atomic(path, partial(table.to_parquet, index=False, engine="pyarrow"))
+        else:
+            _atomic(path, partial(table.to_csv, index=False, compression=_GZIP))
         written.append(path)
     return written
+
+
+def check_table_format(table_format: str) -> None:
+    """Raise TableFormatError unless tables can be written and read in `table_format` here:
+    a known format, and pyarrow installed for Parquet."""
+    if table_format not in TABLE_FORMATS:
+        raise TableFormatError(
+            f"table format {table_format!r}: expected one of {', '.join(TABLE_FORMATS)}"
+        )
+    if table_format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise TableFormatError(
+                f"Parquet tables need pyarrow, which is not installed: install {PARQUET_INSTALL}"
+            ) from None
+
+
+def table_path(folder: Path, name: str) -> Path:
+    """The file of table `name` in a results folder, in whichever format it was written (a
+    folder holds one); the CSV file's path when there is neither."""
+    for suffix in TABLE_FORMATS.values():
+        if (path := folder / f"{name}{suffix}").is_file():
+            return path
+    return folder / f"{name}{TABLE_SUFFIX}"
 
 
 def derived_tables(result: RunResult) -> dict[str, pd.DataFrame]:
@@ -95,34 +145,74 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 
 def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
-    """The tables of a results folder by name: all of them, or those named (an empty record
-    table with its columns typed, as the run made it)."""
-    paths = (
-        sorted(folder.glob(f"*{TABLE_SUFFIX}"))
-        if names is None
-        else [folder / f"{name}{TABLE_SUFFIX}" for name in names]
-    )
+    """The tables of a results folder by name: all of them, or those named, from gzip CSV or
+    Parquet files alike (a folder holds one format; TableFormatError when a table is in both).
+
+    Both formats read back to equal frames, as the CSV reads: an empty field or string is
+    missing (NaN), a table's text columns are strings even when every value is missing or looks
+    like a number, and an empty table has its columns typed (TYPES), as the run made it.
+    """
+    if names is None:
+        names = sorted(
+            {
+                path.name.removesuffix(suffix)
+                for suffix in TABLE_FORMATS.values()
+                for path in folder.glob(f"*{suffix}")
+            }
+        )
     tables = {}
-    for path in paths:
-        name = path.name.removesuffix(TABLE_SUFFIX)
-        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-        if table.empty and name in COLUMN_TYPES:
-            table = table.astype(COLUMN_TYPES[name])
-        tables[name] = table
+    for name in names:
+        both = [folder / f"{name}{suffix}" for suffix in TABLE_FORMATS.values()]
+        if all(path.is_file() for path in both):
+            raise TableFormatError(
+                f"{folder}: table {name} is there as both {' and '.join(p.name for p in both)}; "
+                "a results folder holds its tables in one format"
+            )
+        path = table_path(folder, name)
+        if path.suffix == ".parquet":
+            check_table_format("parquet")
+            table = _blank_as_missing(pd.read_parquet(path, engine="pyarrow"))
+        else:
+            table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        tables[name] = _typed(name, table)
     return tables
 
 
-def manifest(result: RunResult, source: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    """What made a run: inputs, seed, versions, commit, machine, wall time."""
+def _blank_as_missing(table: pd.DataFrame) -> pd.DataFrame:
+    """Empty strings as NaN, which is what an empty CSV field reads as."""
+    for column in table.columns:
+        if pd.api.types.is_string_dtype(table[column]) and (table[column] == "").any():
+            table[column] = table[column].replace("", np.nan)
+    return table
+
+
+def _typed(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """A table's text columns as strings, and an empty table's columns as TYPES declares them."""
+    if name not in TYPES:
+        return table
+    if table.empty:
+        return table.astype(TYPES[name])
+    text = [c for c, kind in TYPES[name].items() if kind == "str" and c in table.columns]
+    untyped = [c for c in text if not pd.api.types.is_string_dtype(table[c])]
+    return table.astype(dict.fromkeys(untyped, "str")) if untyped else table
+
+
+def manifest(
+    result: RunResult, source: str, overrides: dict[str, Any], table_format: str = "csv"
+) -> dict[str, Any]:
+    """What made a run: inputs, seed, versions, commit, machine, wall time; the tables' rows
+    and format."""
+    made = provenance(PACKAGES + (("pyarrow",) if table_format == "parquet" else ()))
     return {
         "scenario": result.scenario.name,
         "source": source,
         "overrides": overrides,
         "seed": result.seed,
-        **provenance(),
+        **made,
         "wall_s": round(result.wall_s, 3),
         "streams": result.streams,
         "tables": {name: len(table) for name, table in result.tables.items()},
+        "table_format": table_format,
     }
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from flexsim.audit import audit
 from flexsim.cli import main
+from flexsim.results import table_path
 
 MINIMAL_SCENARIO = """\
 name = "tiny"
@@ -37,12 +38,12 @@ def assert_audit_passes(folder: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def audit_run_folders(tmp_path: Path) -> Iterator[None]:
-    """After each test, audit every complete run folder (manifest.json beside orders.csv.gz)
-    it wrote into its tmp_path: whatever writes a run folder, the laws hold on it. A test that
-    corrupts a folder on purpose does so outside its tmp_path."""
+    """After each test, audit every complete run folder (manifest.json beside the orders
+    table, gzip CSV or Parquet) it wrote into its tmp_path: whatever writes a run folder, the
+    laws hold on it. A test that corrupts a folder on purpose does so outside its tmp_path."""
     yield
     for manifest in sorted(tmp_path.rglob("manifest.json")):
-        if (manifest.parent / "orders.csv.gz").is_file():
+        if table_path(manifest.parent, "orders").is_file():
             assert_audit_passes(manifest.parent)
 
 

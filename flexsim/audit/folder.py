@@ -11,7 +11,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from flexsim.records import TABLES
-from flexsim.results import TABLE_SUFFIX, read_tables
+from flexsim.results import read_tables, table_path
 from flexsim.scenario import Scenario
 
 DERIVED = ("cash", "seller_money")  # tables results.write derives from the ledger
@@ -38,7 +38,7 @@ def read_run(folder: Path) -> Run:
             f"{folder}: not a folder (expected a run results folder: `flexsim run --out DIR`)"
         )
     names = [*TABLES, *DERIVED]
-    missing = [f"{n}{TABLE_SUFFIX}" for n in names if not (folder / f"{n}{TABLE_SUFFIX}").is_file()]
+    missing = [table_path(folder, n).name for n in names if not table_path(folder, n).is_file()]
     missing += [name for name in FILES if not (folder / name).is_file()]
     if missing:
         raise AuditError(
@@ -56,7 +56,7 @@ def read_run(folder: Path) -> Run:
         absent = set(TABLES[name]) - set(tables[name].columns)
         if absent:
             raise AuditError(
-                f"{folder / (name + TABLE_SUFFIX)}: columns {', '.join(sorted(absent))} missing"
+                f"{table_path(folder, name)}: columns {', '.join(sorted(absent))} missing"
             )
     return Run(tables, scenario, kpis if isinstance(kpis, dict) else {})
 

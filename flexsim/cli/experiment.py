@@ -15,7 +15,12 @@ from tqdm import tqdm
 from flexsim import experiment
 from flexsim.cli.exits import FAILED, UsageError, _notes
 from flexsim.cli.folders import _progress, _write_report
-from flexsim.cli.options import _check_report, _check_resume, _replications
+from flexsim.cli.options import (
+    _check_report,
+    _check_resume,
+    _check_table_format,
+    _replications,
+)
 from flexsim.experiment import output as experiment_output
 from flexsim.experiment.design import check_runs
 from flexsim.experiment.runner import describe
@@ -48,6 +53,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _experiment(args: argparse.Namespace) -> int:
     _check_report(args, None)
     _check_resume(args)
+    _check_table_format(args, args.tables, "with --tables (each run's results folder)")
     plan = experiment.load_experiment(args.file, parse_assignments(args.assignments))
     return _run_experiment(plan, args, args.out)
 
@@ -137,6 +143,7 @@ def _execute(
             replications=replications,
             series=getattr(args, "series", False),
             tables=getattr(args, "tables", False),
+            table_format=getattr(args, "table_format", None) or "csv",
             progress=_progress(bar) if bar is not None else None,
         )
     finally:

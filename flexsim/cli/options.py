@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from flexsim import report
+from flexsim import report, results
 from flexsim.cli.exits import UsageError
 from flexsim.limits import MAX_JOBS_PER_CORE, MAX_REPLICATIONS
 from flexsim.plots import FORMATS
@@ -45,8 +45,43 @@ def _report_options(parser: argparse.ArgumentParser, gantt: bool = False) -> Non
 
 def _format_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--format", choices=FORMATS, default="png", help="the figures' format (default: png)"
+        "--format",
+        type=_figure_format,
+        choices=FORMATS,
+        default="png",
+        help="the figures' format (default: png)",
     )
+
+
+def _figure_format(text: str) -> str:
+    """--format names the figures' format; a table format gets pointed to --table-format."""
+    if text in results.TABLE_FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a table format, and --format the figures' ({', '.join(FORMATS)}): "
+            f"write the tables as {text} with --table-format {text}"
+        )
+    return text
+
+
+def _table_format_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument(
+        "--table-format", choices=list(results.TABLE_FORMATS), metavar="{csv,parquet}", help=help
+    )
+
+
+def _check_table_format(args: argparse.Namespace, writes_tables: bool, where: str) -> str:
+    """The --table-format asked (csv when none), refused before anything runs when no tables
+    are written or Parquet cannot be written here."""
+    asked = getattr(args, "table_format", None)
+    if asked is None:
+        return "csv"
+    if not writes_tables:
+        raise UsageError(f"--table-format {asked}: the tables are only written {where}")
+    try:
+        results.check_table_format(asked)
+    except results.TableFormatError as error:
+        raise UsageError(f"--table-format {asked}: {error}") from None
+    return str(asked)
 
 
 def _gantt_option(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ from flexsim.cli.options import (
     _report_options,
     _resume_option,
     _set_option,
+    _table_format_option,
 )
 from flexsim.cli.run import _run
 from flexsim.cli.scenarios import _check, _scenarios, _schema, _show
@@ -46,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
         help="write tables, kpis.json and manifest.json into DIR, all or nothing",
     )
     _overwrite_option(run_p)
+    _table_format_option(
+        run_p, "the --out tables as gzip CSV (default) or Parquet (needs the extra `parquet`)"
+    )
     run_p.add_argument(
         "--replications",
         type=int,
@@ -112,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     exp_p.add_argument(
         "--tables", action="store_true", help="keep each run's results folder in DIR/tables/"
+    )
+    _table_format_option(
+        exp_p,
+        "the --tables tables as gzip CSV (default) or Parquet (needs the extra `parquet`)",
     )
     _report_options(exp_p)
     _jobs_options(exp_p)

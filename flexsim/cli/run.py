@@ -17,7 +17,7 @@ from flexsim import experiment, metrics, report, results, stats
 from flexsim.cli.exits import UsageError
 from flexsim.cli.experiment import _run_experiment
 from flexsim.cli.folders import _write_report
-from flexsim.cli.options import _check_report, _replications
+from flexsim.cli.options import _check_report, _check_table_format, _replications
 from flexsim.cli.scenarios import _warn_short_warmup
 from flexsim.outfolder import OutFolderError, OutputFolder
 from flexsim.run import Runaway, RunResult, run
@@ -30,6 +30,8 @@ def _run(args: argparse.Namespace) -> int:
     overrides = parse_assignments(args.assignments)
     scenario = load(args.scenario, overrides)
     _check_report(args, scenario)
+    writes = args.out is not None and args.replications is None
+    table_format = _check_table_format(args, writes, "by --out DIR of one run (no --replications)")
     _warn_short_warmup(scenario)
     if args.replications is not None:
         return _run_replicated(args, scenario)
@@ -38,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
             result = run(scenario, args.seed)
         except Runaway as error:
             if folder is not None and error.result is not None:  # kept in the partial folder
-                results.write_partial(error.result, folder.path)
+                results.write_partial(error.result, folder.path, table_format)
             raise
         kpis = metrics.scenario_kpis(result.tables, scenario)
         print(render(result, kpis))
@@ -46,7 +48,9 @@ def _run(args: argparse.Namespace) -> int:
             _write_kpis(args.kpis_file, pd.DataFrame([{"seed": args.seed} | metrics.kpi_row(kpis)]))
         if folder is not None:
             try:
-                results.write(result, kpis, folder.path, str(args.scenario), overrides)
+                results.write(
+                    result, kpis, folder.path, str(args.scenario), overrides, table_format
+                )
             except OSError as error:
                 raise UsageError(f"--out {args.out}: cannot write results ({error})") from None
             if args.report:

@@ -41,6 +41,7 @@ class Task:
     series: bool = False  # return the daily cash of the factories, platform and sellers
     series_of: str = ""  # return this daily series for the warm-up (busy:F.L, waiting:F)
     tables_dir: str = ""  # write the run's results folder here (the worker writes it)
+    table_format: str = "csv"  # its tables' format (results.TABLE_FORMATS)
 
 
 @dataclass
@@ -69,7 +70,7 @@ def execute(task: Task) -> Outcome:
         if task.series_of:
             series["warmup"] = daily_series(result, task.series_of)
         if task.tables_dir:
-            _write_tables(result, nested, Path(task.tables_dir))
+            _write_tables(result, nested, Path(task.tables_dir), task.table_format)
     except Exception as error:
         last = traceback.extract_tb(error.__traceback__)[-1]
         where = f" ({Path(last.filename).name}:{last.lineno})"
@@ -81,9 +82,9 @@ def execute(task: Task) -> Outcome:
     )
 
 
-def _write_tables(result: RunResult, kpis: dict[str, Any], folder: Path) -> None:
+def _write_tables(result: RunResult, kpis: dict[str, Any], folder: Path, table_format: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    results.write(result, kpis, folder, result.scenario.name)
+    results.write(result, kpis, folder, result.scenario.name, table_format=table_format)
 
 
 def daily_cash(result: RunResult) -> dict[str, list[float]]:

@@ -67,18 +67,20 @@ def run_experiment(
     measures: Mapping[str, Measure] | None = None,
     series: bool = False,
     tables: bool = False,
+    table_format: str = "csv",
     progress: Progress | None = None,
 ) -> ExperimentResult:
     """Run every design point of `experiment` `replications` times (default: the file's), more
     while the sequential rule asks, on `backend` (default: serial). With `folder`, each
     finished run is written there as it completes, and runs already there are not run again;
     `series` keeps each run's daily cash there, `tables` each run's whole results folder
-    (written by the worker). `progress` is called with the runs done and planned."""
+    (written by the worker, its tables in `table_format`). `progress` is called with the runs
+    done and planned."""
     backend = backend or Serial()
     started = time.perf_counter()
     if tables and folder is None:
         raise ValueError("keeping each run's tables needs an output folder")
-    state = _State(experiment, folder, dict(measures or {}), series, tables, progress)
+    state = _State(experiment, folder, dict(measures or {}), series, tables, progress, table_format)
     planned = replications or experiment.settings.replications
     warmup = _warmup(state, backend)
     while True:
@@ -106,6 +108,7 @@ class _State:
     series: bool
     tables: bool
     progress: Progress | None
+    table_format: str
     done: dict[tuple[int, int], Outcome] = field(default_factory=dict)
     failed: dict[tuple[int, int], Outcome] = field(default_factory=dict)
     warmup_days: float | None = None
@@ -139,7 +142,17 @@ class _State:
         keep = ""
         if self.tables and self.folder is not None:
             keep = str(self.folder / TABLES / f"{index:05d}-{replication:06d}")
-        return Task(index, replication, seed, scenario, self.measures, self.series, "", keep)
+        return Task(
+            index,
+            replication,
+            seed,
+            scenario,
+            self.measures,
+            self.series,
+            "",
+            keep,
+            self.table_format,
+        )
 
     def keep(self, outcome: Outcome) -> None:
         key = (outcome.point, outcome.replication)

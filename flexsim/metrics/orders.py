@@ -54,7 +54,9 @@ def lead_times(
     if items is not None:
         sample_h = (items["sampled_at"] - items["launched_at"]).set_axis(items["item"])
         trial = done["kind"] == TRIAL
-        done = done.assign(sample_h=done["item"].map(sample_h).astype("float64").where(trial))
+        # astype: mapping no orders keeps the item column's dtype, and with pyarrow installed
+        # pandas' strings are pyarrow's, which have no mean
+        done = done.assign(sample_h=done["item"].map(sample_h).astype(float).where(trial))
     grouped = done.groupby("kind")
     lead, delivered = grouped["lead_time_h"], grouped["delivered_h"]
     table = pd.DataFrame(

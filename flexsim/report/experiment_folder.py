@@ -25,7 +25,7 @@ from flexsim.report.page import (
     read_json,
 )
 from flexsim.report.tables import MISSING
-from flexsim.results import TABLE_SUFFIX, read_tables
+from flexsim.results import read_tables, table_path
 from flexsim.scenario import Scenario, ScenarioError, load
 
 FIGURE_KPIS = ("utilisation.", "cash_cycle.", "sellers.demand", "sellers.sold", "sellers.lost")
@@ -98,18 +98,20 @@ def _lead_time_figure(
 ) -> Callable[[], plots.Figure]:
     """The lead-time figure: every run's orders pooled by design point when the folder kept
     the runs' tables (--tables), else the mean lead times from the summary."""
-    kept = sorted((folder / TABLES).glob("*/orders" + TABLE_SUFFIX))
+    kept = [
+        run for run in sorted((folder / TABLES).glob("*")) if table_path(run, "orders").is_file()
+    ]
     if not kept:
         return lambda: plots.lead_time_estimates(estimates)
     labels = [_point_label(point) for point in manifest["points"]]
 
     def draw() -> plots.Figure:
         frames = []
-        for path in kept:
-            point = int(path.parent.name.split("-")[0])
-            orders = read_tables(path.parent, ("orders",))["orders"]
+        for run in kept:
+            point = int(run.name.split("-")[0])
+            orders = read_tables(run, ("orders",))["orders"]
             frames.append(orders.assign(variant=labels[point]))
-        kpis = read_json(kept[0].parent / "kpis.json")
+        kpis = read_json(kept[0] / "kpis.json")
         return plots.lead_time(pd.concat(frames, ignore_index=True), kpis["window_h"][0])
 
     return draw
