@@ -40,7 +40,7 @@ WRITERS = {
         "flexsim.model.line:Line.close_overtime",
     },
     "ledger": {"flexsim.model.ledger:Ledger.post"},
-    "items": {"flexsim.model.demand:Seller.record"},
+    "items": {"flexsim.model.seller:Seller.record"},
     "seller_days": {"flexsim.model.shelf:Shelf.trade_day", "flexsim.model.shelf:Shelf.settle"},
     "capacity": {"flexsim.model.factory:Factory.publish"},
 }

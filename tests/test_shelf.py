@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from flexsim.model.schedule import Environment
 from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.shelf import FIRST_COLUMNS, Item, Shelf
+from flexsim.model.timer import Environment
 from flexsim.records import Recorder
 from flexsim.scenario import SellersSpec
 from flexsim.streams import Streams

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from flexsim.model.ledger import Ledger
 from flexsim.model.order import Order
-from flexsim.model.schedule import Environment, after
+from flexsim.model.timer import Environment, after
 from flexsim.scenario import PaymentSpec, RegimeName
 from flexsim.vocabulary import (
     BAD_DEBT,

@@ -21,14 +21,14 @@ import simpy
 from flexsim.limits import MAX_DAILY_CLICKS
 from flexsim.model.order import NOT_YET
 from flexsim.model.reorder import REORDER
-from flexsim.model.schedule import Environment
 from flexsim.model.seasons import SeasonCalendar, is_flat, life_factor
+from flexsim.model.timer import Environment
 from flexsim.records import Recorder, SellerDayRecord
 from flexsim.scenario import SellersSpec
 from flexsim.vocabulary import COGS, HOURS_PER_DAY, INVENTORY, NO_ORDER, REPEAT, RETAIL_SALES
 
 if TYPE_CHECKING:
-    from flexsim.model.demand import Seller
+    from flexsim.model.seller import Seller
 
 NEVER = math.inf
 FIRST_COLUMNS = 16  # slots per seller to start with; doubled for all sellers when one needs more

@@ -12,16 +12,16 @@ import simpy
 
 from flexsim.dists import DistSpec
 from flexsim.model.costs import RunningCosts, invest, pay_running_costs
-from flexsim.model.demand import Seller
 from flexsim.model.factory import Fabric, Factory
 from flexsim.model.ledger import Ledger
 from flexsim.model.line import Breakdowns, Line, Overtime, PollingLine, UnitTimes
 from flexsim.model.opening import open_orders
 from flexsim.model.rules import POLLING
 from flexsim.model.samples import SampleRoom
-from flexsim.model.schedule import Environment
 from flexsim.model.seasons import SeasonCalendar
+from flexsim.model.seller import Seller
 from flexsim.model.shelf import Shelf
+from flexsim.model.timer import Environment
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder

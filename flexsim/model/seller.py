@@ -1,4 +1,4 @@
-"""Demand: Taobao sellers, their launches, samples, orders, deliveries and money.
+"""Sellers: the Taobao sellers, their launches, samples, orders, deliveries and money.
 
 launch (a Poisson stream, thinned by the seasons' launch factors) → proof sample from the
 factory's sample room (fee per sample), judged by the seller: approved, remade, or the item
@@ -26,9 +26,9 @@ from flexsim.model.factory import Factory
 from flexsim.model.ledger import Ledger
 from flexsim.model.order import Order
 from flexsim.model.samples import SampleRoom
-from flexsim.model.schedule import Environment, after
 from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.shelf import Item, Shelf
+from flexsim.model.timer import Environment, after
 from flexsim.model.trade import Trade, make_buyer
 from flexsim.records import ItemRecord
 from flexsim.scenario import ChannelSpec, SellersSpec
