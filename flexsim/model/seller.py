@@ -46,6 +46,7 @@ from flexsim.vocabulary import (
     NO_ORDER,
     PLATFORM,
     RECEIVABLES,
+    REPEAT,
     RETAIL_SALES,
     REVENUE,
     SALVAGE,
@@ -72,6 +73,7 @@ class Seller:
         streams: Streams,
         order_ids: itertools.count[int],
         seasons: SeasonCalendar,
+        shelf: Shelf,
     ) -> None:
         self.env, self.name, self.spec, self.trade = env, name, spec, trade
         self.factories, self.rooms, self.seasons = factories, rooms, seasons
@@ -111,8 +113,8 @@ class Seller:
         self.trial = spec.trial_quantity.sampler(streams[f"seller.trial/{name}"])
         self.launch_rng = streams[f"seller.launch/{name}"]
         self.items: dict[str, Item] = {}
-        self.shelf: Shelf  # and self.row, set by the shelf that holds all sellers' items
-        self.row = -1
+        self.shelf = shelf  # holds every seller's listed items, this seller's in its row
+        self.row = shelf.join(self)
 
     def family_mix(self, streams: Streams) -> list[float]:
         """The seller's family weights: the sellers' own, or a Dirichlet draw around them."""
@@ -210,7 +212,7 @@ class Seller:
         """Presale: the first batch is the pre-orders so far plus the cover at their rate."""
         if item.slot < 0:
             return
-        pending = int(self.shelf.pending[self.row, item.slot])
+        pending = self.shelf.preorders(self.row, item)
         rate = pending / max(self.spec.reorder.presale_days, 1.0)
         self.order(item, TRIAL, max(self.moq, math.ceil(pending + rate * self.shelf.cover_days)))
 
@@ -240,6 +242,11 @@ class Seller:
             item.ordered -= quantity
             item.on_order -= quantity
 
+    def reorder(self, item: Item, short: int) -> None:
+        """The shelf's reorder policy asks for a repeat batch of `short` pieces, at least MOQ."""
+        item.repeats += 1
+        self.order(item, REPEAT, max(self.moq, short))
+
     def receive(self, order: Order) -> None:
         """Goods arrive: list a new item, restock a listed one, or salvage for an ended one."""
         item = self.items[order.item]
@@ -260,7 +267,13 @@ class Seller:
         self.shelf.place(self.row, item)
         after(self.env, self.spec.life_days * HOURS_PER_DAY, lambda: self.end(item))
 
-    def book_sales(self, revenue: float) -> None:
+    def book_sales(self, revenue: float, cost: float) -> None:
+        """The day's retail sales: their revenue (`take_revenue`), then their cost of goods
+        out of inventory."""
+        self.take_revenue(revenue)
+        self.ledger.post(self.party, COGS, INVENTORY, cost, NO_ORDER, RETAIL_SALES)
+
+    def take_revenue(self, revenue: float) -> None:
         """The day's retail revenue: consumers pay the platform, which holds it in escrow and
         releases it to the seller escrow_days later (one event per seller-day); with no
         escrow the seller is paid at once."""

@@ -201,19 +201,18 @@ def build(env: Environment, scenario: Scenario, streams: Streams, recorder: Reco
     sellers = []
     spec_s = scenario.sellers
     seasons = SeasonCalendar(spec_s.seasons, scenario.start_date)
-    for name in spec_s.seller_names():
+    names = spec_s.seller_names()
+    shelf = Shelf(env, spec_s, seasons, recorder, rows=len(names))
+    for name in names:
         mine = spec_s.factory_names()  # the scenario validates the names
         seller = Seller(
             env, name, spec_s, channels[ECOMMERCE], {f: factories[f] for f in mine},
-            {f: rooms[f] for f in mine}, trade, streams, order_ids, seasons,
+            {f: rooms[f] for f in mine}, trade, streams, order_ids, seasons, shelf,
         )  # fmt: skip
         ledger.capitalise(seller.party, spec_s.initial_cash)
         env.process(seller.launch_items())
         sellers.append(seller)
     if sellers:
-        shelf = Shelf(env, spec_s, sellers, seasons, recorder)
-        for row, seller in enumerate(sellers):
-            seller.shelf, seller.row = shelf, row
         env.process(shelf.trade_days())
     world = World(factories, sellers, trade)
     if scenario.finance.overdraft_rate or scenario.finance.deposit_rate:
