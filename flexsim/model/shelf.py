@@ -242,7 +242,7 @@ class Shelf:
         now = self.env.now
         active = [row for row, count in enumerate(self.listed_count) if count]
         if not active:  # nothing listed anywhere: a quiet day, no arrays
-            self.records.seller_days.extend((s.name, now, 0, 0, 0, 0.0) for s in self.sellers)
+            self.record_days(now, active, [], [], [])
             return
         rate = self.rate * self.seasons.demand_factor(now)
         if not self.flat_life:
@@ -303,7 +303,7 @@ class Shelf:
             item.sold_out_at.append(int(self.stock[row, slot]))
 
     def settle(self, now: float, active: list[int], sold: np.ndarray, lost: np.ndarray) -> None:
-        """Per seller, in row order: the day's record, its sales booked, then its reorders."""
+        """The day's records; then per seller, in row order, its sales booked and its reorders."""
         pieces, missed = sold.sum(axis=1).tolist(), lost.sum(axis=1).tolist()
         revenue = np.einsum("ij,ij->i", sold, self.retail).tolist()
         cost = np.einsum("ij,ij->i", sold, self.cost).tolist()
@@ -311,22 +311,35 @@ class Shelf:
         due: dict[int, list[int]] = {}  # row → its due slots, in slot order
         for row, slot in zip(rows.tolist(), slots.tolist(), strict=True):
             due.setdefault(row, []).append(slot)
+        self.record_days(now, active, pieces, missed, revenue)
+        for row in active:
+            self.sellers[row].book_sales(revenue[row], cost[row])
+            for slot in due.get(row, ()):
+                self.reconsider(row, slot, now)
+
+    def record_days(
+        self,
+        now: float,
+        active: list[int],
+        pieces: list[int],
+        missed: list[int],
+        revenue: list[float],
+    ) -> None:
+        """Every seller's record of the day (the only writer of seller_days): zeros for those
+        with nothing listed, then each active seller's sales, lost sales and revenue (indexed
+        by row), in row order."""
         days = self.records.seller_days
         listed = set(active)
+        # the many all-zero SellerDayRecords as plain tuples: cheaper to build
         days.extend(
             (s.name, now, 0, 0, 0, 0.0) for r, s in enumerate(self.sellers) if r not in listed
         )
-        for row in active:
-            seller = self.sellers[row]
-            days.append(
-                SellerDayRecord(
-                    seller.name, now, pieces[row] + missed[row], pieces[row], missed[row],
-                    revenue[row],
-                )
-            )  # fmt: skip
-            seller.book_sales(revenue[row], cost[row])
-            for slot in due.get(row, ()):
-                self.reconsider(row, slot, now)
+        days.extend(
+            SellerDayRecord(
+                self.sellers[r].name, now, pieces[r] + missed[r], pieces[r], missed[r], revenue[r]
+            )
+            for r in active
+        )
 
     # -- the reorder policy --------------------------------------------------------------
 
