@@ -17,9 +17,9 @@ import itertools
 import math
 from collections.abc import Mapping
 
+from flexsim.model.credit import OfflineCredit
 from flexsim.model.factory import Factory
 from flexsim.model.order import Order
-from flexsim.model.payment import OfflineCredit
 from flexsim.model.timer import Environment, after
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream

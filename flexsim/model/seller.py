@@ -22,6 +22,7 @@ import simpy
 
 from flexsim.dists import Exponential, Uniform, choice_sampler
 from flexsim.model.choice import FactoryChoice
+from flexsim.model.escrow import Escrow
 from flexsim.model.factory import Factory
 from flexsim.model.ledger import Ledger
 from flexsim.model.order import Order
@@ -36,16 +37,12 @@ from flexsim.streams import Streams
 from flexsim.vocabulary import (
     COGS,
     ECOMMERCE,
-    ESCROW,
-    ESCROW_RELEASE,
     EXPENSES,
     FLOWS,
     HOURS_PER_DAY,
     HOURS_PER_WEEK,
     INVENTORY,
     NO_ORDER,
-    PLATFORM,
-    RECEIVABLES,
     REPEAT,
     RETAIL_SALES,
     REVENUE,
@@ -84,6 +81,7 @@ class Seller:
         )  # fmt: skip
         self.party = seller_party(name)
         self.ledger: Ledger = trade.ledger
+        self.escrow = Escrow(env, self.ledger, self.party, spec.escrow_days)
         self.records = trade.recorder
         self.order_ids = order_ids
         self.moq, self.promise_h = channel.moq, channel.promise_days * HOURS_PER_DAY
@@ -268,29 +266,10 @@ class Seller:
         after(self.env, self.spec.life_days * HOURS_PER_DAY, lambda: self.end(item))
 
     def book_sales(self, revenue: float, cost: float) -> None:
-        """The day's retail sales: their revenue (`take_revenue`), then their cost of goods
-        out of inventory."""
-        self.take_revenue(revenue)
+        """The day's retail sales: their revenue into escrow (model/escrow.py), then their cost
+        of goods out of inventory."""
+        self.escrow.take(revenue)
         self.ledger.post(self.party, COGS, INVENTORY, cost, NO_ORDER, RETAIL_SALES)
-
-    def take_revenue(self, revenue: float) -> None:
-        """The day's retail revenue: consumers pay the platform, which holds it in escrow and
-        releases it to the seller escrow_days later (one event per seller-day); with no
-        escrow the seller is paid at once."""
-        escrow_h = self.spec.escrow_days * HOURS_PER_DAY
-        if escrow_h <= 0:
-            self.ledger.pay(WORLD, FLOWS, self.party, REVENUE, revenue, NO_ORDER, RETAIL_SALES)
-            return
-        if revenue <= 0:
-            return
-        self.ledger.pay(WORLD, FLOWS, PLATFORM, ESCROW, revenue, NO_ORDER, RETAIL_SALES)
-        self.ledger.post(self.party, RECEIVABLES, REVENUE, revenue, NO_ORDER, RETAIL_SALES)
-        after(self.env, escrow_h, partial(self.release_escrow, revenue))
-
-    def release_escrow(self, revenue: float) -> None:
-        self.ledger.pay(
-            PLATFORM, ESCROW, self.party, RECEIVABLES, revenue, NO_ORDER, ESCROW_RELEASE
-        )
 
     def end(self, item: Item) -> None:
         """The item's life is over: sell off what is left, free its slot."""
