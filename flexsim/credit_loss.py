@@ -3,8 +3,9 @@
 A balance opens when a buyer comes to owe it: on offline credit at delivery (the value less the
 deposit, owed to the factory), under the voucher at confirmation (the value, owed to the
 platform). Whether the buyer defaults is drawn then, with the payment's `default_probability`
-p (flexsim/model/payment.py). With T the term (offline credit: `term_days`; voucher:
-`repay_days`), L the `late_days` and W the `write_off_days`, the balance closes
+p (flexsim/model/credit.py, flexsim/model/voucher.py). With T the term (offline credit:
+`term_days`; voucher: `repay_days`), L the `late_days` and W the `write_off_days`, the balance
+closes
 
     written off at T + W          with probability p,
     paid at T                     with probability (1 − p)(1 − q),

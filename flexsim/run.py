@@ -23,7 +23,7 @@ import pandas as pd
 
 from flexsim.limits import GUARD_EVENTS_PER_BUYER, GUARD_EVERY, GUARD_MIN_EVENTS
 from flexsim.model import build
-from flexsim.model.schedule import Environment
+from flexsim.model.timer import Environment
 from flexsim.records import COLUMN_TYPES, Recorder
 from flexsim.scenario import Scenario, ScenarioError
 from flexsim.streams import Streams

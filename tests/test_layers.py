@@ -26,12 +26,6 @@ KNOWN_CYCLES = {
     ("flexsim.model.line", "flexsim.model.factory"): (
         "issue 14 item 1: a line knows its host's interface (a Protocol), not the Factory class"
     ),
-    ("flexsim.model.shelf", "flexsim.model.demand"): (
-        "issue 14 item 1: Seller reaches into Shelf's arrays and Shelf names Seller back"
-    ),
-    ("flexsim.model.reorder", "flexsim.model.shelf"): (
-        "issue 14 item 1: a reorder policy reads tallies and returns a decision the shelf applies"
-    ),
 }
 
 

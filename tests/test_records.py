@@ -40,8 +40,8 @@ WRITERS = {
         "flexsim.model.line:Line.close_overtime",
     },
     "ledger": {"flexsim.model.ledger:Ledger.post"},
-    "items": {"flexsim.model.demand:Seller.record"},
-    "seller_days": {"flexsim.model.shelf:Shelf.trade_day", "flexsim.model.shelf:Shelf.settle"},
+    "items": {"flexsim.model.seller:Seller.record"},
+    "seller_days": {"flexsim.model.shelf:Shelf.record_days"},
     "capacity": {"flexsim.model.factory:Factory.publish"},
 }
 KINDS: dict[str, type] = {"int64": int, "float64": float, "str": str, "bool": bool}

@@ -24,7 +24,7 @@ import pytest
 import flexsim
 from flexsim import limits, metrics, results
 from flexsim.cli import Interrupted, main
-from flexsim.model.schedule import Environment
+from flexsim.model.timer import Environment
 from flexsim.records import COLUMN_TYPES, Recorder
 from flexsim.run import Guard, Runaway, run
 from flexsim.scenario import ScenarioError, load, load_builtin

@@ -13,7 +13,7 @@ from flexsim.calendar import Calendar
 from flexsim.experiment import compare, replicate
 from flexsim.metrics import seller_factories
 from flexsim.model.samples import SampleRoom
-from flexsim.model.schedule import Environment
+from flexsim.model.timer import Environment
 from flexsim.scenario import SampleRoomSpec
 from flexsim.stats import mean_interval
 from flexsim.streams import PerBuyer, Streams

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from flexsim.model.schedule import Environment
 from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.shelf import FIRST_COLUMNS, Item, Shelf
+from flexsim.model.timer import Environment
 from flexsim.records import Recorder
 from flexsim.scenario import SellersSpec
 from flexsim.streams import Streams
@@ -24,26 +23,19 @@ SPEC = SellersSpec.model_validate(
 )
 
 
-class Books:
-    def post(self, *args: Any) -> None:
-        pass
-
-
 @dataclass
 class FakeSeller:
-    """What the shelf asks of a seller: its name, sales stream and books."""
+    """What the shelf asks of a seller (a ShelfSeller): its name and sales stream, where to
+    book its sales, and a repeat order."""
 
     name: str
     rng: np.random.Generator
-    party: str = ""
-    moq: int = 1
-    ledger: Books = field(default_factory=Books)
     revenue: list[float] = field(default_factory=list)
 
-    def book_sales(self, revenue: float) -> None:
+    def book_sales(self, revenue: float, cost: float) -> None:
         self.revenue.append(revenue)
 
-    def order(self, item: Item, kind: str, quantity: int) -> None:
+    def reorder(self, item: Item, short: int) -> None:
         raise AssertionError("policy none never reorders")
 
 
@@ -51,7 +43,8 @@ def trade(items_of_other: int) -> tuple[Shelf, FakeSeller]:
     """Thirty days of a shelf whose seller-0 lists 3 items and seller-1 `items_of_other`."""
     env, streams = Environment(), Streams(7)
     sellers = [FakeSeller(n, streams[f"demand.sales/{n}"]) for n in ("seller-0", "seller-1")]
-    shelf = Shelf(env, SPEC, sellers, SeasonCalendar([], dt.date(2026, 1, 5)), Recorder())  # type: ignore[arg-type]
+    shelf = Shelf(env, SPEC, SeasonCalendar([], dt.date(2026, 1, 5)), Recorder(), rows=2)
+    assert [shelf.join(seller) for seller in sellers] == [0, 1]
     for row, count in ((0, 3), (1, items_of_other)):
         for i in range(count):
             item = Item(f"{row}/{i}", "default", rate=2.0 + i, launched_at=0.0, listed_at=0.0)

@@ -20,7 +20,7 @@ import simpy
 
 from flexsim.calendar import Calendar
 from flexsim.model.ledger import Ledger
-from flexsim.model.schedule import Environment
+from flexsim.model.timer import Environment
 from flexsim.vocabulary import (
     DEPRECIATION,
     EXPENSES,

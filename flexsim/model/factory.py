@@ -21,7 +21,7 @@ import simpy
 from flexsim.model.ledger import Ledger
 from flexsim.model.line import Line
 from flexsim.model.order import Order
-from flexsim.model.schedule import Environment, after
+from flexsim.model.timer import Environment, after
 from flexsim.records import Recorder
 from flexsim.scenario import FactorySpec
 from flexsim.streams import PerBuyer

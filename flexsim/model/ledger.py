@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 
-from flexsim.model.schedule import Environment
+from flexsim.model.timer import Environment
 from flexsim.records import Row
 from flexsim.vocabulary import (
     CASH,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from flexsim.calendar import Calendar, overtime_spans
 from flexsim.model.order import Order
 from flexsim.model.rules import DISPATCH, Rule, fifo
-from flexsim.model.schedule import Environment
+from flexsim.model.timer import Environment
 from flexsim.scenario import LineSpec, OvertimeSpec
 from flexsim.streams import PerBuyer
 from flexsim.vocabulary import (

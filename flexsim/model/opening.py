@@ -17,10 +17,10 @@ import itertools
 import math
 from collections.abc import Mapping
 
+from flexsim.model.credit import OfflineCredit
 from flexsim.model.factory import Factory
 from flexsim.model.order import Order
-from flexsim.model.payment import OfflineCredit
-from flexsim.model.schedule import Environment, after
+from flexsim.model.timer import Environment, after
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.scenario import Scenario

@@ -1,31 +1,63 @@
 """Reorder policies: when a seller reconsiders a listed item and at what daily rate it forecasts
 its demand, by name.
 
-A policy arms an item's first-repeat trigger (a threshold on one of the shelf's tallies with a
-deadline) when the item is listed or its first batch arrives, or schedules its first review;
-the shelf reconsiders an item when its tally reaches the threshold in time or a review falls
-due, and orders up to the policy's forecast rate × (lead time + review period) less stock and
-stock on order, at least the MOQ (model/shelf.py). The names are the scenario's
-`ReorderPolicyName`; a test checks that the two lists agree.
+A policy never touches the shelf: it answers the shelf's questions with plain values. When an
+item is listed or its first batch arrives it returns an arming (a `Trigger`: a threshold on its
+signal tally with a deadline; a `Review`: a time; or None: nothing changes), which the shelf
+applies; each day it names the tally its triggers watch (`signal`); when the shelf reconsiders
+an item it forecasts the item's daily rate from its `Tallies`. The shelf then orders up to that
+rate × (lead time + review period) less stock and stock on order, at least the MOQ
+(model/shelf.py). The names are the scenario's `ReorderPolicyName`; a test checks that the two
+lists agree.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
 
 from flexsim.model.forecast import censored_gamma_rate, gamma_prior, naive_rate
 from flexsim.scenario import ReorderPolicyName, SellersSpec
 from flexsim.vocabulary import HOURS_PER_DAY, check_names
 
-if TYPE_CHECKING:
-    from flexsim.model.shelf import Item, Shelf
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """Reconsider the item once its signal tally reaches `threshold`, if by `deadline`."""
+
+    threshold: float
+    deadline: float
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """Reconsider the item at `at`."""
+
+    at: float
+
+
+Arming = Trigger | Review | None  # None: the item's trigger and review stay as they are
+
+
+class Tallies(NamedTuple):
+    """What the shelf shows a policy of an item it reconsiders: when it was listed, its sales
+    and favourites, its sales on days with stock left and the count of those days, and the
+    stock on each sold-out day."""
+
+    listed_at: float
+    sold: float
+    favourites: float
+    open_sales: float
+    open_days: float
+    sold_out_at: list[int]
 
 
 class SellThrough:
     """The first repeat when `sell_through_share` of the first batch sells within `within_days`
     of its arrival; then a review every `review_days`. Forecast: sales per listed day."""
 
-    signal = "sold"  # the shelf tally compared with an item's threshold
     presells = False  # takes pre-orders before the first batch (and so lists at approval)
     censored = False  # keeps the tallies of days with stock left and sold-out days
 
@@ -33,21 +65,25 @@ class SellThrough:
         self.spec = spec.reorder
         self.within_h = self.spec.within_days * HOURS_PER_DAY
 
-    def listed(self, shelf: Shelf, row: int, slot: int, now: float) -> None:
+    def signal(self, sold: np.ndarray, favourites: np.ndarray) -> np.ndarray:
+        """The shelf's tally (every slot's) that a trigger's threshold is compared with."""
+        return sold
+
+    def listed(self, now: float) -> Arming:
         """The item went on sale (with or without stock)."""
+        return None
 
-    def first_stock(self, shelf: Shelf, row: int, slot: int, quantity: int, now: float) -> None:
+    def first_stock(self, quantity: int, now: float) -> Arming:
         """The first batch arrived."""
-        shelf.threshold[row, slot] = self.spec.sell_through_share * quantity
-        shelf.deadline[row, slot] = now + self.within_h
+        return Trigger(self.spec.sell_through_share * quantity, now + self.within_h)
 
-    def rate(self, shelf: Shelf, row: int, item: Item, now: float) -> float:
+    def rate(self, tallies: Tallies, now: float) -> float:
         """The forecast demand, pieces a day."""
-        return naive_rate(float(shelf.sold[row, item.slot]), self.listed_days(item, now))
+        return naive_rate(tallies.sold, self.listed_days(tallies, now))
 
     @staticmethod
-    def listed_days(item: Item, now: float) -> float:
-        return max((now - item.listed_at) / HOURS_PER_DAY, 1.0)
+    def listed_days(tallies: Tallies, now: float) -> float:
+        return max((now - tallies.listed_at) / HOURS_PER_DAY, 1.0)
 
 
 class Presale(SellThrough):
@@ -63,8 +99,6 @@ class EarlySignal(SellThrough):
     day and favourites per listed day × `favourite_conversion` (default: the funnel's
     conversion / favourite share, the buyers per favourite)."""
 
-    signal = "favourites"
-
     def __init__(self, spec: SellersSpec) -> None:
         super().__init__(spec)
         funnel = spec.funnel
@@ -72,17 +106,18 @@ class EarlySignal(SellThrough):
             funnel.conversion / funnel.favourite_share if funnel.favourite_share else 1.0
         )
 
-    def listed(self, shelf: Shelf, row: int, slot: int, now: float) -> None:
-        shelf.threshold[row, slot] = self.spec.signal_favourites
-        shelf.deadline[row, slot] = now + self.within_h
+    def signal(self, sold: np.ndarray, favourites: np.ndarray) -> np.ndarray:
+        return favourites
 
-    def first_stock(self, shelf: Shelf, row: int, slot: int, quantity: int, now: float) -> None:
-        pass
+    def listed(self, now: float) -> Arming:
+        return Trigger(self.spec.signal_favourites, now + self.within_h)
 
-    def rate(self, shelf: Shelf, row: int, item: Item, now: float) -> float:
-        days = self.listed_days(item, now)
-        signal = float(shelf.favourites[row, item.slot]) * self.favourite_conversion / days
-        return max(super().rate(shelf, row, item, now), signal)
+    def first_stock(self, quantity: int, now: float) -> Arming:
+        return None
+
+    def rate(self, tallies: Tallies, now: float) -> float:
+        signal = tallies.favourites * self.favourite_conversion / self.listed_days(tallies, now)
+        return max(super().rate(tallies, now), signal)
 
 
 class Bayes(SellThrough):
@@ -101,21 +136,21 @@ class Bayes(SellThrough):
         self.prior = gamma_prior(mean, (mean * max(cv, 1e-6)) ** 2)
         self.review_h = self.spec.review_days * HOURS_PER_DAY
 
-    def first_stock(self, shelf: Shelf, row: int, slot: int, quantity: int, now: float) -> None:
-        shelf.next_review[row, slot] = now + self.review_h
+    def first_stock(self, quantity: int, now: float) -> Arming:
+        return Review(now + self.review_h)
 
-    def rate(self, shelf: Shelf, row: int, item: Item, now: float) -> float:
+    def rate(self, tallies: Tallies, now: float) -> float:
         shape, rate = self.prior
-        sales = float(shelf.open_sales[row, item.slot])
-        days = float(shelf.open_days[row, item.slot])
-        return censored_gamma_rate(shape, rate, sales, days, item.sold_out_at)
+        return censored_gamma_rate(
+            shape, rate, tallies.open_sales, tallies.open_days, tallies.sold_out_at
+        )
 
 
 class NoReorder(SellThrough):
     """Trial orders only: nothing ever triggers a repeat."""
 
-    def first_stock(self, shelf: Shelf, row: int, slot: int, quantity: int, now: float) -> None:
-        pass
+    def first_stock(self, quantity: int, now: float) -> Arming:
+        return None
 
 
 REORDER: dict[str, type[SellThrough]] = {

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 
 from flexsim.calendar import Calendar
-from flexsim.model.schedule import Environment
+from flexsim.model.timer import Environment
 from flexsim.scenario import SampleRoomSpec
 from flexsim.streams import PerBuyer
 

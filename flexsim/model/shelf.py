@@ -6,6 +6,11 @@ seller's own streams, so a seller's numbers do not depend on the others (a slot 
 has rate 0 and draws nothing). Each day: demand × season × life cycle → clicks and favourites →
 pre-orders for items listed before their stock → sales limited by stock, the rest lost → per
 seller: the day's record and its sales booked → the reorder policy's checks → repeat orders.
+
+The shelf knows a seller only as a `ShelfSeller` (its name, sales stream, and where to book the
+day's sales and send a repeat order) and a reorder policy only through the plain values it
+returns (model/reorder.py); a seller asks the shelf through its methods (`join`, `place`,
+`restock`, `preorders`, `take_off`, `copy_back`), never its arrays.
 """
 
 from __future__ import annotations
@@ -13,22 +18,19 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import simpy
 
 from flexsim.limits import MAX_DAILY_CLICKS
 from flexsim.model.order import NOT_YET
-from flexsim.model.reorder import REORDER
-from flexsim.model.schedule import Environment
+from flexsim.model.reorder import REORDER, Arming, Review, Tallies, Trigger
 from flexsim.model.seasons import SeasonCalendar, is_flat, life_factor
+from flexsim.model.timer import Environment
 from flexsim.records import Recorder, SellerDayRecord
 from flexsim.scenario import SellersSpec
-from flexsim.vocabulary import COGS, HOURS_PER_DAY, INVENTORY, NO_ORDER, REPEAT, RETAIL_SALES
-
-if TYPE_CHECKING:
-    from flexsim.model.demand import Seller
+from flexsim.vocabulary import HOURS_PER_DAY
 
 NEVER = math.inf
 FIRST_COLUMNS = 16  # slots per seller to start with; doubled for all sellers when one needs more
@@ -65,6 +67,18 @@ class Item:
     first_sale_at: float = NOT_YET
     recorded: bool = False
     sold_out_at: list[int] = field(default_factory=list)  # stock on each sold-out day (bayes)
+
+
+class ShelfSeller(Protocol):
+    """What the shelf asks of a seller: its name and sales stream for the day's draws, then to
+    book the day's sales and to order a repeat batch."""
+
+    name: str
+    rng: np.random.Generator
+
+    def book_sales(self, revenue: float, cost: float) -> None: ...
+
+    def reorder(self, item: Item, short: int) -> None: ...
 
 
 class Shelf:
@@ -116,13 +130,14 @@ class Shelf:
         self,
         env: Environment,
         spec: SellersSpec,
-        sellers: list[Seller],
         seasons: SeasonCalendar,
         records: Recorder,
+        rows: int,
     ) -> None:
-        self.env, self.spec, self.sellers, self.seasons = env, spec, sellers, seasons
-        self.records = records
-        rows = len(sellers)
+        """An empty shelf with a row for each of `rows` sellers, who take them as they join."""
+        self.env, self.spec, self.seasons, self.records = env, spec, seasons, records
+        self.rows = rows
+        self.sellers: list[ShelfSeller] = []
         self.slot_items: list[list[Item | None]] = [[] for _ in range(rows)]
         self.free: list[list[int]] = [[] for _ in range(rows)]
         self.listed_count = [0] * rows
@@ -145,12 +160,19 @@ class Shelf:
         self.split = np.array([favour, 1 - favour, browse * favour, browse * (1 - favour)])
         self.flat_life = is_flat(spec.life_cycle)
 
+    def join(self, seller: ShelfSeller) -> int:
+        """Give the seller the next free row; returns the row."""
+        if len(self.sellers) == self.rows:
+            raise ValueError(f"the shelf's {self.rows} rows are taken: {seller.name} cannot join")
+        self.sellers.append(seller)
+        return len(self.sellers) - 1
+
     def _allocate(self, columns: int) -> None:
         """Grow every row to `columns` slots (doubling keeps growth amortised). A row's new
         slots queue behind its free ones, so each seller fills its slots lowest first."""
         old = self.rate.shape[1]
         for name, empty, dtype in self.SLOT_FIELDS:
-            grown = np.full((len(self.sellers), columns), empty, dtype=dtype)
+            grown = np.full((self.rows, columns), empty, dtype=dtype)
             grown[:, :old] = getattr(self, name)
             setattr(self, name, grown)
         for items, free in zip(self.slot_items, self.free, strict=True):
@@ -169,7 +191,7 @@ class Shelf:
         self.rate[row, slot], self.listed[row, slot] = item.rate, item.listed_at
         self.retail[row, slot], self.cost[row, slot] = item.retail_price, item.factory_price
         self.awaiting[row, slot] = True
-        self.policy.listed(self, row, slot, item.listed_at)
+        self.arm(row, slot, self.policy.listed(item.listed_at))
 
     def restock(self, row: int, item: Item, quantity: int) -> None:
         """Goods arrived for a listed item; the first batch starts the policy's clock."""
@@ -178,7 +200,11 @@ class Shelf:
         if not self.awaiting[row, slot]:
             return
         self.awaiting[row, slot] = False
-        self.policy.first_stock(self, row, slot, quantity, self.env.now)
+        self.arm(row, slot, self.policy.first_stock(quantity, self.env.now))
+
+    def preorders(self, row: int, item: Item) -> int:
+        """The item's pre-orders not yet filled (presale)."""
+        return int(self.pending[row, item.slot])
 
     def take_off(self, row: int, item: Item) -> int:
         """The item leaves the shelf: copy its tallies back, free its slot; returns the stock
@@ -216,7 +242,7 @@ class Shelf:
         now = self.env.now
         active = [row for row, count in enumerate(self.listed_count) if count]
         if not active:  # nothing listed anywhere: a quiet day, no arrays
-            self.records.seller_days.extend((s.name, now, 0, 0, 0, 0.0) for s in self.sellers)
+            self.record_days(now, active, [], [], [])
             return
         rate = self.rate * self.seasons.demand_factor(now)
         if not self.flat_life:
@@ -277,7 +303,7 @@ class Shelf:
             item.sold_out_at.append(int(self.stock[row, slot]))
 
     def settle(self, now: float, active: list[int], sold: np.ndarray, lost: np.ndarray) -> None:
-        """Per seller, in row order: the day's record, its sales booked, then its reorders."""
+        """The day's records; then per seller, in row order, its sales booked and its reorders."""
         pieces, missed = sold.sum(axis=1).tolist(), lost.sum(axis=1).tolist()
         revenue = np.einsum("ij,ij->i", sold, self.retail).tolist()
         cost = np.einsum("ij,ij->i", sold, self.cost).tolist()
@@ -285,29 +311,48 @@ class Shelf:
         due: dict[int, list[int]] = {}  # row → its due slots, in slot order
         for row, slot in zip(rows.tolist(), slots.tolist(), strict=True):
             due.setdefault(row, []).append(slot)
-        days = self.records.seller_days
-        listed = set(active)
-        days.extend(
-            (s.name, now, 0, 0, 0, 0.0) for r, s in enumerate(self.sellers) if r not in listed
-        )
+        self.record_days(now, active, pieces, missed, revenue)
         for row in active:
-            seller = self.sellers[row]
-            days.append(
-                SellerDayRecord(
-                    seller.name, now, pieces[row] + missed[row], pieces[row], missed[row],
-                    revenue[row],
-                )
-            )  # fmt: skip
-            seller.book_sales(revenue[row])
-            seller.ledger.post(seller.party, COGS, INVENTORY, cost[row], NO_ORDER, RETAIL_SALES)
+            self.sellers[row].book_sales(revenue[row], cost[row])
             for slot in due.get(row, ()):
                 self.reconsider(row, slot, now)
 
+    def record_days(
+        self,
+        now: float,
+        active: list[int],
+        pieces: list[int],
+        missed: list[int],
+        revenue: list[float],
+    ) -> None:
+        """Every seller's record of the day (the only writer of seller_days): zeros for those
+        with nothing listed, then each active seller's sales, lost sales and revenue (indexed
+        by row), in row order."""
+        days = self.records.seller_days
+        listed = set(active)
+        # the many all-zero SellerDayRecords as plain tuples: cheaper to build
+        days.extend(
+            (s.name, now, 0, 0, 0, 0.0) for r, s in enumerate(self.sellers) if r not in listed
+        )
+        days.extend(
+            SellerDayRecord(
+                self.sellers[r].name, now, pieces[r] + missed[r], pieces[r], missed[r], revenue[r]
+            )
+            for r in active
+        )
+
     # -- the reorder policy --------------------------------------------------------------
+
+    def arm(self, row: int, slot: int, arming: Arming) -> None:
+        """Apply the policy's arming to the slot: a first-repeat trigger, or the next review."""
+        if isinstance(arming, Trigger):
+            self.threshold[row, slot], self.deadline[row, slot] = arming.threshold, arming.deadline
+        elif isinstance(arming, Review):
+            self.next_review[row, slot] = arming.at
 
     def due(self, now: float) -> np.ndarray:
         """Slots whose first-repeat signal passed its threshold in time, or due for review."""
-        signal: np.ndarray = getattr(self, self.policy.signal)
+        signal = self.policy.signal(self.sold, self.favourites)
         return ((signal >= self.threshold) & (now <= self.deadline)) | (self.next_review <= now)
 
     def reconsider(self, row: int, slot: int, now: float) -> None:
@@ -320,10 +365,12 @@ class Shelf:
         if item.listed_at + self.life_h - now < self.lead_h:
             self.next_review[row, slot] = NEVER
             return
-        forecast = self.policy.rate(self, row, item, now) * self.cover_days
+        tallies = Tallies(
+            item.listed_at, float(self.sold[row, slot]), float(self.favourites[row, slot]),
+            float(self.open_sales[row, slot]), float(self.open_days[row, slot]), item.sold_out_at,
+        )  # fmt: skip
+        forecast = self.policy.rate(tallies, now) * self.cover_days
         short = forecast - self.stock[row, slot] - item.on_order + self.pending[row, slot]
         short = math.ceil(short)
         if first or short > 0:
-            item.repeats += 1
-            seller = self.sellers[row]
-            seller.order(item, REPEAT, max(seller.moq, short))
+            self.sellers[row].reorder(item, short)

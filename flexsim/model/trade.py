@@ -15,8 +15,9 @@ from flexsim.dists import Deterministic, DistSpec, Uniform
 from flexsim.model.factory import Factory
 from flexsim.model.ledger import Ledger
 from flexsim.model.order import Buyer, Order
-from flexsim.model.payment import REGIMES, Regime
-from flexsim.model.schedule import Environment, after
+from flexsim.model.payment import REGIMES
+from flexsim.model.regime import Regime
+from flexsim.model.timer import Environment, after
 from flexsim.records import Recorder
 from flexsim.scenario import ChannelSpec, PaymentSpec
 from flexsim.streams import Streams

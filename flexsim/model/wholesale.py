@@ -12,7 +12,7 @@ import itertools
 from flexsim.dists import Deterministic, DistSpec, choice_sampler
 from flexsim.model.factory import Factory
 from flexsim.model.order import Order
-from flexsim.model.schedule import Environment
+from flexsim.model.timer import Environment
 from flexsim.model.trade import Trade, make_buyer
 from flexsim.scenario import ChannelSpec, CustomerSpec
 from flexsim.streams import Streams

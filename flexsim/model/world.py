@@ -12,16 +12,16 @@ import simpy
 
 from flexsim.dists import DistSpec
 from flexsim.model.costs import RunningCosts, invest, pay_running_costs
-from flexsim.model.demand import Seller
 from flexsim.model.factory import Fabric, Factory
 from flexsim.model.ledger import Ledger
 from flexsim.model.line import Breakdowns, Line, Overtime, PollingLine, UnitTimes
 from flexsim.model.opening import open_orders
 from flexsim.model.rules import POLLING
 from flexsim.model.samples import SampleRoom
-from flexsim.model.schedule import Environment
 from flexsim.model.seasons import SeasonCalendar
+from flexsim.model.seller import Seller
 from flexsim.model.shelf import Shelf
+from flexsim.model.timer import Environment
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
 from flexsim.records import Recorder
@@ -201,19 +201,18 @@ def build(env: Environment, scenario: Scenario, streams: Streams, recorder: Reco
     sellers = []
     spec_s = scenario.sellers
     seasons = SeasonCalendar(spec_s.seasons, scenario.start_date)
-    for name in spec_s.seller_names():
+    names = spec_s.seller_names()
+    shelf = Shelf(env, spec_s, seasons, recorder, rows=len(names))
+    for name in names:
         mine = spec_s.factory_names()  # the scenario validates the names
         seller = Seller(
             env, name, spec_s, channels[ECOMMERCE], {f: factories[f] for f in mine},
-            {f: rooms[f] for f in mine}, trade, streams, order_ids, seasons,
+            {f: rooms[f] for f in mine}, trade, streams, order_ids, seasons, shelf,
         )  # fmt: skip
         ledger.capitalise(seller.party, spec_s.initial_cash)
         env.process(seller.launch_items())
         sellers.append(seller)
     if sellers:
-        shelf = Shelf(env, spec_s, sellers, seasons, recorder)
-        for row, seller in enumerate(sellers):
-            seller.shelf, seller.row = shelf, row
         env.process(shelf.trade_days())
     world = World(factories, sellers, trade)
     if scenario.finance.overdraft_rate or scenario.finance.deposit_rate:

@@ -13,6 +13,15 @@ field types and name vocabularies the parts share), `plant` (calendars, lines, f
 values, the JSON Schema).
 """
 
+from flexsim.scenario.channels import (
+    Channels,
+    ChannelSpec,
+    CustomerSpec,
+    EcommerceChannel,
+    FinanceSpec,
+    OfflineChannel,
+    PaymentSpec,
+)
 from flexsim.scenario.fields import (
     ALWAYS_OPEN,
     POLLING_RULES,
@@ -71,15 +80,6 @@ from flexsim.scenario.sellers import (
     ReorderSpec,
     Season,
     SellersSpec,
-)
-from flexsim.scenario.trade import (
-    Channels,
-    ChannelSpec,
-    CustomerSpec,
-    EcommerceChannel,
-    FinanceSpec,
-    OfflineChannel,
-    PaymentSpec,
 )
 
 __all__ = [

@@ -15,9 +15,9 @@ from pydantic import Field, NaiveDatetime
 
 from flexsim.inputs import listing, quoted
 from flexsim.limits import MAX_NAME_CHARS
+from flexsim.scenario.channels import Channels, CustomerSpec, PaymentSpec
 from flexsim.scenario.fields import POLLING_RULES, Money, Name, NonNegative
 from flexsim.scenario.plant import FactorySpec
-from flexsim.scenario.trade import Channels, CustomerSpec, PaymentSpec
 from flexsim.spec import Spec
 from flexsim.vocabulary import (
     DELIVERED_UNPAID,

@@ -12,11 +12,11 @@ from pydantic import Field, ValidationError, model_validator
 from flexsim.dists import DIST_NAMES, DistSpec
 from flexsim.inputs import listing, quoted, shortened
 from flexsim.limits import MAX_BUYERS, MAX_CUSTOMER_ITEMS, MAX_PROBLEM_CHARS, MAX_PROBLEMS
+from flexsim.scenario.channels import Channels, CustomerSpec, FinanceSpec
 from flexsim.scenario.fields import ALWAYS_OPEN, Days, Name, PositiveDays, require_unique
 from flexsim.scenario.orderbook import OpeningOrder, problems
 from flexsim.scenario.plant import CalendarSpec, FactorySpec
 from flexsim.scenario.sellers import SellersSpec
-from flexsim.scenario.trade import Channels, CustomerSpec, FinanceSpec
 from flexsim.spec import Spec
 from flexsim.vocabulary import HOURS_PER_DAY
 

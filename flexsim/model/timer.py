@@ -1,4 +1,4 @@
-"""Schedule: the model's clock, SimPy's Environment with a cheaper event, and `after`.
+"""Timer: the model's clock, SimPy's Environment with a cheaper event, and `after`.
 
 Most of the model's events are a call at a later time with nothing waiting on them: the end of
 an order's processing, a parcel in transit, a payment due in 90 days. A SimPy Timeout for each

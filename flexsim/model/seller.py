@@ -1,4 +1,4 @@
-"""Demand: Taobao sellers, their launches, samples, orders, deliveries and money.
+"""Sellers: the Taobao sellers, their launches, samples, orders, deliveries and money.
 
 launch (a Poisson stream, thinned by the seasons' launch factors) → proof sample from the
 factory's sample room (fee per sample), judged by the seller: approved, remade, or the item
@@ -22,13 +22,14 @@ import simpy
 
 from flexsim.dists import Exponential, Uniform, choice_sampler
 from flexsim.model.choice import FactoryChoice
+from flexsim.model.escrow import Escrow
 from flexsim.model.factory import Factory
 from flexsim.model.ledger import Ledger
 from flexsim.model.order import Order
 from flexsim.model.samples import SampleRoom
-from flexsim.model.schedule import Environment, after
 from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.shelf import Item, Shelf
+from flexsim.model.timer import Environment, after
 from flexsim.model.trade import Trade, make_buyer
 from flexsim.records import ItemRecord
 from flexsim.scenario import ChannelSpec, SellersSpec
@@ -36,16 +37,13 @@ from flexsim.streams import Streams
 from flexsim.vocabulary import (
     COGS,
     ECOMMERCE,
-    ESCROW,
-    ESCROW_RELEASE,
     EXPENSES,
     FLOWS,
     HOURS_PER_DAY,
     HOURS_PER_WEEK,
     INVENTORY,
     NO_ORDER,
-    PLATFORM,
-    RECEIVABLES,
+    REPEAT,
     RETAIL_SALES,
     REVENUE,
     SALVAGE,
@@ -72,6 +70,7 @@ class Seller:
         streams: Streams,
         order_ids: itertools.count[int],
         seasons: SeasonCalendar,
+        shelf: Shelf,
     ) -> None:
         self.env, self.name, self.spec, self.trade = env, name, spec, trade
         self.factories, self.rooms, self.seasons = factories, rooms, seasons
@@ -82,6 +81,7 @@ class Seller:
         )  # fmt: skip
         self.party = seller_party(name)
         self.ledger: Ledger = trade.ledger
+        self.escrow = Escrow(env, self.ledger, self.party, spec.escrow_days)
         self.records = trade.recorder
         self.order_ids = order_ids
         self.moq, self.promise_h = channel.moq, channel.promise_days * HOURS_PER_DAY
@@ -111,8 +111,8 @@ class Seller:
         self.trial = spec.trial_quantity.sampler(streams[f"seller.trial/{name}"])
         self.launch_rng = streams[f"seller.launch/{name}"]
         self.items: dict[str, Item] = {}
-        self.shelf: Shelf  # and self.row, set by the shelf that holds all sellers' items
-        self.row = -1
+        self.shelf = shelf  # holds every seller's listed items, this seller's in its row
+        self.row = shelf.join(self)
 
     def family_mix(self, streams: Streams) -> list[float]:
         """The seller's family weights: the sellers' own, or a Dirichlet draw around them."""
@@ -210,7 +210,7 @@ class Seller:
         """Presale: the first batch is the pre-orders so far plus the cover at their rate."""
         if item.slot < 0:
             return
-        pending = int(self.shelf.pending[self.row, item.slot])
+        pending = self.shelf.preorders(self.row, item)
         rate = pending / max(self.spec.reorder.presale_days, 1.0)
         self.order(item, TRIAL, max(self.moq, math.ceil(pending + rate * self.shelf.cover_days)))
 
@@ -240,6 +240,11 @@ class Seller:
             item.ordered -= quantity
             item.on_order -= quantity
 
+    def reorder(self, item: Item, short: int) -> None:
+        """The shelf's reorder policy asks for a repeat batch of `short` pieces, at least MOQ."""
+        item.repeats += 1
+        self.order(item, REPEAT, max(self.moq, short))
+
     def receive(self, order: Order) -> None:
         """Goods arrive: list a new item, restock a listed one, or salvage for an ended one."""
         item = self.items[order.item]
@@ -260,24 +265,11 @@ class Seller:
         self.shelf.place(self.row, item)
         after(self.env, self.spec.life_days * HOURS_PER_DAY, lambda: self.end(item))
 
-    def book_sales(self, revenue: float) -> None:
-        """The day's retail revenue: consumers pay the platform, which holds it in escrow and
-        releases it to the seller escrow_days later (one event per seller-day); with no
-        escrow the seller is paid at once."""
-        escrow_h = self.spec.escrow_days * HOURS_PER_DAY
-        if escrow_h <= 0:
-            self.ledger.pay(WORLD, FLOWS, self.party, REVENUE, revenue, NO_ORDER, RETAIL_SALES)
-            return
-        if revenue <= 0:
-            return
-        self.ledger.pay(WORLD, FLOWS, PLATFORM, ESCROW, revenue, NO_ORDER, RETAIL_SALES)
-        self.ledger.post(self.party, RECEIVABLES, REVENUE, revenue, NO_ORDER, RETAIL_SALES)
-        after(self.env, escrow_h, partial(self.release_escrow, revenue))
-
-    def release_escrow(self, revenue: float) -> None:
-        self.ledger.pay(
-            PLATFORM, ESCROW, self.party, RECEIVABLES, revenue, NO_ORDER, ESCROW_RELEASE
-        )
+    def book_sales(self, revenue: float, cost: float) -> None:
+        """The day's retail sales: their revenue into escrow (model/escrow.py), then their cost
+        of goods out of inventory."""
+        self.escrow.take(revenue)
+        self.ledger.post(self.party, COGS, INVENTORY, cost, NO_ORDER, RETAIL_SALES)
 
     def end(self, item: Item) -> None:
         """The item's life is over: sell off what is left, free its slot."""

@@ -1,4 +1,4 @@
-"""Trade specs: the sales channels with their terms and payment regimes, the wholesale
+"""Channel specs: the sales channels with their terms and payment regimes, the wholesale
 customers, and the cost of money."""
 
 from __future__ import annotations
