@@ -23,9 +23,6 @@ Graph = dict[str, set[str]]  # module → the package's modules it imports
 # (importer, imported) that is left out before looking for cycles, and what will remove it.
 # Each must still be there and still be type-only, so that an entry goes once it is fixed.
 KNOWN_CYCLES = {
-    ("flexsim.model.line", "flexsim.model.factory"): (
-        "issue 14 item 1: a line knows its host's interface (a Protocol), not the Factory class"
-    ),
     ("flexsim.model.shelf", "flexsim.model.demand"): (
         "issue 14 item 1: Seller reaches into Shelf's arrays and Shelf names Seller back"
     ),

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from flexsim.calendar import Calendar, overtime_spans
 from flexsim.model.order import Order
 from flexsim.model.rules import DISPATCH, Rule, fifo
 from flexsim.model.schedule import Environment
-from flexsim.scenario import LineSpec, OvertimeSpec
+from flexsim.records import Recorder
+from flexsim.scenario import BookingSpec, LineSpec, OvertimeSpec
 from flexsim.streams import PerBuyer
 from flexsim.vocabulary import (
     CHANGEOVER,
@@ -34,9 +35,6 @@ from flexsim.vocabulary import (
     PROCESSING,
     SAME_FAMILY,
 )
-
-if TYPE_CHECKING:
-    from flexsim.model.factory import Factory
 
 NEVER = math.inf
 UnitTimes = PerBuyer[Callable[[], float]]  # a line's hours per piece, a sampler per buyer
@@ -73,6 +71,36 @@ class Overtime:
         return total
 
 
+class Host(Protocol):
+    """What a line asks of the factory it works for (model/factory.py's Factory is one): its
+    name and recorder, whether it books capacity and buys materials, the orders waiting for its
+    lines, and the money and hand-over of the line's work."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def recorder(self) -> Recorder: ...
+    @property
+    def booking(self) -> BookingSpec | None: ...
+    @property
+    def material_cost(self) -> float: ...
+
+    def waiting(self) -> Sequence[Order]:
+        """The orders queued for the host's lines, oldest first."""
+        ...
+
+    def enqueue(self, order: Order) -> None: ...
+    def catch_up(self, until: float) -> None: ...
+    def next_for(self, line: Line, now: float) -> Order | None: ...
+    def go_idle(self, line: Line) -> None: ...
+    def end_idle(self, line: Line) -> None: ...
+    def buy_materials(self, order: Order) -> None: ...
+    def issue_materials(self, order: Order) -> None: ...
+    def spend(self, order: Order, amount: float, reason: str) -> None: ...
+    def spend_on_line(self, amount: float, reason: str, at: float | None = None) -> None: ...
+    def finish(self, order: Order) -> None: ...
+
+
 class Line:  # writes LineStateRecord rows
     """One production line: takes orders from its factory's queue, one at a time.
 
@@ -88,7 +116,7 @@ class Line:  # writes LineStateRecord rows
     __slots__ = (
         "always", "booked_family", "booked_h", "booked_item", "breakdowns", "busy_until",
         "by_family", "calendar", "changeover_cost", "changeover_h", "channels", "current", "env",
-        "factory", "factory_name", "families", "family", "item", "mean_default", "mean_unit",
+        "factory_name", "families", "family", "host", "item", "mean_default", "mean_unit",
         "name", "normal", "overtime", "plain", "rule", "serves_all", "since", "state",
         "state_order", "states", "takes_oldest", "unit_time", "until_failure", "visiting",
         "work_left",
@@ -97,7 +125,7 @@ class Line:  # writes LineStateRecord rows
     def __init__(
         self,
         env: Environment,
-        factory: Factory,
+        host: Host,
         spec: LineSpec,
         calendar: Calendar,
         unit_time: UnitTimes,
@@ -105,7 +133,7 @@ class Line:  # writes LineStateRecord rows
         by_family: dict[str, UnitTimes] | None = None,
         overtime: Overtime | None = None,
     ) -> None:
-        self.env, self.factory, self.calendar, self.unit_time = env, factory, calendar, unit_time
+        self.env, self.host, self.calendar, self.unit_time = env, host, calendar, unit_time
         self.by_family = by_family or None  # unit-time draws of families with their own
         self.breakdowns, self.overtime, self.normal = breakdowns, overtime, calendar
         # expected hours per piece, for booking and for the overtime backlog
@@ -125,7 +153,7 @@ class Line:  # writes LineStateRecord rows
         self.serves_all = (
             self.channels >= set(CHANNELS)
             and not self.families
-            and factory.booking is None  # booked orders are for one line only
+            and host.booking is None  # booked orders are for one line only
         )
         self.visiting = ""  # the family a polling line is at
         self.rule: Rule = DISPATCH[spec.dispatch]
@@ -134,18 +162,18 @@ class Line:  # writes LineStateRecord rows
         self.item: str | None = None  # the last item made: a fresh line needs no changeover
         self.family: str | None = None
         self.current: Order | None = None
-        self.states = factory.recorder.line_states
-        self.factory_name = factory.name
+        self.states = host.recorder.line_states
+        self.factory_name = host.name
         self.plain = (
             self.always
             and overtime is None
             and breakdowns is None
             and not by_family
-            and factory.booking is None
-            and not factory.material_cost
+            and host.booking is None
+            and not host.material_cost
         )
         self.state, self.since, self.state_order = IDLE, env.now, NO_ORDER
-        self.states.append((factory.name, self.name, env.now, IDLE, NO_ORDER, False))
+        self.states.append((host.name, self.name, env.now, IDLE, NO_ORDER, False))
 
     def serves(self, order: Order) -> bool:
         """Whether the line may make the order: its channel, its family if listed, and, once
@@ -158,7 +186,7 @@ class Line:  # writes LineStateRecord rows
 
     def start(self) -> None:
         """At time 0 a line waits idle for work."""
-        self.factory.go_idle(self)
+        self.host.go_idle(self)
 
     def wake(self, order: Order, now: float) -> None:
         """An idle line is given an order that has just arrived."""
@@ -187,8 +215,8 @@ class Line:  # writes LineStateRecord rows
             self.booked_h = max(0.0, self.booked_h - order.planned_h)
             self.busy_until = self.calendar.finish(now, order.planned_h)
         order.setup_at = now if self.always else self.calendar.next_open(now)
-        if self.factory.material_cost:
-            self.factory.buy_materials(order)
+        if self.host.material_cost:
+            self.host.buy_materials(order)
         # a fresh line, or the same item again, needs no changeover
         if self.item is None or order.item == self.item or not self.change_over(order, now):
             self.process(order, now)
@@ -196,7 +224,7 @@ class Line:  # writes LineStateRecord rows
     def resume(self, order: Order, hours_done: float, now: float) -> None:
         """At the start of the run the line has an order of the opening book in hand, set up
         and started: it makes what is left of the order's work (`work_h` less `hours_done`)."""
-        self.factory.idle.remove(self)
+        self.host.end_idle(self)
         self.current, order.line = order, self.name
         self.item = self.booked_item = order.item  # the next changeover is from its item
         self.family = self.booked_family = order.family
@@ -216,7 +244,7 @@ class Line:  # writes LineStateRecord rows
             hours = self.changeover_h.value(self.family, order.family)
             cost = self.changeover_cost.value(self.family, order.family)
         order.changeover, order.changeover_cost = kind, cost
-        self.factory.spend(order, cost, CHANGEOVER)
+        self.host.spend(order, cost, CHANGEOVER)
         if hours <= 0:
             return False
         self.enter(CHANGEOVER, order.order_id, now)
@@ -238,8 +266,8 @@ class Line:  # writes LineStateRecord rows
         """The order's work (`work_h`) is processed, ending at its calendar end."""
         work_h = self.work_h(order)
         order.start_at = now if self.always else self.calendar.next_open(now)
-        if self.factory.material_cost:
-            self.factory.issue_materials(order)
+        if self.host.material_cost:
+            self.host.issue_materials(order)
         self.enter(PROCESSING, order.order_id, now)
         if self.always and work_h <= self.until_failure:  # the hot path: one timeout, no calls
             self.until_failure -= work_h
@@ -287,10 +315,10 @@ class Line:  # writes LineStateRecord rows
         assert order is not None
         order.finished_at = now = self.env.now
         self.item, self.family, self.current = order.item, order.family, None
-        self.factory.finish(order)
+        self.host.finish(order)
         # Stream orders placed while it was made are brought in (next_for catches up) and quoted
         # first, from its planned end, as when they were placed; quotes made later start now.
-        following = self.factory.next_for(self, now)
+        following = self.host.next_for(self, now)
         self.busy_until = now
         if following is None:
             self.rest(now)
@@ -302,7 +330,7 @@ class Line:  # writes LineStateRecord rows
         if self.overtime is not None:
             self.use(self.normal, now)
         self.enter(IDLE, NO_ORDER, now)
-        self.factory.go_idle(self)
+        self.host.go_idle(self)
 
     def enter(self, state: str, order_id: int, now: float) -> None:
         """Record a state change now, after the off-shift spans of the state it leaves."""
@@ -310,7 +338,7 @@ class Line:  # writes LineStateRecord rows
             return
         if not self.always:
             self.close(now)
-        self.states.append((self.factory.name, self.name, now, state, order_id, False))
+        self.states.append((self.factory_name, self.name, now, state, order_id, False))
         self.state, self.since, self.state_order = state, now, order_id
 
     def close(self, until: float, paid_at: float | None = None) -> None:
@@ -321,7 +349,7 @@ class Line:  # writes LineStateRecord rows
         if self.calendar is not self.normal:
             self.close_overtime(until, paid_at)
             return
-        factory, states = self.factory.name, self.states
+        factory, states = self.factory_name, self.states
         for start, end in self.calendar.closed_spans(self.since, until):
             states.append((factory, self.name, start, OFF_SHIFT, self.state_order, False))
             if end < until:
@@ -341,9 +369,9 @@ class Line:  # writes LineStateRecord rows
 
     def backlog_h(self) -> float:
         """Hours of work waiting for the line: its bookings, or the queued orders it may make."""
-        if self.factory.booking is not None:
+        if self.host.booking is not None:
             return self.booked_h
-        return sum(self.expected_h(order) for order in self.factory.queue if self.serves(order))
+        return sum(self.expected_h(order) for order in self.host.waiting() if self.serves(order))
 
     def use(self, calendar: Calendar, now: float) -> None:
         """Switch to the normal or the overtime calendar from now on."""
@@ -359,7 +387,7 @@ class Line:  # writes LineStateRecord rows
         closed = self.calendar.closed_spans(self.since, until)
         extra = overtime_spans(self.normal, self.calendar, self.since, until)
         hours = self.overtime.add(extra)
-        self.factory.spend_on_line(hours * self.overtime.spec.premium_per_hour, OVERTIME, paid_at)
+        self.host.spend_on_line(hours * self.overtime.spec.premium_per_hour, OVERTIME, paid_at)
         # (time, status): 0 normal open time, 1 overtime, 2 closed; an end gives way to a start
         marks: list[tuple[float, int]] = sorted(
             [(lo, 2) for lo, _ in closed]
@@ -368,7 +396,7 @@ class Line:  # writes LineStateRecord rows
             + [(hi, 0) for _, hi in extra],
             key=lambda mark: (mark[0], mark[1] != 0),
         )
-        factory, states = self.factory.name, self.states
+        factory, states = self.factory_name, self.states
         status: int = 0
         for i, (at, mark) in enumerate(marks):
             if at >= until or (i + 1 < len(marks) and marks[i + 1][0] == at) or mark == status:
@@ -427,7 +455,7 @@ class PollingLine(Line):
     def __init__(
         self,
         env: Environment,
-        factory: Factory,
+        host: Host,
         spec: LineSpec,
         calendar: Calendar,
         unit_time: UnitTimes,
@@ -436,7 +464,7 @@ class PollingLine(Line):
         overtime: Overtime | None,
         gated: bool,
     ) -> None:
-        super().__init__(env, factory, spec, calendar, unit_time, breakdowns, by_family, overtime)
+        super().__init__(env, host, spec, calendar, unit_time, breakdowns, by_family, overtime)
         self.cycle, self.gated = list(spec.families), gated
         self.position, self.gate = 0, 0
         self.visiting = self.cycle[0]
@@ -445,7 +473,7 @@ class PollingLine(Line):
         self.visit(self.env.now)
 
     def wake(self, order: Order, now: float) -> None:
-        self.factory.queue.append(order)
+        self.host.enqueue(order)
         self.visit(now)
 
     def visit(self, now: float) -> None:
@@ -453,15 +481,15 @@ class PollingLine(Line):
         self.visiting = self.cycle[self.position]
         self.item, self.family = None, self.visiting  # the switch set the line up for it
         if self.gated:
-            self.factory.catch_up(now)
+            self.host.catch_up(now)
             self.gate = sum(
-                1 for o in self.factory.queue if o.family == self.visiting and self.serves(o)
+                1 for o in self.host.waiting() if o.family == self.visiting and self.serves(o)
             )
         self.serve(now)
 
     def serve(self, now: float) -> None:
         """Take the family's next order, or move on."""
-        following = None if self.gated and self.gate == 0 else self.factory.next_for(self, now)
+        following = None if self.gated and self.gate == 0 else self.host.next_for(self, now)
         if following is None:
             self.switch(now)
         else:
@@ -473,8 +501,8 @@ class PollingLine(Line):
         assert order is not None
         order.finished_at = now = self.env.now
         self.item, self.current = order.item, None
-        self.factory.finish(order)
-        self.factory.catch_up(now)
+        self.host.finish(order)
+        self.host.catch_up(now)
         self.busy_until = now  # as in Line.finished
         self.serve(now)
 
@@ -484,12 +512,12 @@ class PollingLine(Line):
         self.position = (self.position + 1) % len(self.cycle)
         there = self.cycle[self.position]
         hours = self.changeover_h.value(here, there)
-        self.factory.spend_on_line(self.changeover_cost.value(here, there), CHANGEOVER)
+        self.host.spend_on_line(self.changeover_cost.value(here, there), CHANGEOVER)
         if hours > 0:
             self.enter(CHANGEOVER, NO_ORDER, now)
             end = self.calendar.finish(now, hours)
             self.env.call_in(end - now, self.arrived)
-        elif any(self.serves(order) for order in self.factory.queue):
+        elif any(self.serves(order) for order in self.host.waiting()):
             self.visit(now)
         else:
             self.rest(now)
