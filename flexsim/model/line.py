@@ -3,25 +3,28 @@
 take an order → setup (materials bought) → changeover when the item differs from the last one
 (paid) → processing (quantity × one unit-time draw ÷ efficiency, from the buyer's own stream at
 the line), interrupted by breakdowns (the line's own streams) →
-finished → the next order by the dispatch rule, or idle. A polling line visits its families in
-a fixed cycle instead. With overtime the line works the longer days of its extended calendar
-while its backlog is long. Off-shift and overtime spans are computed by calendar arithmetic and
-written as state records, not simulated hour by hour.
+finished → the next order by the dispatch rule, or idle. A polling line (model/polling.py)
+visits its families in a fixed cycle instead. With overtime (model/overtime.py) the line works
+the longer days of its extended calendar while its backlog is long; its quotes and booked hours
+are model/booking.py's. Off-shift and overtime spans are computed by calendar arithmetic and
+written as state records, not simulated hour by hour. What a line asks of its factory is the
+Host protocol below.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from flexsim.calendar import Calendar, overtime_spans
+from flexsim.calendar import Calendar
+from flexsim.model.booking import Bookings
 from flexsim.model.order import Order
+from flexsim.model.overtime import CLOSED, EXTRA, Overtime
 from flexsim.model.rules import DISPATCH, Rule, fifo
 from flexsim.model.schedule import Environment
 from flexsim.records import Recorder
-from flexsim.scenario import BookingSpec, LineSpec, OvertimeSpec
+from flexsim.scenario import BookingSpec, LineSpec
 from flexsim.streams import PerBuyer
 from flexsim.vocabulary import (
     CHANGEOVER,
@@ -45,30 +48,6 @@ class Breakdowns:
 
     def __init__(self, between_h: Callable[[], float], repair_h: Callable[[], float]) -> None:
         self.between_h, self.repair_h = between_h, repair_h
-
-
-class Overtime:
-    """A line's overtime: its calendar with the extra hours, and the hours used per month."""
-
-    def __init__(self, spec: OvertimeSpec, extended: Calendar, month_starts: list[float]):
-        self.spec, self.extended, self.month_starts = spec, extended, month_starts
-        self.used: dict[int, float] = {}  # month number → overtime hours worked
-
-    def month(self, at: float) -> int:
-        return bisect_right(self.month_starts, at)
-
-    def left(self, at: float) -> float:
-        """Overtime hours still allowed in the month of `at`."""
-        return self.spec.hours_per_month - self.used.get(self.month(at), 0.0)
-
-    def add(self, spans: list[tuple[float, float]]) -> float:
-        """Count overtime worked in the spans (each in the month it starts); its hours."""
-        total = 0.0
-        for lo, hi in spans:
-            month = self.month(lo)
-            self.used[month] = self.used.get(month, 0.0) + hi - lo
-            total += hi - lo
-        return total
 
 
 class Host(Protocol):
@@ -114,12 +93,11 @@ class Line:  # writes LineStateRecord rows
     # line has more of them than CPython 3.11's compact instance dictionaries hold (30): with a
     # plain __dict__ each of those accesses is a dictionary lookup.
     __slots__ = (
-        "always", "booked_family", "booked_h", "booked_item", "breakdowns", "busy_until",
-        "by_family", "calendar", "changeover_cost", "changeover_h", "channels", "current", "env",
-        "factory_name", "families", "family", "host", "item", "mean_default", "mean_unit",
-        "name", "normal", "overtime", "plain", "rule", "serves_all", "since", "state",
-        "state_order", "states", "takes_oldest", "unit_time", "until_failure", "visiting",
-        "work_left",
+        "always", "bookings", "breakdowns", "by_family", "calendar", "changeover_cost",
+        "changeover_h", "channels", "current", "env", "factory_name", "families", "family",
+        "host", "item", "name", "normal", "overtime", "plain", "rule", "serves_all", "since",
+        "state", "state_order", "states", "takes_oldest", "unit_time", "until_failure",
+        "visiting", "work_left",
     )  # fmt: skip
 
     def __init__(
@@ -136,14 +114,7 @@ class Line:  # writes LineStateRecord rows
         self.env, self.host, self.calendar, self.unit_time = env, host, calendar, unit_time
         self.by_family = by_family or None  # unit-time draws of families with their own
         self.breakdowns, self.overtime, self.normal = breakdowns, overtime, calendar
-        # expected hours per piece, for booking and for the overtime backlog
-        families = {*spec.families, *spec.unit_time_by_family}
-        self.mean_unit = {f: spec.unit_time(f).expectation / spec.efficiency for f in families}
-        self.mean_default = spec.unit_time_h.expectation / spec.efficiency
-        self.booked_h = 0.0  # hours reserved by booked orders not yet started
-        self.busy_until = 0.0  # when the order in hand is expected to be (or was) done
-        self.booked_item: str | None = None  # the last item booked: the next changeover
-        self.booked_family: str | None = None
+        self.bookings = Bookings(spec)  # expected hours, quotes and booked hours
         self.until_failure = breakdowns.between_h() if breakdowns else NEVER  # processing h
         self.work_left = 0.0  # processing hours the current order still needs
         self.always = calendar.always
@@ -212,8 +183,7 @@ class Line:  # writes LineStateRecord rows
         if self.overtime is not None:
             self.decide_overtime(now)
         if order.planned_h:  # booked: its reservation becomes the work in hand
-            self.booked_h = max(0.0, self.booked_h - order.planned_h)
-            self.busy_until = self.calendar.finish(now, order.planned_h)
+            self.bookings.start(order, now, self.calendar)
         order.setup_at = now if self.always else self.calendar.next_open(now)
         if self.host.material_cost:
             self.host.buy_materials(order)
@@ -226,10 +196,9 @@ class Line:  # writes LineStateRecord rows
         and started: it makes what is left of the order's work (`work_h` less `hours_done`)."""
         self.host.end_idle(self)
         self.current, order.line = order, self.name
-        self.item = self.booked_item = order.item  # the next changeover is from its item
-        self.family = self.booked_family = order.family
+        self.item, self.family = order.item, order.family  # the next changeover is from it
         self.work_left = max(0.0, self.work_h(order) - hours_done)
-        self.busy_until = self.calendar.finish(now, self.work_left)
+        self.bookings.hold(order, self.calendar.finish(now, self.work_left))
         self.enter(PROCESSING, order.order_id, now)
         self.work(now)
 
@@ -319,7 +288,7 @@ class Line:  # writes LineStateRecord rows
         # Stream orders placed while it was made are brought in (next_for catches up) and quoted
         # first, from its planned end, as when they were placed; quotes made later start now.
         following = self.host.next_for(self, now)
-        self.busy_until = now
+        self.bookings.busy_until = now
         if following is None:
             self.rest(now)
         else:
@@ -364,14 +333,16 @@ class Line:  # writes LineStateRecord rows
         if self.calendar is not self.normal:  # count the overtime worked so far
             self.close(now)
             self.since = now
-        long = self.backlog_h() > overtime.spec.backlog_h
-        self.use(overtime.extended if long and overtime.left(now) > 0 else self.normal, now)
+        self.use(overtime.calendar(self.backlog_h(), now), now)
 
     def backlog_h(self) -> float:
         """Hours of work waiting for the line: its bookings, or the queued orders it may make."""
+        bookings = self.bookings
         if self.host.booking is not None:
-            return self.booked_h
-        return sum(self.expected_h(order) for order in self.host.waiting() if self.serves(order))
+            return bookings.booked_h
+        return sum(
+            bookings.expected_h(order) for order in self.host.waiting() if self.serves(order)
+        )
 
     def use(self, calendar: Calendar, now: float) -> None:
         """Switch to the normal or the overtime calendar from now on."""
@@ -384,143 +355,23 @@ class Line:  # writes LineStateRecord rows
         """Write the off-shift and the overtime spans between the last record and `until`,
         and pay the overtime premium, now or at `paid_at`."""
         assert self.overtime is not None
-        closed = self.calendar.closed_spans(self.since, until)
-        extra = overtime_spans(self.normal, self.calendar, self.since, until)
-        hours = self.overtime.add(extra)
+        hours, changes = self.overtime.worked(self.since, until)
         self.host.spend_on_line(hours * self.overtime.spec.premium_per_hour, OVERTIME, paid_at)
-        # (time, status): 0 normal open time, 1 overtime, 2 closed; an end gives way to a start
-        marks: list[tuple[float, int]] = sorted(
-            [(lo, 2) for lo, _ in closed]
-            + [(hi, 0) for _, hi in closed]
-            + [(lo, 1) for lo, _ in extra]
-            + [(hi, 0) for _, hi in extra],
-            key=lambda mark: (mark[0], mark[1] != 0),
-        )
         factory, states = self.factory_name, self.states
-        status: int = 0
-        for i, (at, mark) in enumerate(marks):
-            if at >= until or (i + 1 < len(marks) and marks[i + 1][0] == at) or mark == status:
-                continue
-            state = OFF_SHIFT if mark == 2 else self.state
-            states.append((factory, self.name, at, state, self.state_order, mark == 1))
-            status = mark
+        for at, status in changes:
+            state = OFF_SHIFT if status == CLOSED else self.state
+            states.append((factory, self.name, at, state, self.state_order, status == EXTRA))
 
-    # -- capacity booking ----------------------------------------------------------------
-
-    def expected_h(self, order: Order) -> float:
-        """The hours the order is expected to take here, without changeover."""
-        return order.quantity * self.mean_unit.get(order.family, self.mean_default)
+    # -- quotes and capacity booking (model/booking.py) -------------------------------------
 
     def quote(self, order: Order, at: float) -> tuple[float, float]:
-        """When the line would finish the order if booked at `at`, and the hours it reserves
-        (the expected work plus the changeover from the last item booked)."""
-        if self.booked_item is None or order.item == self.booked_item:
-            change = 0.0  # a fresh line, or the same item again
-        elif order.family == self.booked_family:
-            change = self.changeover_h.same_family
-        else:
-            change = self.changeover_h.value(self.booked_family, order.family)
-        hours = change + self.expected_h(order)
-        start = max(at, self.busy_until)
-        done = self.calendar.finish(start, self.backlog_h() + hours)
-        if order.fabric_at > at:  # the fabric comes first, whatever the line has on
-            done = max(done, self.calendar.finish(order.fabric_at, hours))
-        return done, hours
+        """When the line would finish the order if booked at `at`, and the hours it reserves."""
+        return self.bookings.quote(order, at, self.calendar, self.backlog_h())
 
     def book(self, order: Order, hours: float) -> None:
-        order.line, order.planned_h = self.name, hours
-        self.booked_h += hours
-        self.booked_item, self.booked_family = order.item, order.family
+        order.line = self.name
+        self.bookings.book(order, hours)
 
     def committed_h(self, now: float) -> float:
         """Open hours of work the line has in hand and booked, from now."""
-        in_hand = 0.0
-        if self.current is not None and self.busy_until > now:
-            in_hand = self.calendar.open_hours(now, self.busy_until)
-        return in_hand + self.booked_h
-
-
-class PollingLine(Line):
-    """A line that visits its families in a fixed cycle (the polling model of a flow shop).
-
-    visit a family → serve its orders, first come first served: all of them, including those
-    that arrive meanwhile (exhaustive), or only those waiting when the line arrived (gated) →
-    switch to the next family, paying the other-family changeover, even when nothing of that
-    family waits → visit it. A line whose switches take no time would spin forever on an empty
-    queue, so it waits idle instead, where it is, until an order arrives.
-    """
-
-    __slots__ = ("cycle", "gate", "gated", "position")
-
-    def __init__(
-        self,
-        env: Environment,
-        host: Host,
-        spec: LineSpec,
-        calendar: Calendar,
-        unit_time: UnitTimes,
-        breakdowns: Breakdowns | None,
-        by_family: dict[str, UnitTimes] | None,
-        overtime: Overtime | None,
-        gated: bool,
-    ) -> None:
-        super().__init__(env, host, spec, calendar, unit_time, breakdowns, by_family, overtime)
-        self.cycle, self.gated = list(spec.families), gated
-        self.position, self.gate = 0, 0
-        self.visiting = self.cycle[0]
-
-    def start(self) -> None:
-        self.visit(self.env.now)
-
-    def wake(self, order: Order, now: float) -> None:
-        self.host.enqueue(order)
-        self.visit(now)
-
-    def visit(self, now: float) -> None:
-        """The line arrives at a family: a gated line counts what it will serve here."""
-        self.visiting = self.cycle[self.position]
-        self.item, self.family = None, self.visiting  # the switch set the line up for it
-        if self.gated:
-            self.host.catch_up(now)
-            self.gate = sum(
-                1 for o in self.host.waiting() if o.family == self.visiting and self.serves(o)
-            )
-        self.serve(now)
-
-    def serve(self, now: float) -> None:
-        """Take the family's next order, or move on."""
-        following = None if self.gated and self.gate == 0 else self.host.next_for(self, now)
-        if following is None:
-            self.switch(now)
-        else:
-            self.gate -= 1
-            self.take(following, now)
-
-    def finished(self) -> None:
-        order = self.current
-        assert order is not None
-        order.finished_at = now = self.env.now
-        self.item, self.current = order.item, None
-        self.host.finish(order)
-        self.host.catch_up(now)
-        self.busy_until = now  # as in Line.finished
-        self.serve(now)
-
-    def switch(self, now: float) -> None:
-        """Move to the next family in the cycle, paying the changeover on the way."""
-        here = self.cycle[self.position]
-        self.position = (self.position + 1) % len(self.cycle)
-        there = self.cycle[self.position]
-        hours = self.changeover_h.value(here, there)
-        self.host.spend_on_line(self.changeover_cost.value(here, there), CHANGEOVER)
-        if hours > 0:
-            self.enter(CHANGEOVER, NO_ORDER, now)
-            end = self.calendar.finish(now, hours)
-            self.env.call_in(end - now, self.arrived)
-        elif any(self.serves(order) for order in self.host.waiting()):
-            self.visit(now)
-        else:
-            self.rest(now)
-
-    def arrived(self) -> None:
-        self.visit(self.env.now)
+        return self.bookings.committed_h(now, self.calendar, self.current is not None)
