@@ -3,6 +3,7 @@ bare environment, given a few orders by hand, without building a scenario run.""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,8 +12,20 @@ from flexsim.model.line import Breakdowns, Line
 from flexsim.model.order import Buyer, Order
 from flexsim.model.schedule import Environment
 from flexsim.records import LineStateRecord, Recorder
-from flexsim.scenario import BookingSpec, LineSpec
-from flexsim.vocabulary import NO_ORDER
+from flexsim.scenario import BookingSpec, CalendarSpec, LineSpec, Shift, build_calendar
+from flexsim.vocabulary import (
+    CHANGEOVER,
+    DOWN,
+    IDLE,
+    NO_CHANGEOVER,
+    NO_ORDER,
+    OFF_SHIFT,
+    OTHER_FAMILY,
+    PROCESSING,
+    SAME_FAMILY,
+)
+
+MONDAY = dt.date(2024, 1, 1)  # a run from this date starts on a Monday at 00:00
 
 
 class StubHost:
@@ -117,3 +130,90 @@ def test_the_line_state_writer_puts_each_value_in_its_column() -> None:
     assert states(host)[-1] == LineStateRecord(
         factory="fac", line="l", at=12.5, state="down", order_id=7, overtime=True
     )
+
+
+def run_orders(line: Line, host: StubHost, orders: list[Order], until: float = 500.0) -> None:
+    """The first order arrives at the idle line at time 0, the others wait in the queue."""
+    host.give(line, orders[0])
+    host.queue.extend(orders[1:])
+    line.env.run(until=until)
+    assert host.done == orders and not host.queue
+
+
+def state_changes(host: StubHost) -> list[tuple[float, str, int]]:
+    return [(row.at, row.state, row.order_id) for row in states(host)]
+
+
+def test_work_waits_for_the_shift_and_pauses_off_shift() -> None:
+    """Monday to Friday 08:00-17:00 from a Monday 00:00: an order given at 0 is set up and
+    started at 08:00; 12 hours of work are 9 on Monday and 3 on Tuesday, done at 11:00."""
+    host, env = StubHost(), Environment()
+    week = build_calendar(CalendarSpec(shifts=[Shift()]), MONDAY)
+    line = make_line(host, env, unit_h=1.5, calendar=week)
+    first = order(0, "x", quantity=8)
+    run_orders(line, host, [first])
+    assert (first.setup_at, first.start_at, first.finished_at) == (8.0, 8.0, 24.0 + 11.0)
+    assert state_changes(host) == [
+        (0.0, IDLE, NO_ORDER),
+        (0.0, PROCESSING, 0),
+        (0.0, OFF_SHIFT, 0),
+        (8.0, PROCESSING, 0),
+        (17.0, OFF_SHIFT, 0),
+        (32.0, PROCESSING, 0),
+        (35.0, IDLE, NO_ORDER),
+    ]
+
+
+def test_a_changeover_comes_when_the_item_changes_and_costs_by_family() -> None:
+    """Always open, 0.5 h a piece, 10 pieces an order: another item of the family takes an
+    hour's changeover (paid 10), another family three hours (paid 30); the same item again
+    none."""
+    host, env = StubHost(), Environment()
+    line = make_line(
+        host, env, changeover_h={"same_family": 1, "other_family": 3},
+        changeover_cost={"same_family": 10, "other_family": 30},
+    )  # fmt: skip
+    made = [order(0, "a1"), order(1, "a2"), order(2, "b1", family="b"), order(3, "b1", "b")]
+    run_orders(line, host, made)
+    times = [(o.setup_at, o.start_at, o.finished_at, o.changeover) for o in made]
+    assert times == [
+        (0.0, 0.0, 5.0, NO_CHANGEOVER),
+        (5.0, 6.0, 11.0, SAME_FAMILY),
+        (11.0, 14.0, 19.0, OTHER_FAMILY),
+        (19.0, 19.0, 24.0, NO_CHANGEOVER),
+    ]
+    assert host.paid == [(1, 10.0, CHANGEOVER), (2, 30.0, CHANGEOVER)]
+    assert [o.changeover_cost for o in made] == [0.0, 10.0, 30.0, 0.0]
+    assert state_changes(host) == [
+        (0.0, IDLE, NO_ORDER),
+        (0.0, PROCESSING, 0),
+        (5.0, CHANGEOVER, 1),
+        (6.0, PROCESSING, 1),
+        (11.0, CHANGEOVER, 2),
+        (14.0, PROCESSING, 2),
+        (19.0, PROCESSING, 3),
+        (24.0, IDLE, NO_ORDER),
+    ]
+
+
+def test_a_breakdown_stops_the_order_for_its_repair() -> None:
+    """A failure after every 3 processing hours, repaired in 2: an order of 5 hours works 0-3,
+    is down 3-5 and works its last 2 hours 5-7; the next order's 5 hours fail after 1 (3 less
+    the 2 already worked) at 8 and after 3 more at 13, and end at 16."""
+    host, env = StubHost(), Environment()
+    line = make_line(host, env, breakdowns=Breakdowns(lambda: 3.0, lambda: 2.0))
+    made = [order(0, "x"), order(1, "x")]
+    run_orders(line, host, made)
+    assert [o.finished_at for o in made] == [7.0, 16.0]
+    assert state_changes(host) == [
+        (0.0, IDLE, NO_ORDER),
+        (0.0, PROCESSING, 0),
+        (3.0, DOWN, 0),
+        (5.0, PROCESSING, 0),
+        (7.0, PROCESSING, 1),
+        (8.0, DOWN, 1),
+        (10.0, PROCESSING, 1),
+        (13.0, DOWN, 1),
+        (15.0, PROCESSING, 1),
+        (16.0, IDLE, NO_ORDER),
+    ]
