@@ -120,6 +120,7 @@ class Factory:
         self.idle.remove(line)
 
     def waiting(self) -> list[Order]:
+        """The queue, oldest first; its lines read it as a sequence (Host)."""
         return self.queue
 
     def enqueue(self, order: Order) -> None:

@@ -171,7 +171,8 @@ class Line:  # writes LineStateRecord rows
             # The hot path of a plain line (always open; no overtime, booking, materials,
             # breakdowns or unit times per family) taking the same item again: process() and
             # enter() inlined, one timeout. With the other trims of the same commit it brought
-            # the M/M/1 benchmark back from about 0.22 s to 0.16-0.18 s (git log).
+            # the M/M/1 benchmark back from about 0.22 s to 0.16-0.18 s (git log). Pinned to the
+            # general path's tables by tests/test_fast_path.py.
             order.setup_at = order.start_at = now
             self.record(now, PROCESSING, order.order_id)
             self.state, self.since, self.state_order = PROCESSING, now, order.order_id
