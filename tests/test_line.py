@@ -10,9 +10,18 @@ from typing import Any
 from flexsim.calendar import Calendar
 from flexsim.model.line import Breakdowns, Line
 from flexsim.model.order import Buyer, Order
+from flexsim.model.overtime import Overtime
+from flexsim.model.polling import PollingLine
 from flexsim.model.schedule import Environment
 from flexsim.records import LineStateRecord, Recorder
-from flexsim.scenario import BookingSpec, CalendarSpec, LineSpec, Shift, build_calendar
+from flexsim.scenario import (
+    BookingSpec,
+    CalendarSpec,
+    LineSpec,
+    OvertimeSpec,
+    Shift,
+    build_calendar,
+)
 from flexsim.vocabulary import (
     CHANGEOVER,
     DOWN,
@@ -21,6 +30,7 @@ from flexsim.vocabulary import (
     NO_ORDER,
     OFF_SHIFT,
     OTHER_FAMILY,
+    OVERTIME,
     PROCESSING,
     SAME_FAMILY,
 )
@@ -105,14 +115,16 @@ def make_line(
     unit_h: float = 0.5,
     calendar: Calendar | None = None,
     breakdowns: Breakdowns | None = None,
+    overtime: Overtime | None = None,
     **spec: Any,
 ) -> Line:
     """A line whose every piece takes `unit_h` hours (a deterministic draw per buyer), on the
-    always-open calendar unless one is given; it starts idle."""
+    always-open calendar unless one is given, with the breakdowns and overtime given; it
+    starts idle."""
     line_spec = LineSpec.model_validate({"name": "l", "unit_time_h": unit_h, **spec})
-    line = Line(
-        env, host, line_spec, calendar or Calendar.always_open(), {"c": lambda: unit_h}, breakdowns
-    )  # fmt: skip
+    draws = {"c": lambda: unit_h}
+    calendar = calendar or Calendar.always_open()
+    line = Line(env, host, line_spec, calendar, draws, breakdowns, None, overtime)
     line.start()
     return line
 
@@ -217,3 +229,67 @@ def test_a_breakdown_stops_the_order_for_its_repair() -> None:
         (15.0, PROCESSING, 1),
         (16.0, IDLE, NO_ORDER),
     ]
+
+
+def test_overtime_lengthens_the_day_while_an_order_waits() -> None:
+    """Monday to Friday 08:00-17:00 with two hours of overtime after the shift, worked while
+    any work waits: the first order's 12 hours are 9 normal and 2 overtime hours on Monday and
+    1 on Tuesday, the overtime recorded as such and its premium paid (2 h × 100); the next
+    order, with nothing behind it, is made in normal hours."""
+    host, env = StubHost(), Environment()
+    shifts = CalendarSpec(shifts=[Shift()])
+    week, extended = build_calendar(shifts, MONDAY), build_calendar(shifts, MONDAY, 2.0)
+    spec = OvertimeSpec(hours_per_day=2, hours_per_month=36, backlog_h=0, premium_per_hour=100)
+    overtime = Overtime(spec, week, extended, month_starts=[])
+    line = make_line(host, env, unit_h=1.5, calendar=week, overtime=overtime)
+    first, waiting = order(0, "x", quantity=8), order(1, "x", quantity=2)
+    host.queue.append(waiting)
+    host.give(line, first)
+    env.run(until=100.0)
+    assert [(o.start_at, o.finished_at) for o in (first, waiting)] == [(8.0, 33.0), (33.0, 36.0)]
+    assert [(row.at, row.state, row.overtime) for row in states(host)] == [
+        (0.0, IDLE, False),
+        (0.0, PROCESSING, False),
+        (0.0, OFF_SHIFT, False),
+        (8.0, PROCESSING, False),
+        (17.0, PROCESSING, True),
+        (19.0, OFF_SHIFT, False),
+        (32.0, PROCESSING, False),
+        (33.0, PROCESSING, False),
+        (36.0, IDLE, False),
+    ]
+    assert sum(amount for _, amount, reason in host.paid if reason == OVERTIME) == 200.0
+    assert overtime.used == {0: 2.0}
+
+
+def test_a_polling_line_serves_the_family_it_visits_before_the_next() -> None:
+    """An exhaustive polling line over families a and b, an hour's switch each way: of the
+    orders waiting at the start (a, then b, then a), it makes both of family a first, then
+    switches to b; with nothing left it keeps switching, paying each switch."""
+    host, env = StubHost(), Environment()
+    made = [order(0, "a0"), order(1, "b1", family="b"), order(2, "a2")]
+    host.queue.extend(made)
+    spec = LineSpec.model_validate(
+        {"name": "l", "unit_time_h": 0.5, "families": ["a", "b"], "dispatch": "cyclic_exhaustive"}
+        | {"changeover_h": {"other_family": 1}, "changeover_cost": {"other_family": 7}}
+    )
+    line = PollingLine(
+        env, host, spec, Calendar.always_open(), {"c": lambda: 0.5}, None, None, None, gated=False
+    )
+    line.start()
+    env.run(until=20.5)
+    assert [(o.order_id, o.start_at, o.finished_at) for o in host.done] == [
+        (0, 0.0, 5.0),
+        (2, 5.0, 10.0),
+        (1, 11.0, 16.0),
+    ]
+    assert state_changes(host) == [
+        (0.0, IDLE, NO_ORDER),
+        (0.0, PROCESSING, 0),
+        (5.0, PROCESSING, 2),
+        (10.0, CHANGEOVER, NO_ORDER),
+        (11.0, PROCESSING, 1),
+        (16.0, CHANGEOVER, NO_ORDER),
+    ]
+    switches = [(amount, reason) for order_id, amount, reason in host.paid if order_id == NO_ORDER]
+    assert switches == [(7.0, CHANGEOVER)] * 6  # at 10, and each hour from 16 to 20
