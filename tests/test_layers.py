@@ -1,9 +1,8 @@
 """The house: every import between flexsim's modules (at the top, inside a function or under
 `if TYPE_CHECKING:`, absolute or relative) goes down the layers of docs/design.md's `layers` block
 or stays on its line, and no imports go round in a cycle, neither between parts nor between the
-modules inside a package, except the type-only cycles of KNOWN_CYCLES, each with the item of
-issue 14 that removes it. A negative control runs the same checks on a small package with an
-upward import and a cycle, and asserts that they report both."""
+modules inside a package (type-only imports included). A negative control runs the same checks
+on a small package with an upward import and a cycle, and asserts that they report both."""
 
 from __future__ import annotations
 
@@ -13,20 +12,9 @@ import graphlib
 import re
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "flexsim"
 Graph = dict[str, set[str]]  # module → the package's modules it imports
-
-# The type-only imports that close a cycle between two modules of the model today: the edge
-# (importer, imported) that is left out before looking for cycles, and what will remove it.
-# Each must still be there and still be type-only, so that an entry goes once it is fixed.
-KNOWN_CYCLES = {
-    ("flexsim.model.line", "flexsim.model.factory"): (
-        "issue 14 item 1: a line knows its host's interface (a Protocol), not the Factory class"
-    ),
-}
 
 
 def layers() -> dict[str, int]:
@@ -154,19 +142,6 @@ def without(graph: Graph, edges: set[tuple[str, str]]) -> Graph:
     }
 
 
-def reaches(graph: Graph, start: str, goal: str) -> bool:
-    """Whether a chain of imports leads from `start` to `goal`."""
-    seen, todo = set(), [start]
-    while todo:
-        module = todo.pop()
-        if module == goal:
-            return True
-        if module not in seen:
-            seen.add(module)
-            todo.extend(graph.get(module, ()))
-    return False
-
-
 def test_every_part_has_a_layer() -> None:
     missing = sorted(set(part_graph(import_graph())) - set(layers()) - {"scenarios"})
     assert not missing, f"parts missing from docs/design.md's layers block: {missing}"
@@ -186,19 +161,9 @@ def test_no_import_cycle_between_parts() -> None:
     assert cycle(part_graph(import_graph())) is None
 
 
-def test_no_import_cycle_between_modules_but_the_known_ones() -> None:
-    found = cycle(without(import_graph(), set(KNOWN_CYCLES)))
+def test_no_import_cycle_between_modules() -> None:
+    found = cycle(import_graph())
     assert found is None, f"imports go round in a cycle: {' → '.join(found or [])}"
-
-
-@pytest.mark.parametrize("edge", sorted(KNOWN_CYCLES))
-def test_each_known_cycle_is_still_there_and_type_only(edge: tuple[str, str]) -> None:
-    """An entry goes when its cycle is removed; until then it may only be a type hint."""
-    module, other = edge
-    graph, runtime = import_graph(), import_graph(type_checking=False)
-    assert other in graph[module], f"{module} no longer imports {other}: drop the entry"
-    assert other not in runtime[module], f"{module} imports {other} at run time"
-    assert reaches(graph, other, module), f"{other} no longer leads back to {module}: drop it"
 
 
 def write_package(root: Path, files: dict[str, str]) -> Path:

@@ -2,8 +2,10 @@
 number and in type (COLUMN_TYPES), on the built-in and validation scenarios, so that a field
 missing, added or moved onto a field of another type is caught where it is written; and each
 table is written by the functions listed in WRITERS alone. The model writes plain tuples by
-position, so two swapped fields of the same type (two timestamps) still pass here; the audit's
-ordered-timestamps law catches many of those."""
+position, which the type checks cannot tell apart when two fields of one type swap (two
+timestamps): the orders writer is checked here with a value of its own in every field, the
+line_states writer likewise in tests/test_line.py, and the capacity rows by the order their
+fields keep (a day after its publication, booked within open)."""
 
 from __future__ import annotations
 
@@ -18,27 +20,17 @@ import pytest
 import test_orderbook
 
 import flexsim
-from flexsim.records import COLUMN_TYPES, TABLES, OrderRecord, Recorder
+from flexsim.model.order import Buyer, Order
+from flexsim.records import COLUMN_TYPES, TABLES, CapacityRecord, OrderRecord, Recorder
 
 ROOT = Path(__file__).resolve().parents[1]
 engine = importlib.import_module("flexsim.run")  # the module; flexsim.run is its function
 
 # Table → the functions that append its rows (module:function). One place per table is the
-# aim; the tables written from several functions are issue 14 item 3's to bring to one.
+# aim; seller_days is still written from two.
 WRITERS = {
-    "orders": {  # each row built by Order.record
-        "flexsim.model.trade:Trade.place",
-        "flexsim.model.trade:Trade.ship",
-        "flexsim.model.trade:Trade.settle",
-        "flexsim.model.trade:Trade.close",
-    },
-    "line_states": {  # raw tuples in five functions
-        "flexsim.model.line:Line.__init__",
-        "flexsim.model.line:Line.take",
-        "flexsim.model.line:Line.enter",
-        "flexsim.model.line:Line.close",
-        "flexsim.model.line:Line.close_overtime",
-    },
+    "orders": {"flexsim.model.order:Order.record"},
+    "line_states": {"flexsim.model.line:Line.record"},
     "ledger": {"flexsim.model.ledger:Ledger.post"},
     "items": {"flexsim.model.seller:Seller.record"},
     "seller_days": {"flexsim.model.shelf:Shelf.record_days"},
@@ -177,3 +169,40 @@ def test_the_writers_are_the_calling_functions() -> None:
     written.extend([(2,)])
     assert written.writers == {f"{__name__}:test_the_writers_are_the_calling_functions"}
     assert written.rows == [(1,), (2,)] == list(written)
+
+
+def test_the_order_writer_puts_each_attribute_in_its_column() -> None:
+    """Order.record, the only writer of orders, on an order with a value of its own in every
+    field (each timestamp its own float, each word its own string): two swapped columns of one
+    type fail here. The reason column is the order's `refused`; the status is the one given."""
+    attribute = {"reason": "refused"}
+    values: dict[str, Any] = {}
+    for i, (column, dtype) in enumerate(COLUMN_TYPES["orders"].items()):
+        kind = KINDS[dtype]
+        values[column] = {str: f"{column}-text", int: 100 + i, float: i + 0.25, bool: True}[kind]
+    assert len(set(values.values())) == len(values)
+    never = lambda: 0.0  # noqa: E731
+    buyer = Buyer("world", never, never, never, never, lambda: False, lambda late_h: False)
+    order = Order(0, "", "", "", "", "", "", 0, 0.0, 0.0, 0.0, buyer)
+    for column, value in values.items():
+        if column != "status":
+            setattr(order, attribute.get(column, column), value)
+    table: list[Any] = []
+    order.record(table, values["status"])
+    assert OrderRecord(*table[0])._asdict() == values
+
+
+def test_capacity_rows_keep_a_day_after_its_publication_and_booked_within_open(
+    recorders: list[WrittenRecorder],
+) -> None:
+    """Each capacity row is for a day at or after it was published, with no more hours booked
+    than open, and for a line that writes line states; rows with a later day and with hours
+    left open exist, so that `at` and `day_at`, or `open_h` and `booked_h`, swapped would fail."""
+    for recorder in recorders:
+        lines = {(row[0], row[1]) for row in recorder.line_states.rows}
+        rows = [CapacityRecord(*row) for row in recorder.capacity.rows]
+        assert all(row.at <= row.day_at and row.booked_h <= row.open_h for row in rows)
+        assert {(row.factory, row.line) for row in rows} <= lines
+    rows = [CapacityRecord(*row) for recorder in recorders for row in recorder.capacity.rows]
+    assert any(row.at < row.day_at for row in rows)
+    assert any(row.booked_h < row.open_h for row in rows)

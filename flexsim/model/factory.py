@@ -115,6 +115,17 @@ class Factory:
         self.idle.append(line)
         self.schedule_wake()
 
+    def end_idle(self, line: Line) -> None:
+        """The line has work without being woken (an order of the opening book in hand)."""
+        self.idle.remove(line)
+
+    def waiting(self) -> list[Order]:
+        """The queue, oldest first; its lines read it as a sequence (Host)."""
+        return self.queue
+
+    def enqueue(self, order: Order) -> None:
+        self.queue.append(order)
+
     # Order streams are exogenous: when their orders arrive does not depend on the factory. So
     # the factory brings them in when it looks at its queue, all those placed up to now and
     # oldest first, and schedules an event only to wake an idle line at the next arrival.

@@ -3,24 +3,28 @@
 take an order → setup (materials bought) → changeover when the item differs from the last one
 (paid) → processing (quantity × one unit-time draw ÷ efficiency, from the buyer's own stream at
 the line), interrupted by breakdowns (the line's own streams) →
-finished → the next order by the dispatch rule, or idle. A polling line visits its families in
-a fixed cycle instead. With overtime the line works the longer days of its extended calendar
-while its backlog is long. Off-shift and overtime spans are computed by calendar arithmetic and
-written as state records, not simulated hour by hour.
+finished → the next order by the dispatch rule, or idle. A polling line (model/polling.py)
+visits its families in a fixed cycle instead. With overtime (model/overtime.py) the line works
+the longer days of its extended calendar while its backlog is long; its quotes and booked hours
+are model/booking.py's. Off-shift and overtime spans are computed by calendar arithmetic and
+written as state records, not simulated hour by hour. What a line asks of its factory is the
+Host protocol below.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
-from flexsim.calendar import Calendar, overtime_spans
+from flexsim.calendar import Calendar
+from flexsim.model.booking import Bookings
 from flexsim.model.order import Order
+from flexsim.model.overtime import CLOSED, EXTRA, Overtime
 from flexsim.model.rules import DISPATCH, Rule, fifo
 from flexsim.model.timer import Environment
-from flexsim.scenario import LineSpec, OvertimeSpec
+from flexsim.records import Recorder
+from flexsim.scenario import BookingSpec, LineSpec
 from flexsim.streams import PerBuyer
 from flexsim.vocabulary import (
     CHANGEOVER,
@@ -35,9 +39,6 @@ from flexsim.vocabulary import (
     SAME_FAMILY,
 )
 
-if TYPE_CHECKING:
-    from flexsim.model.factory import Factory
-
 NEVER = math.inf
 UnitTimes = PerBuyer[Callable[[], float]]  # a line's hours per piece, a sampler per buyer
 
@@ -49,28 +50,34 @@ class Breakdowns:
         self.between_h, self.repair_h = between_h, repair_h
 
 
-class Overtime:
-    """A line's overtime: its calendar with the extra hours, and the hours used per month."""
+class Host(Protocol):
+    """What a line asks of the factory it works for (model/factory.py's Factory is one): its
+    name and recorder, whether it books capacity and buys materials, the orders waiting for its
+    lines, and the money and hand-over of the line's work."""
 
-    def __init__(self, spec: OvertimeSpec, extended: Calendar, month_starts: list[float]):
-        self.spec, self.extended, self.month_starts = spec, extended, month_starts
-        self.used: dict[int, float] = {}  # month number → overtime hours worked
+    @property
+    def name(self) -> str: ...
+    @property
+    def recorder(self) -> Recorder: ...
+    @property
+    def booking(self) -> BookingSpec | None: ...
+    @property
+    def material_cost(self) -> float: ...
 
-    def month(self, at: float) -> int:
-        return bisect_right(self.month_starts, at)
+    def waiting(self) -> Sequence[Order]:
+        """The orders queued for the host's lines, oldest first."""
+        ...
 
-    def left(self, at: float) -> float:
-        """Overtime hours still allowed in the month of `at`."""
-        return self.spec.hours_per_month - self.used.get(self.month(at), 0.0)
-
-    def add(self, spans: list[tuple[float, float]]) -> float:
-        """Count overtime worked in the spans (each in the month it starts); its hours."""
-        total = 0.0
-        for lo, hi in spans:
-            month = self.month(lo)
-            self.used[month] = self.used.get(month, 0.0) + hi - lo
-            total += hi - lo
-        return total
+    def enqueue(self, order: Order) -> None: ...
+    def catch_up(self, until: float) -> None: ...
+    def next_for(self, line: Line, now: float) -> Order | None: ...
+    def go_idle(self, line: Line) -> None: ...
+    def end_idle(self, line: Line) -> None: ...
+    def buy_materials(self, order: Order) -> None: ...
+    def issue_materials(self, order: Order) -> None: ...
+    def spend(self, order: Order, amount: float, reason: str) -> None: ...
+    def spend_on_line(self, amount: float, reason: str, at: float | None = None) -> None: ...
+    def finish(self, order: Order) -> None: ...
 
 
 class Line:  # writes LineStateRecord rows
@@ -86,18 +93,17 @@ class Line:  # writes LineStateRecord rows
     # line has more of them than CPython 3.11's compact instance dictionaries hold (30): with a
     # plain __dict__ each of those accesses is a dictionary lookup.
     __slots__ = (
-        "always", "booked_family", "booked_h", "booked_item", "breakdowns", "busy_until",
-        "by_family", "calendar", "changeover_cost", "changeover_h", "channels", "current", "env",
-        "factory", "factory_name", "families", "family", "item", "mean_default", "mean_unit",
-        "name", "normal", "overtime", "plain", "rule", "serves_all", "since", "state",
-        "state_order", "states", "takes_oldest", "unit_time", "until_failure", "visiting",
-        "work_left",
+        "always", "bookings", "breakdowns", "by_family", "calendar", "changeover_cost",
+        "changeover_h", "channels", "current", "env", "factory_name", "families", "family",
+        "host", "item", "name", "normal", "overtime", "plain", "rule", "serves_all", "since",
+        "state", "state_order", "states", "takes_oldest", "unit_time", "until_failure",
+        "visiting", "work_left",
     )  # fmt: skip
 
     def __init__(
         self,
         env: Environment,
-        factory: Factory,
+        host: Host,
         spec: LineSpec,
         calendar: Calendar,
         unit_time: UnitTimes,
@@ -105,17 +111,10 @@ class Line:  # writes LineStateRecord rows
         by_family: dict[str, UnitTimes] | None = None,
         overtime: Overtime | None = None,
     ) -> None:
-        self.env, self.factory, self.calendar, self.unit_time = env, factory, calendar, unit_time
+        self.env, self.host, self.calendar, self.unit_time = env, host, calendar, unit_time
         self.by_family = by_family or None  # unit-time draws of families with their own
         self.breakdowns, self.overtime, self.normal = breakdowns, overtime, calendar
-        # expected hours per piece, for booking and for the overtime backlog
-        families = {*spec.families, *spec.unit_time_by_family}
-        self.mean_unit = {f: spec.unit_time(f).expectation / spec.efficiency for f in families}
-        self.mean_default = spec.unit_time_h.expectation / spec.efficiency
-        self.booked_h = 0.0  # hours reserved by booked orders not yet started
-        self.busy_until = 0.0  # when the order in hand is expected to be (or was) done
-        self.booked_item: str | None = None  # the last item booked: the next changeover
-        self.booked_family: str | None = None
+        self.bookings = Bookings(spec)  # expected hours, quotes and booked hours
         self.until_failure = breakdowns.between_h() if breakdowns else NEVER  # processing h
         self.work_left = 0.0  # processing hours the current order still needs
         self.always = calendar.always
@@ -125,7 +124,7 @@ class Line:  # writes LineStateRecord rows
         self.serves_all = (
             self.channels >= set(CHANNELS)
             and not self.families
-            and factory.booking is None  # booked orders are for one line only
+            and host.booking is None  # booked orders are for one line only
         )
         self.visiting = ""  # the family a polling line is at
         self.rule: Rule = DISPATCH[spec.dispatch]
@@ -134,18 +133,18 @@ class Line:  # writes LineStateRecord rows
         self.item: str | None = None  # the last item made: a fresh line needs no changeover
         self.family: str | None = None
         self.current: Order | None = None
-        self.states = factory.recorder.line_states
-        self.factory_name = factory.name
+        self.states = host.recorder.line_states
+        self.factory_name = host.name
         self.plain = (
             self.always
             and overtime is None
             and breakdowns is None
             and not by_family
-            and factory.booking is None
-            and not factory.material_cost
+            and host.booking is None
+            and not host.material_cost
         )
         self.state, self.since, self.state_order = IDLE, env.now, NO_ORDER
-        self.states.append((factory.name, self.name, env.now, IDLE, NO_ORDER, False))
+        self.record(env.now, IDLE, NO_ORDER)
 
     def serves(self, order: Order) -> bool:
         """Whether the line may make the order: its channel, its family if listed, and, once
@@ -158,7 +157,7 @@ class Line:  # writes LineStateRecord rows
 
     def start(self) -> None:
         """At time 0 a line waits idle for work."""
-        self.factory.go_idle(self)
+        self.host.go_idle(self)
 
     def wake(self, order: Order, now: float) -> None:
         """An idle line is given an order that has just arrived."""
@@ -172,11 +171,10 @@ class Line:  # writes LineStateRecord rows
             # The hot path of a plain line (always open; no overtime, booking, materials,
             # breakdowns or unit times per family) taking the same item again: process() and
             # enter() inlined, one timeout. With the other trims of the same commit it brought
-            # the M/M/1 benchmark back from about 0.22 s to 0.16-0.18 s (git log).
+            # the M/M/1 benchmark back from about 0.22 s to 0.16-0.18 s (git log). Pinned to the
+            # general path's tables by tests/test_fast_path.py.
             order.setup_at = order.start_at = now
-            self.states.append(
-                (self.factory_name, self.name, now, PROCESSING, order.order_id, False)
-            )
+            self.record(now, PROCESSING, order.order_id)
             self.state, self.since, self.state_order = PROCESSING, now, order.order_id
             work_h = order.quantity * self.unit_time[order.customer]()
             self.env.call_in(work_h, self.finished)
@@ -184,11 +182,10 @@ class Line:  # writes LineStateRecord rows
         if self.overtime is not None:
             self.decide_overtime(now)
         if order.planned_h:  # booked: its reservation becomes the work in hand
-            self.booked_h = max(0.0, self.booked_h - order.planned_h)
-            self.busy_until = self.calendar.finish(now, order.planned_h)
+            self.bookings.start(order, now, self.calendar)
         order.setup_at = now if self.always else self.calendar.next_open(now)
-        if self.factory.material_cost:
-            self.factory.buy_materials(order)
+        if self.host.material_cost:
+            self.host.buy_materials(order)
         # a fresh line, or the same item again, needs no changeover
         if self.item is None or order.item == self.item or not self.change_over(order, now):
             self.process(order, now)
@@ -196,12 +193,11 @@ class Line:  # writes LineStateRecord rows
     def resume(self, order: Order, hours_done: float, now: float) -> None:
         """At the start of the run the line has an order of the opening book in hand, set up
         and started: it makes what is left of the order's work (`work_h` less `hours_done`)."""
-        self.factory.idle.remove(self)
+        self.host.end_idle(self)
         self.current, order.line = order, self.name
-        self.item = self.booked_item = order.item  # the next changeover is from its item
-        self.family = self.booked_family = order.family
+        self.item, self.family = order.item, order.family  # the next changeover is from it
         self.work_left = max(0.0, self.work_h(order) - hours_done)
-        self.busy_until = self.calendar.finish(now, self.work_left)
+        self.bookings.hold(order, self.calendar.finish(now, self.work_left))
         self.enter(PROCESSING, order.order_id, now)
         self.work(now)
 
@@ -216,7 +212,7 @@ class Line:  # writes LineStateRecord rows
             hours = self.changeover_h.value(self.family, order.family)
             cost = self.changeover_cost.value(self.family, order.family)
         order.changeover, order.changeover_cost = kind, cost
-        self.factory.spend(order, cost, CHANGEOVER)
+        self.host.spend(order, cost, CHANGEOVER)
         if hours <= 0:
             return False
         self.enter(CHANGEOVER, order.order_id, now)
@@ -238,8 +234,8 @@ class Line:  # writes LineStateRecord rows
         """The order's work (`work_h`) is processed, ending at its calendar end."""
         work_h = self.work_h(order)
         order.start_at = now if self.always else self.calendar.next_open(now)
-        if self.factory.material_cost:
-            self.factory.issue_materials(order)
+        if self.host.material_cost:
+            self.host.issue_materials(order)
         self.enter(PROCESSING, order.order_id, now)
         if self.always and work_h <= self.until_failure:  # the hot path: one timeout, no calls
             self.until_failure -= work_h
@@ -287,11 +283,11 @@ class Line:  # writes LineStateRecord rows
         assert order is not None
         order.finished_at = now = self.env.now
         self.item, self.family, self.current = order.item, order.family, None
-        self.factory.finish(order)
+        self.host.finish(order)
         # Stream orders placed while it was made are brought in (next_for catches up) and quoted
         # first, from its planned end, as when they were placed; quotes made later start now.
-        following = self.factory.next_for(self, now)
-        self.busy_until = now
+        following = self.host.next_for(self, now)
+        self.bookings.busy_until = now
         if following is None:
             self.rest(now)
         else:
@@ -302,7 +298,7 @@ class Line:  # writes LineStateRecord rows
         if self.overtime is not None:
             self.use(self.normal, now)
         self.enter(IDLE, NO_ORDER, now)
-        self.factory.go_idle(self)
+        self.host.go_idle(self)
 
     def enter(self, state: str, order_id: int, now: float) -> None:
         """Record a state change now, after the off-shift spans of the state it leaves."""
@@ -310,8 +306,13 @@ class Line:  # writes LineStateRecord rows
             return
         if not self.always:
             self.close(now)
-        self.states.append((self.factory.name, self.name, now, state, order_id, False))
+        self.record(now, state, order_id)
         self.state, self.since, self.state_order = state, now, order_id
+
+    def record(self, at: float, state: str, order_id: int, overtime: bool = False) -> None:
+        """Write a LineStateRecord row: the line enters `state` at `at` (the only place that
+        builds one; tests/test_records.py checks its fields against the record's)."""
+        self.states.append((self.factory_name, self.name, at, state, order_id, overtime))
 
     def close(self, until: float, paid_at: float | None = None) -> None:
         """Write the off-shift spans between the last state change and `until` (and, in
@@ -321,11 +322,10 @@ class Line:  # writes LineStateRecord rows
         if self.calendar is not self.normal:
             self.close_overtime(until, paid_at)
             return
-        factory, states = self.factory.name, self.states
         for start, end in self.calendar.closed_spans(self.since, until):
-            states.append((factory, self.name, start, OFF_SHIFT, self.state_order, False))
+            self.record(start, OFF_SHIFT, self.state_order)
             if end < until:
-                states.append((factory, self.name, end, self.state, self.state_order, False))
+                self.record(end, self.state, self.state_order)
 
     # -- overtime ------------------------------------------------------------------------
 
@@ -336,14 +336,16 @@ class Line:  # writes LineStateRecord rows
         if self.calendar is not self.normal:  # count the overtime worked so far
             self.close(now)
             self.since = now
-        long = self.backlog_h() > overtime.spec.backlog_h
-        self.use(overtime.extended if long and overtime.left(now) > 0 else self.normal, now)
+        self.use(overtime.calendar(self.backlog_h(), now), now)
 
     def backlog_h(self) -> float:
         """Hours of work waiting for the line: its bookings, or the queued orders it may make."""
-        if self.factory.booking is not None:
-            return self.booked_h
-        return sum(self.expected_h(order) for order in self.factory.queue if self.serves(order))
+        bookings = self.bookings
+        if self.host.booking is not None:
+            return bookings.booked_h
+        return sum(
+            bookings.expected_h(order) for order in self.host.waiting() if self.serves(order)
+        )
 
     def use(self, calendar: Calendar, now: float) -> None:
         """Switch to the normal or the overtime calendar from now on."""
@@ -356,143 +358,22 @@ class Line:  # writes LineStateRecord rows
         """Write the off-shift and the overtime spans between the last record and `until`,
         and pay the overtime premium, now or at `paid_at`."""
         assert self.overtime is not None
-        closed = self.calendar.closed_spans(self.since, until)
-        extra = overtime_spans(self.normal, self.calendar, self.since, until)
-        hours = self.overtime.add(extra)
-        self.factory.spend_on_line(hours * self.overtime.spec.premium_per_hour, OVERTIME, paid_at)
-        # (time, status): 0 normal open time, 1 overtime, 2 closed; an end gives way to a start
-        marks: list[tuple[float, int]] = sorted(
-            [(lo, 2) for lo, _ in closed]
-            + [(hi, 0) for _, hi in closed]
-            + [(lo, 1) for lo, _ in extra]
-            + [(hi, 0) for _, hi in extra],
-            key=lambda mark: (mark[0], mark[1] != 0),
-        )
-        factory, states = self.factory.name, self.states
-        status: int = 0
-        for i, (at, mark) in enumerate(marks):
-            if at >= until or (i + 1 < len(marks) and marks[i + 1][0] == at) or mark == status:
-                continue
-            state = OFF_SHIFT if mark == 2 else self.state
-            states.append((factory, self.name, at, state, self.state_order, mark == 1))
-            status = mark
+        hours, changes = self.overtime.worked(self.since, until)
+        self.host.spend_on_line(hours * self.overtime.spec.premium_per_hour, OVERTIME, paid_at)
+        for at, status in changes:
+            state = OFF_SHIFT if status == CLOSED else self.state
+            self.record(at, state, self.state_order, overtime=status == EXTRA)
 
-    # -- capacity booking ----------------------------------------------------------------
-
-    def expected_h(self, order: Order) -> float:
-        """The hours the order is expected to take here, without changeover."""
-        return order.quantity * self.mean_unit.get(order.family, self.mean_default)
+    # -- quotes and capacity booking (model/booking.py) -------------------------------------
 
     def quote(self, order: Order, at: float) -> tuple[float, float]:
-        """When the line would finish the order if booked at `at`, and the hours it reserves
-        (the expected work plus the changeover from the last item booked)."""
-        if self.booked_item is None or order.item == self.booked_item:
-            change = 0.0  # a fresh line, or the same item again
-        elif order.family == self.booked_family:
-            change = self.changeover_h.same_family
-        else:
-            change = self.changeover_h.value(self.booked_family, order.family)
-        hours = change + self.expected_h(order)
-        start = max(at, self.busy_until)
-        done = self.calendar.finish(start, self.backlog_h() + hours)
-        if order.fabric_at > at:  # the fabric comes first, whatever the line has on
-            done = max(done, self.calendar.finish(order.fabric_at, hours))
-        return done, hours
+        """When the line would finish the order if booked at `at`, and the hours it reserves."""
+        return self.bookings.quote(order, at, self.calendar, self.backlog_h())
 
     def book(self, order: Order, hours: float) -> None:
-        order.line, order.planned_h = self.name, hours
-        self.booked_h += hours
-        self.booked_item, self.booked_family = order.item, order.family
+        order.line = self.name
+        self.bookings.book(order, hours)
 
     def committed_h(self, now: float) -> float:
         """Open hours of work the line has in hand and booked, from now."""
-        in_hand = 0.0
-        if self.current is not None and self.busy_until > now:
-            in_hand = self.calendar.open_hours(now, self.busy_until)
-        return in_hand + self.booked_h
-
-
-class PollingLine(Line):
-    """A line that visits its families in a fixed cycle (the polling model of a flow shop).
-
-    visit a family → serve its orders, first come first served: all of them, including those
-    that arrive meanwhile (exhaustive), or only those waiting when the line arrived (gated) →
-    switch to the next family, paying the other-family changeover, even when nothing of that
-    family waits → visit it. A line whose switches take no time would spin forever on an empty
-    queue, so it waits idle instead, where it is, until an order arrives.
-    """
-
-    __slots__ = ("cycle", "gate", "gated", "position")
-
-    def __init__(
-        self,
-        env: Environment,
-        factory: Factory,
-        spec: LineSpec,
-        calendar: Calendar,
-        unit_time: UnitTimes,
-        breakdowns: Breakdowns | None,
-        by_family: dict[str, UnitTimes] | None,
-        overtime: Overtime | None,
-        gated: bool,
-    ) -> None:
-        super().__init__(env, factory, spec, calendar, unit_time, breakdowns, by_family, overtime)
-        self.cycle, self.gated = list(spec.families), gated
-        self.position, self.gate = 0, 0
-        self.visiting = self.cycle[0]
-
-    def start(self) -> None:
-        self.visit(self.env.now)
-
-    def wake(self, order: Order, now: float) -> None:
-        self.factory.queue.append(order)
-        self.visit(now)
-
-    def visit(self, now: float) -> None:
-        """The line arrives at a family: a gated line counts what it will serve here."""
-        self.visiting = self.cycle[self.position]
-        self.item, self.family = None, self.visiting  # the switch set the line up for it
-        if self.gated:
-            self.factory.catch_up(now)
-            self.gate = sum(
-                1 for o in self.factory.queue if o.family == self.visiting and self.serves(o)
-            )
-        self.serve(now)
-
-    def serve(self, now: float) -> None:
-        """Take the family's next order, or move on."""
-        following = None if self.gated and self.gate == 0 else self.factory.next_for(self, now)
-        if following is None:
-            self.switch(now)
-        else:
-            self.gate -= 1
-            self.take(following, now)
-
-    def finished(self) -> None:
-        order = self.current
-        assert order is not None
-        order.finished_at = now = self.env.now
-        self.item, self.current = order.item, None
-        self.factory.finish(order)
-        self.factory.catch_up(now)
-        self.busy_until = now  # as in Line.finished
-        self.serve(now)
-
-    def switch(self, now: float) -> None:
-        """Move to the next family in the cycle, paying the changeover on the way."""
-        here = self.cycle[self.position]
-        self.position = (self.position + 1) % len(self.cycle)
-        there = self.cycle[self.position]
-        hours = self.changeover_h.value(here, there)
-        self.factory.spend_on_line(self.changeover_cost.value(here, there), CHANGEOVER)
-        if hours > 0:
-            self.enter(CHANGEOVER, NO_ORDER, now)
-            end = self.calendar.finish(now, hours)
-            self.env.call_in(end - now, self.arrived)
-        elif any(self.serves(order) for order in self.factory.queue):
-            self.visit(now)
-        else:
-            self.rest(now)
-
-    def arrived(self) -> None:
-        self.visit(self.env.now)
+        return self.bookings.committed_h(now, self.calendar, self.current is not None)

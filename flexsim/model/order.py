@@ -108,10 +108,11 @@ class Order:
             if getattr(self, name) >= at:
                 setattr(self, name, NOT_YET)
 
-    def record(self, status: str | None = None) -> Row:
-        """The order as one immutable OrderRecord row; `status` when the caller knows it,
-        else read off the timestamps."""
-        return (
+    def record(self, table: list[Row], status: str | None = None) -> None:
+        """Write the order into the orders table as one OrderRecord row (the only place that
+        builds one; tests/test_records.py checks its fields against the record's); `status`
+        when the caller knows it, else read off the timestamps."""
+        row = (
             self.order_id,
             self.kind,
             self.channel,
@@ -142,3 +143,4 @@ class Order:
             self.refused,
             self.opening,
         )
+        table.append(row)

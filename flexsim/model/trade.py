@@ -69,7 +69,7 @@ class Trade:
             order.refused = regime.refusal(order)
         if order.refused or not factory.accepts(order):
             order.as_of(self.horizon_h)
-            self.orders.append(order.record())
+            order.record(self.orders)
             return
         self.open[order.order_id] = order
         if order.value:  # the hook moves money; an order without value has none to move
@@ -81,9 +81,7 @@ class Trade:
         if order.buyer.instant:  # the same as delivering, confirming and paying nothing now
             # (its finished_at is now: the line stamped it before handing it over)
             order.delivered_at = order.confirmed_at = order.paid_at = order.finished_at
-            order.payment = PAID  # settled at once (settle() inlined on the hot path)
-            self.orders.append(order.record(DELIVERED))
-            del self.open[order.order_id]
+            self.settle(order, PAID)
             return
         if order.value:
             self.regimes[order.channel].made(order)
@@ -114,7 +112,7 @@ class Trade:
     def settle(self, order: Order, payment: str) -> None:
         """The factory's money for the order is in, or written off: record the order."""
         order.payment = payment
-        self.orders.append(order.record(DELIVERED))  # settled means delivered
+        order.record(self.orders, DELIVERED)  # settled means delivered
         del self.open[order.order_id]
 
     def close(self, at: float) -> None:
@@ -125,7 +123,7 @@ class Trade:
                 order.payment = PAID
             else:
                 order.payment = OPEN if order.status == DELIVERED else UNPAID
-            self.orders.append(order.record())
+            order.record(self.orders)
         self.open.clear()
 
 

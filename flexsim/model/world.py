@@ -14,8 +14,10 @@ from flexsim.dists import DistSpec
 from flexsim.model.costs import RunningCosts, invest, pay_running_costs
 from flexsim.model.factory import Fabric, Factory
 from flexsim.model.ledger import Ledger
-from flexsim.model.line import Breakdowns, Line, Overtime, PollingLine, UnitTimes
+from flexsim.model.line import Breakdowns, Line, UnitTimes
 from flexsim.model.opening import open_orders
+from flexsim.model.overtime import Overtime
+from flexsim.model.polling import PollingLine
 from flexsim.model.rules import POLLING
 from flexsim.model.samples import SampleRoom
 from flexsim.model.seasons import SeasonCalendar
@@ -100,7 +102,7 @@ def make_line(
     if spec.overtime is not None:
         extended = build_calendar(calendar_spec, scenario.start_date, spec.overtime.hours_per_day)
         months = month_starts(scenario.start_date, scenario.horizon_days)
-        overtime = Overtime(spec.overtime, extended, months)
+        overtime = Overtime(spec.overtime, calendar, extended, months)
     args = (env, factory, spec, calendar, unit_time, failures, by_family, overtime)
     if spec.dispatch in POLLING:
         return PollingLine(*args, gated=POLLING[spec.dispatch])
