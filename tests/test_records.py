@@ -26,8 +26,7 @@ from flexsim.records import COLUMN_TYPES, TABLES, CapacityRecord, OrderRecord, R
 ROOT = Path(__file__).resolve().parents[1]
 engine = importlib.import_module("flexsim.run")  # the module; flexsim.run is its function
 
-# Table → the functions that append its rows (module:function). One place per table is the
-# aim; seller_days is still written from two.
+# Table → the one function that appends its rows (module:function).
 WRITERS = {
     "orders": {"flexsim.model.order:Order.record"},
     "line_states": {"flexsim.model.line:Line.record"},
