@@ -247,3 +247,25 @@ def test_the_comparison_table_heads_factors_and_points_by_their_keys_last_part()
         ("voucher", "voucher (baseline)"),
         (f"credit {key}=0.05", "credit default_probability=0.05"),
     ]
+
+
+def test_the_experiment_text_names_each_variants_own_factors_and_the_crossed_ones() -> None:
+    """A variant's own factors follow its changes; the factors every point has are said once."""
+    point = {"variant": "credit k=1", "factors": {"g": 5, "k": 1}}
+    manifest = {
+        "experiment": "e",
+        "source": "e.toml",
+        "scenario": "tao-factory",
+        "baseline": "base",
+        "replications": 2,
+        "variants": {"base": {}, "credit": {"regime": "offline_credit"}},
+        "points": [
+            {"variant": "base", "factors": {"g": 5}},
+            {"variant": "base", "factors": {"g": 6}},
+            point,
+            point | {"variant": "credit k=2", "factors": {"g": 6, "k": 2}},
+        ],
+    }
+    text = experiment_folder._experiment_text(manifest, None)
+    assert "base: as the scenario; credit: regime = offline_credit (at k = 1, 2)." in text[1]
+    assert text[2] == "Crossed with every variant: g = 5, 6."

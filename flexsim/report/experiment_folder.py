@@ -177,18 +177,36 @@ def _seeds(manifest: Mapping[str, Any]) -> str:
 
 def _experiment_text(manifest: Mapping[str, Any], scenario: Scenario | None) -> list[str]:
     variants = manifest.get("variants") or {}
-    described = [
-        f"{name}: " + (", ".join(f"{k} = {v}" for k, v in changes.items()) or "as the scenario")
-        for name, changes in variants.items()
-    ]
+    points = manifest.get("points") or []
+    shared = {k: v for k, v in _levels(points).items() if all(k in p["factors"] for p in points)}
+    described = []
+    for name, changes in variants.items():
+        text = ", ".join(f"{k} = {v}" for k, v in changes.items()) or "as the scenario"
+        own = _levels([p for p in points if p["variant"].split(" ")[0] == name])
+        text += "".join(f" (at {k} = {v})" for k, v in own.items() if k not in shared)
+        described.append(f"{name}: {text}")
     return [
         f"Experiment {manifest['experiment']} ({manifest['source']}) on scenario "
         f"{manifest['scenario']}: {len(manifest['points'])} design point(s), each run "
         f"{manifest.get('replications')} times with common random numbers, compared with "
         f"the baseline {manifest['baseline']}.",
         "Variants: " + "; ".join(described) + "." if described else "",
+        "Crossed with every variant: " + "; ".join(f"{k} = {v}" for k, v in shared.items()) + "."
+        if shared
+        else "",
         f"Base scenario {scenario.name}: {describe_scenario(scenario)}" if scenario else "",
     ]
+
+
+def _levels(points: list[Any]) -> dict[str, str]:
+    """Each factor's values over design points of a manifest, in their order."""
+    values: dict[str, list[str]] = {}
+    for point in points:
+        for key, value in point["factors"].items():
+            values.setdefault(key, [])
+            if str(value) not in values[key]:
+                values[key].append(str(value))
+    return {key: ", ".join(levels) for key, levels in values.items()}
 
 
 def _comparison(summary: pd.DataFrame, factors: list[str], currency: str) -> str:
