@@ -8,11 +8,13 @@ import gzip
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 import flexsim
+from flexsim import results
 from flexsim.audit import LAWS
 from flexsim.cli import main
 
@@ -179,3 +181,25 @@ def _without_column(folder: Path) -> Path:
     with gzip.open(path, "wt") as file:
         frame.to_csv(file, index=False)
     return folder
+
+
+def test_run_audit_checks_the_folder_it_wrote_in_the_same_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run --out DIR --audit` prints every law after writing DIR and exits 1 when one fails
+    (here a run whose written ledger loses a posting); without --out it is refused, exit 2."""
+    out = tmp_path / "run"
+    assert main(["run", "mm1", *SHORT, "--out", str(out), "--audit"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines[-len(LAWS) :]] == [f"holds  {x}" for x in LAWS]
+    write = results._write_tables
+
+    def drop_a_payment(tables: dict[str, pd.DataFrame], *args: Any) -> list[Path]:
+        return write(tables | {"ledger": _drop_a_payment(tables["ledger"])}, *args)
+
+    monkeypatch.setattr(results, "_write_tables", drop_a_payment)
+    assert main(["run", "tao-factory", *SHORT, "--out", str(tmp_path / "bad"), "--audit"]) == 1
+    assert "FAILS  parties" in capsys.readouterr().out
+    shutil.rmtree(tmp_path / "bad")  # broken on purpose: not for conftest's audit of tmp_path
+    assert main(["run", "mm1", *SHORT, "--audit"]) == 2
+    assert "--audit checks the results folder of one run" in capsys.readouterr().err

@@ -42,7 +42,12 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    findings = audit.audit(Path(args.folder))
+    return _print_audit(Path(args.folder))
+
+
+def _print_audit(folder: Path) -> int:
+    """One line per conservation law of a run folder; FAILED when one does not hold."""
+    findings = audit.audit(folder)
     for finding in findings:
         print(finding.line())
     return 0 if all(finding.holds for finding in findings) else FAILED

@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         run_p, "the --out tables as gzip CSV (default) or Parquet (needs the extra `parquet`)"
     )
     run_p.add_argument(
+        "--audit",
+        action="store_true",
+        help="once DIR is written, check its conservation laws in the same process, as "
+        "`flexsim audit DIR` does (exit 1 when one does not hold)",
+    )
+    run_p.add_argument(
         "--replications",
         type=int,
         metavar="N",

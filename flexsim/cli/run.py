@@ -16,7 +16,7 @@ import pandas as pd
 from flexsim import experiment, metrics, report, results, stats
 from flexsim.cli.exits import UsageError
 from flexsim.cli.experiment import _run_experiment
-from flexsim.cli.folders import _write_report
+from flexsim.cli.folders import _print_audit, _write_report
 from flexsim.cli.options import _check_report, _check_table_format, _replications
 from flexsim.cli.scenarios import _warn_short_warmup
 from flexsim.outfolder import OutFolderError, OutputFolder
@@ -32,6 +32,10 @@ def _run(args: argparse.Namespace) -> int:
     _check_report(args, scenario)
     writes = args.out is not None and args.replications is None
     table_format = _check_table_format(args, writes, "by --out DIR of one run (no --replications)")
+    if args.audit and not writes:
+        raise UsageError(
+            "--audit checks the results folder of one run: give --out DIR (and no --replications)"
+        )
     _warn_short_warmup(scenario)
     if args.replications is not None:
         return _run_replicated(args, scenario)
@@ -59,6 +63,9 @@ def _run(args: argparse.Namespace) -> int:
         written = "tables, kpis.json, scenario.json, manifest.json"
         written += ", report.html, figures/" if args.report else ""
         print(f"\nwrote {folder.path}/ ({written})")
+        if args.audit:
+            print()
+            return _print_audit(folder.path)
     return 0
 
 
