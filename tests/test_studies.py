@@ -110,7 +110,7 @@ def test_each_study_runs_whole_at_a_short_horizon(study: Path, tmp_path: Path) -
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 2 * len(plan.points)
     summary = pd.read_csv(out / "summary.csv")
-    assert set(summary["variant"]) == {point.variant for point in plan.points}
+    assert set(summary["variant"]) == {point.label for point in plan.points}
     appraisal = {kpi for kpi in summary["kpi"] if kpi.startswith("appraisal.")}
     assert set(summary["kpi"]) - appraisal == set(plan.kpis)
 
