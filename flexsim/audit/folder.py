@@ -38,7 +38,8 @@ def read_run(folder: Path) -> Run:
             f"{folder}: not a folder (expected a run results folder: `flexsim run --out DIR`)"
         )
     names = [*TABLES, *DERIVED]
-    missing = [table_path(folder, n).name for n in names if not table_path(folder, n).is_file()]
+    paths = [table_path(folder, name) for name in names]
+    missing = [path.name for path in paths if not path.is_file()]
     missing += [name for name in FILES if not (folder / name).is_file()]
     if missing:
         raise AuditError(
