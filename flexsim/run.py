@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ SORT_KEYS = {
     "capacity": ["factory", "line", "at", "day_at"],
 }
 
+# records a table has before a look at the clock turns them into columns (class _Columns): a
+# block smaller than this would cost more in NumPy calls than it saves
+BLOCK_ROWS = 1_000
 DEFAULT_SEED = 1  # of a run, and the first replication's of an experiment
 
 
@@ -111,15 +115,13 @@ def run(scenario: Scenario, seed: int = DEFAULT_SEED, *, guard: Guard | None = N
     gc.disable()
     try:
         world = build(env, scenario, streams, recorder)
-        stalled = _simulate(env, guard or Guard.of(scenario), recorder)
+        columns = [_Columns(name, rows) for name, rows in recorder.lists().items()]
+        stalled = _simulate(env, guard or Guard.of(scenario), columns)
         world.close(env.now if stalled else scenario.horizon_h)
-        tables = {}
-        for name, rows in recorder.lists().items():
-            tables[name] = _table(name, rows)
-            # The model's objects refer to each other (lines and their factory), so only the
-            # cyclic collector frees them, and these lists with them; emptied now, the records
-            # are freed at once and the collector's next pass has only the model to scan.
-            rows.clear()
+        # Converting also empties the record lists: the model's objects refer to each other
+        # (lines and their factory), so only the cyclic collector frees them, and the lists
+        # with them; emptied now, the records are freed at once.
+        tables = {table.name: _table(table) for table in columns}
     finally:
         if collecting:
             gc.enable()
@@ -129,26 +131,29 @@ def run(scenario: Scenario, seed: int = DEFAULT_SEED, *, guard: Guard | None = N
     return result
 
 
-def _simulate(env: Environment, guard: Guard, recorder: Recorder) -> str:
-    """Process events up to the horizon, checking the clock every `guard.every` events; return
-    "" at the horizon, or why the guard stopped the run.
+def _simulate(env: Environment, guard: Guard, columns: list[_Columns]) -> str:
+    """Process events up to the horizon, checking the clock every `guard.every` events and
+    turning the records of each block into columns; return "" at the horizon, or why the guard
+    stopped the run.
 
     The inner loop is SimPy's own step, inlined in `Environment.steps`, until the horizon
     event raises; the guard costs a check per block.
     """
     instant, at_instant = env.now, 0  # events counted at the clock's current reading
     hour, in_hour = env.now, 0  # events counted since the clock read `hour`
-    grown_from = _sizes(recorder)
+    grown_from = _sizes(columns)
     try:
         while True:
             env.steps(guard.every)
+            for table in columns:
+                table.convert(BLOCK_ROWS)
             now = env.now
             if now == instant:
                 at_instant += guard.every
             else:
                 instant, at_instant = now, 0
             if now - hour >= 1.0:
-                hour, in_hour, grown_from = now, 0, _sizes(recorder)
+                hour, in_hour, grown_from = now, 0, _sizes(columns)
             else:
                 in_hour += guard.every
             if at_instant >= guard.at_one_instant:
@@ -156,7 +161,7 @@ def _simulate(env: Environment, guard: Guard, recorder: Recorder) -> str:
                     f"the clock stopped at {now:,.6g} h: more than {guard.at_one_instant:,} "
                     "events happened at that one simulated instant",
                     guard,
-                    recorder,
+                    columns,
                     grown_from,
                 )
             if in_hour >= guard.per_hour:
@@ -164,20 +169,20 @@ def _simulate(env: Environment, guard: Guard, recorder: Recorder) -> str:
                     f"the clock crawled: more than {guard.per_hour:,} events happened within "
                     f"one simulated hour, from {hour:,.6g} h to {now:,.6g} h",
                     guard,
-                    recorder,
+                    columns,
                     grown_from,
                 )
     except _Horizon:
         return ""
 
 
-def _sizes(recorder: Recorder) -> dict[str, int]:
-    return {name: len(rows) for name, rows in recorder.lists().items()}
+def _sizes(columns: list[_Columns]) -> dict[str, int]:
+    return {table.name: len(table) for table in columns}
 
 
-def _stalled(what: str, guard: Guard, recorder: Recorder, grown_from: dict[str, int]) -> str:
+def _stalled(what: str, guard: Guard, columns: list[_Columns], grown_from: dict[str, int]) -> str:
     """The guard's message: what it saw, which tables grew meanwhile, and what to look at."""
-    grown = {name: size - grown_from[name] for name, size in _sizes(recorder).items()}
+    grown = {name: size - grown_from[name] for name, size in _sizes(columns).items()}
     growth = [f"{name} +{n:,}" for name, n in sorted(grown.items(), key=lambda x: -x[1]) if n]
     records = "records meanwhile: " + ", ".join(growth) if growth else "no records meanwhile"
     return (
@@ -189,37 +194,80 @@ def _stalled(what: str, guard: Guard, recorder: Recorder, grown_from: dict[str, 
     )
 
 
-def _table(name: str, rows: list[tuple[object, ...]]) -> pd.DataFrame:
-    if not rows:
-        return _empty(name).copy()
-    frame = _frame(name, rows)
-    keys = SORT_KEYS[name]
-    if _in_order(frame, keys):
+class _Columns:
+    """One table's records, turned into columns a block at a time while the run goes on.
+
+    The model writes a record as a tuple (flexsim/records.py); the table wants columns. Each
+    look at the clock turns the records written since the last one into a block of each
+    column, while they are fresh in the processor's cache, and frees them; a numeric block
+    that holds one value (a run's one quantity, prices of 0, a timestamp never reached) is made
+    whole instead of value by value."""
+
+    def __init__(self, name: str, rows: list[tuple[object, ...]]) -> None:
+        self.name, self.rows, self.converted = name, rows, 0
+        self.kinds = list(COLUMN_TYPES[name].values())
+        self.blocks: list[list[Any]] = [[] for _ in self.kinds]  # per column, its blocks
+
+    def __len__(self) -> int:
+        return self.converted + len(self.rows)
+
+    def convert(self, at_least: int = 1) -> None:
+        """Turn the records written since the last call into a block of each column (when
+        there are `at_least` of them), and empty the list the model writes to."""
+        rows = self.rows
+        size = len(rows)
+        if size < at_least or not size:
+            return
+        values: Iterator[tuple[Any, ...]] = zip(*rows, strict=True)
+        for blocks, kind, column in zip(self.blocks, self.kinds, values, strict=True):
+            if kind == "str":  # strings stay tuples: the end makes each column at once
+                blocks.append(column)
+            elif _one_value(column, size):
+                blocks.append(np.full(size, column[0], kind))
+            else:
+                blocks.append(np.array(column, kind))
+        self.converted += size
+        rows.clear()
+
+
+def _one_value(column: tuple[Any, ...], size: int) -> bool:
+    """Whether every value of a numeric column is its first, bit for bit. Counting compares by
+    identity, then by value: equal numbers have the same bits except 0.0 and -0.0, so a zero
+    counts only when it is an integer or a bool; a NaN is equal only to itself, the same
+    object, so a NaN column counts when it holds one NaN object (the model's NOT_YET)."""
+    first = column[0]
+    if first == 0 and isinstance(first, float):
+        return False
+    return column.count(first) == size
+
+
+def _table(table: _Columns) -> pd.DataFrame:
+    table.convert()
+    if not table.converted:
+        return _empty(table.name).copy()
+    columns, single = {}, set()
+    for (column, kind), blocks in zip(COLUMN_TYPES[table.name].items(), table.blocks, strict=True):
+        if kind != "str":
+            columns[column] = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+            continue
+        columns[column], one = _strings(blocks, table.converted)
+        if one:
+            single.add(column)
+    frame = pd.DataFrame(columns, copy=False)
+    keys = SORT_KEYS[table.name]
+    if _in_order(frame, keys, single):
         return frame  # what the sort would return: records are often written in key order
     # a stable sort keeps the order of records that share a key (simultaneous state changes)
     return frame.sort_values(keys, kind="stable", ignore_index=True)
 
 
-def _frame(name: str, rows: list[tuple[object, ...]]) -> pd.DataFrame:
-    """The records as a table, each column made at once in its record type's dtype (pandas'
-    from_records infers each column's type value by value: a fifth slower on M/M/1)."""
-    columns: Iterator[Any] = zip(*rows, strict=True)
-    return pd.DataFrame(
-        {
-            column: _strings(values) if kind == "str" else np.array(values, kind)
-            for (column, kind), values in zip(COLUMN_TYPES[name].items(), columns, strict=True)
-        },
-        copy=False,
-    )
-
-
-def _strings(values: tuple[str, ...]) -> pd.api.extensions.ExtensionArray:
-    """A column of strings; one that holds a single value (a run's one factory, regime or
-    reason "") is that value repeated, which skips checking each of them (a third as long)."""
-    first = values[0]
-    if values.count(first) == len(values):
-        return pd.array([first], dtype="str").take(np.zeros(len(values), dtype=np.intp))
-    return pd.array(values, dtype="str")
+def _strings(blocks: list[tuple[str, ...]], size: int) -> tuple[Any, bool]:
+    """A column of strings, and whether it holds a single value: one that does (a run's one
+    factory, regime or reason "") is that value repeated, which skips checking each of them."""
+    first = blocks[0][0]
+    if sum(block.count(first) for block in blocks) == size:
+        return pd.array([first], dtype="str").take(np.zeros(size, dtype=np.intp)), True
+    return pd.array(list(itertools.chain.from_iterable(blocks)), dtype="str"), False
 
 
 @functools.cache
@@ -229,14 +277,17 @@ def _empty(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=kind) for c, kind in COLUMN_TYPES[name].items()})
 
 
-def _in_order(frame: pd.DataFrame, keys: list[str]) -> bool:
+def _in_order(frame: pd.DataFrame, keys: list[str], single: set[str]) -> bool:
     """Whether the rows are already sorted by `keys`, checked cheaply: True when the leading
-    keys each hold one value and the last never decreases (one line's states, the orders of
-    one queue, an empty table). False also means "not known": the caller sorts."""
+    keys each hold one value (strings `single` says do) and the last never decreases (one
+    line's states, the orders of one queue, an empty table). False also means "not known":
+    the caller sorts."""
     if len(frame) < 2:
         return True
     *leading, last = keys
     for key in leading:
+        if key in single:
+            continue
         column = frame[key]
         if not (column.iloc[0] == column.iloc[-1] and column.is_monotonic_increasing):
             return False

@@ -205,3 +205,37 @@ def test_capacity_rows_keep_a_day_after_its_publication_and_booked_within_open(
     rows = [CapacityRecord(*row) for recorder in recorders for row in recorder.capacity.rows]
     assert any(row.at < row.day_at for row in rows)
     assert any(row.booked_h < row.open_h for row in rows)
+
+
+# -- tables made block by block (flexsim/run.py's _Columns) --------------------------------------
+
+
+def test_tables_are_the_same_whatever_the_blocks() -> None:
+    """Records turned into columns every few events, at every look at the clock, give the same
+    tables as records turned into columns once at the end (a guard that never looks)."""
+    scenario = flexsim.load_builtin("tao-factory", {"horizon_days": 120.0, "warmup_days": 10.0})
+    often = flexsim.run(scenario, 3, guard=engine.Guard(10**9, 10**9, every=50))
+    once = flexsim.run(scenario, 3, guard=engine.Guard(10**9, 10**9, every=10**9))
+    assert len(once.tables["ledger"]) > 10 * engine.BLOCK_ROWS  # so made of many blocks
+    for name, table in once.tables.items():
+        assert table.equals(often.tables[name]), name
+        assert list(table.dtypes) == list(often.tables[name].dtypes), name
+
+
+@pytest.mark.parametrize(
+    ("column", "whole"),
+    [
+        ((1.5, 1.5, 1.5), True),
+        ((2, 2), True),
+        ((0, 0), True),  # an integer zero has one sign
+        ((0.0, 0.0), False),  # a float zero may hide a -0.0, which equals it: value by value
+        ((0.0, -0.0), False),
+        ((math.nan, math.nan), True),  # one NaN object: the model's NOT_YET
+        ((float("nan"), float("nan")), False),  # two NaN objects need not share their bits
+        ((1.5, 2.5), False),
+    ],
+)
+def test_a_numeric_block_is_made_whole_only_when_every_value_has_the_first_ones_bits(
+    column: tuple[Any, ...], whole: bool
+) -> None:
+    assert engine._one_value(column, len(column)) is whole

@@ -25,7 +25,7 @@ import flexsim
 from flexsim import limits, metrics, results
 from flexsim.cli import Interrupted, main
 from flexsim.model.timer import Environment
-from flexsim.records import COLUMN_TYPES, Recorder
+from flexsim.records import COLUMN_TYPES
 from flexsim.run import Guard, Runaway, run
 from flexsim.scenario import ScenarioError, load, load_builtin
 
@@ -227,7 +227,7 @@ def test_the_guard_counts_events_at_one_instant() -> None:
             yield env.timeout(0)
 
     env.process(spin())
-    why = engine._simulate(env, Guard(1_000, 10**9, 10), Recorder())
+    why = engine._simulate(env, Guard(1_000, 10**9, 10), [])
     assert why.startswith("the clock stopped at 0 h: more than 1,000 events"), why
 
 
