@@ -225,7 +225,7 @@ class _Columns:
             elif _one_value(column, size):
                 blocks.append(np.full(size, column[0], kind))
             else:
-                blocks.append(np.array(column, kind))
+                blocks.append(np.fromiter(column, kind, size))
         self.converted += size
         rows.clear()
 
@@ -235,9 +235,9 @@ def _one_value(column: tuple[Any, ...], size: int) -> bool:
     identity, then by value: equal numbers have the same bits except 0.0 and -0.0, so a zero
     counts only when it is an integer or a bool; a NaN is equal only to itself, the same
     object, so a NaN column counts when it holds one NaN object (the model's NOT_YET)."""
-    first = column[0]
-    if first == 0 and isinstance(first, float):
-        return False
+    first, last = column[0], column[-1]
+    if (last is not first and last != first) or (first == 0 and isinstance(first, float)):
+        return False  # the last value tells most columns apart without counting
     return column.count(first) == size
 
 
