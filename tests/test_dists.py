@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from flexsim.dists import BLOCK, DIST_NAMES, Deterministic, DistSpec, choice_sampler
+from flexsim.dists import BLOCK, DIST_NAMES, FIRST_BLOCK, Deterministic, DistSpec, choice_sampler
 
 N = 200_000
 Z = 5.0  # standard errors allowed: a fixed seed makes each check deterministic anyway
@@ -95,11 +95,13 @@ def test_lognormal_is_positive_with_the_given_median() -> None:
 @pytest.mark.parametrize("name", DIST_NAMES)
 @pytest.mark.parametrize("scale", [1.0, 2.5])
 def test_sampler_returns_block_samples_scaled(name: str, scale: float) -> None:
+    """The sampler's blocks grow from FIRST_BLOCK to BLOCK, and its draws are still those of
+    full blocks: numpy gives the same values whatever the block sizes (what lets them grow)."""
     dist = spec(name)
     draw = dist.sampler(np.random.default_rng(21), scale)
-    got = np.array([draw() for _ in range(2 * BLOCK + 7)])
+    got = np.array([draw() for _ in range(4 * BLOCK + 7)])
     reference = np.random.default_rng(21)
-    blocks = np.concatenate([dist.sample(reference, BLOCK) for _ in range(3)])
+    blocks = np.concatenate([dist.sample(reference, BLOCK) for _ in range(5)])
     np.testing.assert_allclose(got, blocks[: len(got)] * scale, rtol=1e-12, atol=0)
 
 
@@ -138,6 +140,30 @@ def test_choice_sampler_never_picks_zero_weight() -> None:
 def test_choice_sampler_with_one_weight_always_picks_it() -> None:
     draw = choice_sampler(np.random.default_rng(10), [7.0])
     assert {draw() for _ in range(100)} == {0}
+
+
+def test_choice_sampler_draws_what_full_blocks_draw() -> None:
+    weights = [1.0, 3.0, 6.0]
+    draw = choice_sampler(np.random.default_rng(4), weights)
+    got = [draw() for _ in range(2 * BLOCK + 3)]
+    reference, p = np.random.default_rng(4), np.array(weights) / sum(weights)
+    blocks = np.concatenate([reference.choice(3, size=BLOCK, p=p) for _ in range(3)])
+    assert got == blocks[: len(got)].tolist()
+
+
+def test_a_sampler_drawn_once_holds_a_small_block() -> None:
+    """What makes a buyer's rarely used samplers cheap: the first block is FIRST_BLOCK draws."""
+    calls: list[int] = []
+
+    class Counting(np.random.Generator):
+        def exponential(self, *args: Any, **kwargs: Any) -> Any:
+            calls.append(args[-1])  # the block size
+            return super().exponential(*args, **kwargs)
+
+    draw = spec("exponential").sampler(Counting(np.random.PCG64(3)))
+    for _ in range(7 * FIRST_BLOCK):
+        draw()
+    assert calls == [FIRST_BLOCK, 2 * FIRST_BLOCK, 4 * FIRST_BLOCK]
 
 
 def test_choice_sampler_is_deterministic_per_seed() -> None:
