@@ -249,10 +249,11 @@ def _table(table: _Columns) -> pd.DataFrame:
     for (column, kind), blocks in zip(COLUMN_TYPES[table.name].items(), table.blocks, strict=True):
         if kind != "str":
             columns[column] = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-            continue
-        columns[column], one = _strings(blocks, table.converted)
-        if one:
-            single.add(column)
+        else:
+            columns[column], one = _strings(blocks, table.converted)
+            if one:
+                single.add(column)
+        blocks.clear()  # a column's blocks go as it is made: the table is not held twice
     frame = pd.DataFrame(columns, copy=False)
     keys = SORT_KEYS[table.name]
     if _in_order(frame, keys, single):
