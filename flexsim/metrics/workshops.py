@@ -42,17 +42,19 @@ def subcontracting(
             "on_time_share_own": _mean(on_time[done & here & ~outside]),
             "on_time_share_out": _mean(on_time[done & out]),
         }
-    busy = utilisation(line_states[shops.isin(workshop_names)], start_h, end_h)
+    shares = utilisation(line_states[shops.isin(workshop_names)], start_h, end_h)
+    busy = dict(
+        zip(shares.index.get_level_values("factory"), shares[list(BUSY_STATES)].sum(axis=1))
+    )
     for name in workshop_names:
         made = mine & (maker == name)
         finished = done & (maker == name)
         pieces = orders.loc[made, "quantity"].sum()
         scrapped, reworked = orders.loc[made, "scrapped"].sum(), orders.loc[made, "reworked"].sum()
-        busy_h = busy.loc[[(name, name)], list(BUSY_STATES)] if (name, name) in busy.index else None
         rows[name] = {
             "orders": int(made.sum()),
             "pieces": int(pieces),
-            "busy_share": float(busy_h.to_numpy().sum()) if busy_h is not None else 0.0,
+            "busy_share": float(busy.get(name, 0.0)),
             "scrapped": int(scrapped),
             "reworked": int(reworked),
             "scrap_share": _share(scrapped, pieces),
