@@ -43,9 +43,8 @@ def subcontracting(
             "on_time_share_out": _mean(on_time[done & out]),
         }
     shares = utilisation(line_states[shops.isin(workshop_names)], start_h, end_h)
-    busy = dict(
-        zip(shares.index.get_level_values("factory"), shares[list(BUSY_STATES)].sum(axis=1))
-    )
+    busy_h = shares[list(BUSY_STATES)].sum(axis=1)
+    busy = dict(zip(busy_h.index.get_level_values("factory"), busy_h, strict=True))
     for name in workshop_names:
         made = mine & (maker == name)
         finished = done & (maker == name)
