@@ -165,14 +165,12 @@ class Scenario(Spec):
                     f"date, and factory '{factory.name}' gives no quotes; give it capacity "
                     "booking ([factories.booking]) or choose rule 'backlog' or 'never'"
                 )
-            if sub.rule != "never":
-                reached.update(sub.workshops)
+            reached.update(sub.workshops)  # under "never" too: a variant may switch it off
         for k, workshop in enumerate(self.workshops):
             if workshop.name not in reached:
                 raise ValueError(
                     f"workshops.{k}: workshop '{workshop.name}' is reached by no factory; list "
-                    "it in a factory's subcontract.workshops with a rule other than 'never', "
-                    "or remove it"
+                    "it in a factory's subcontract.workshops, or remove it"
                 )
 
     def longest_term_days(self) -> float:
