@@ -180,7 +180,7 @@ def workshop_fees_paid(scenario: Scenario, orders: pd.DataFrame, terms_days: flo
     back (`finished_at`): each workshop's price for each good piece, `terms_days` later."""
     prices = {workshop_party(w.name): w.price_per_piece for w in scenario.workshops}
     paid = orders["finished_at"] + terms_days * HOURS_PER_DAY < scenario.horizon_h
-    fees = orders["line"].map(prices) * (orders["quantity"] - orders["scrapped"])
+    fees = orders["line"].map(prices).astype(float) * (orders["quantity"] - orders["scrapped"])
     return float(fees[paid].sum())
 
 
