@@ -238,7 +238,8 @@ class Factory:
 
     def book(self, order: Order) -> bool:
         """Reserve hours on the line that can finish the order first, if the quote is within
-        the booking horizon and, when after the due date, the buyer takes it."""
+        the booking horizon and, when after the due date, the buyer takes it; under the
+        subcontracting rule `quote_late` an order quoted after its due date goes out instead."""
         assert self.booking is not None
         best, done, hours = self.best_line(order, order.placed_at)
         order.quote_at = done
