@@ -47,6 +47,8 @@ class OrderRecord(NamedTuple):
     payment: str  # none | open | paid | written_off (the factory's view)
     reason: str  # why refused (below_moq, late_quote, no_capacity, buyer_cash), else ""
     opening: bool  # an order of the scenario's order book, open at the start of the run
+    scrapped: int  # pieces scrapped at an outside workshop: never delivered
+    reworked: int  # pieces an outside workshop made again (each time counted)
 
 
 class LineStateRecord(NamedTuple):

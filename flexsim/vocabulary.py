@@ -25,6 +25,7 @@ PLATFORM = "platform"
 SELLERS = "sellers"  # all sellers' books taken together (a metrics-only party)
 FACTORY_PREFIX = "factory/"
 SELLER_PREFIX = "seller/"
+WORKSHOP_PREFIX = "workshop/"  # an outside workshop: its party, and its line in line_states
 
 
 def factory_party(name: str) -> str:
@@ -35,6 +36,16 @@ def factory_party(name: str) -> str:
 def seller_party(name: str) -> str:
     """The ledger party of the seller called `name`: `seller/NAME`."""
     return SELLER_PREFIX + name
+
+
+def workshop_party(name: str) -> str:
+    """The ledger party of the workshop called `name`, `workshop/NAME`: also its line's factory
+    and line name in the line states, and the `line` of the orders it makes."""
+    return WORKSHOP_PREFIX + name
+
+
+def is_workshop(name: str) -> bool:
+    return name.startswith(WORKSHOP_PREFIX)
 
 
 def factory_name(party: str) -> str:
@@ -114,6 +125,7 @@ RETAIL_SALES = "retail_sales"
 ESCROW_RELEASE = "escrow_release"
 SALVAGE = "salvage"
 INTEREST = "interest"
+SUBCONTRACT = "subcontract"  # a workshop's fee for the good pieces of an order it made
 OPENING_BALANCE = "opening_balance"  # what an order book brings into a factory's books at time 0
 
 NO_ORDER = -1  # the order_id of a posting or line state that belongs to no order

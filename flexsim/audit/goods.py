@@ -38,8 +38,11 @@ def pieces(run: Run) -> Verdict:
         problems.append(f"pieces in unknown statuses {sorted(unknown)}")
     if by_status.sum() != orders["quantity"].sum() or (orders["quantity"] < 0).any():
         problems.append("pieces ordered are not the sum of the pieces by status")
+    if ((orders["scrapped"] < 0) | (orders["scrapped"] > orders["quantity"])).any():
+        problems.append("orders with scrapped pieces below 0 or above their quantity")
     accepted = orders[orders["status"] != REFUSED]
     delivered = orders[orders["delivered_at"].notna()]
+    delivered = delivered.assign(quantity=delivered["quantity"] - delivered["scrapped"])
     stock = items.set_index("item")
     for column, source in (("ordered", accepted), ("received", delivered)):
         expect = source.groupby("item")["quantity"].sum().reindex(stock.index, fill_value=0)
@@ -54,6 +57,8 @@ def pieces(run: Run) -> Verdict:
     if (sold != expect).any() or (days["demand"] != days["sold"] + days["lost"]).any():
         problems.append("the sellers' daily sales differ from their items' or from demand − lost")
     counted = ", ".join(f"{s} {int(by_status.get(s, 0)):,}" for s in ORDER_STATUSES)
+    scrapped = int(orders["scrapped"].sum())
+    counted += f" (of which scrapped at workshops {scrapped:,})" if scrapped else ""
     return problems, f"{int(orders['quantity'].sum()):,} pieces ordered: {counted}; " + (
         f"sellers received {int(stock['received'].sum()):,} = sold {int(stock['sold'].sum()):,} "
         f"+ salvaged {int(stock['salvaged'].sum()):,} + in stock {int(stock['in_stock'].sum()):,}"

@@ -18,6 +18,7 @@ from flexsim.vocabulary import (
     FLOWS,
     HOURS_PER_DAY,
     INTEREST,
+    MATERIALS,
     PAID,
     PAYABLES,
     REFUSED,
@@ -25,7 +26,9 @@ from flexsim.vocabulary import (
     STOCK_ACCOUNTS,
     WORLD,
     factory_party,
+    is_workshop,
     sellers_among,
+    workshop_party,
 )
 
 CASH_COLUMNS = {  # the cash table's columns: the accounts summed, and the sign of their balance
@@ -155,19 +158,30 @@ def expected_factory_cash(
             cash_in += deposit[mine].sum() + (value - deposit)[mine & made].sum()
     books = ledger[ledger["party"] == factory_party(factory.name)]
     cash_in += signed_cash(books[books["reason"].isin((INTEREST, SAMPLE_FEE))]).sum()
-    purchases = books[books["credit"] == PAYABLES]
+    purchases = books[(books["credit"] == PAYABLES) & (books["reason"] == MATERIALS)]
     bought_at = orders["order_id"].map(purchases.set_index("order_id")["at"])
     supplier_paid = bought_at + factory.supplier_terms_days * HOURS_PER_DAY < end
     piece_rate = factory.labour_cost if factory.wages == "piece_rate" else 0.0
+    outside = orders["line"].fillna("").map(is_workshop).astype(bool)
     cash_out = (
         (factory.material_cost * orders["quantity"])[supplier_paid].sum()
-        + (piece_rate * orders["quantity"])[made].sum()
+        + (piece_rate * orders["quantity"])[made & ~outside].sum()
+        + workshop_fees_paid(scenario, orders[outside & made], factory.subcontract.terms_days)
         + orders["changeover_cost"].sum()
         + overtime_paid(scenario, tables["line_states"], factory.name)
         + running_costs(scenario, factory.name)
     )
     cash_in += opening_cash(scenario, tables, factory)  # the order book's orders
     return float(factory.initial_cash + cash_in - cash_out)
+
+
+def workshop_fees_paid(scenario: Scenario, orders: pd.DataFrame, terms_days: float) -> float:
+    """What a factory paid its workshops by the horizon for the orders they made and it took
+    back (`finished_at`): each workshop's price for each good piece, `terms_days` later."""
+    prices = {workshop_party(w.name): w.price_per_piece for w in scenario.workshops}
+    paid = orders["finished_at"] + terms_days * HOURS_PER_DAY < scenario.horizon_h
+    fees = orders["line"].map(prices).astype(float) * (orders["quantity"] - orders["scrapped"])
+    return float(fees[paid].sum())
 
 
 def overtime_paid(scenario: Scenario, line_states: pd.DataFrame, factory_name: str) -> float:

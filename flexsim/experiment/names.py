@@ -12,7 +12,7 @@ from flexsim.experiment.errors import ExperimentError
 from flexsim.metrics import split_kpi_name
 from flexsim.scenario import Scenario
 from flexsim.spec import did_you_mean
-from flexsim.vocabulary import PLATFORM, SELLER_KINDS, SELLERS, factory_party
+from flexsim.vocabulary import PLATFORM, SELLER_KINDS, SELLERS, factory_party, workshop_party
 
 FACTORS = "factors"  # the sub-table of a variant that holds its own factors
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -97,17 +97,20 @@ def check_kpi(name: str, scenario: Scenario, where: str) -> None:
 def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:
     """Each KPI section's keys a run of `scenario` can have (None: a section of plain KPIs)."""
     lines = [f"{f.name}.{line.name}" for f in scenario.factories for line in f.lines]
+    shops = [workshop_party(w.name) for w in scenario.workshops]
+    sending = [f.name for f in scenario.factories if f.subcontract.rule != "never"]
     factories = [f.name for f in scenario.factories]
     kinds = list(SELLER_KINDS) + sorted({c.channel for c in scenario.customers})
     parties = [factory_party(name) for name in factories] + [SELLERS, PLATFORM]
     sections: dict[str, list[str] | None] = {
         "orders": None,
         "lead_time": kinds,
-        "utilisation": lines,
+        "utilisation": lines + [f"{shop}.{shop}" for shop in shops],
         "cash_cycle": parties,
         "sellers": None,
         "capacity": lines,
         "seller_factories": factories,
+        "subcontracting": [factory_party(name) for name in sending] + shops,
     }
     return sections
 

@@ -8,9 +8,9 @@ until the next record. docs/results.md defines every KPI.
 
 The package re-exports its public names, split by the noun each module owns: `orders` (what
 became of the orders, lead times, backlog), `lines` (time in each state, utilisation, capacity
-booked), `money` (the cash cycle of any party or set of parties, the derived cash tables) and
-`sellers` (fill rate, items, the factories they kept). This module assembles them into one
-run's `kpis` and names them flat (`kpi_row`).
+booked), `money` (the cash cycle of any party or set of parties, the derived cash tables),
+`sellers` (fill rate, items, the factories they kept) and `workshops` (subcontracting). This
+module assembles them into one run's `kpis` and names them flat (`kpi_row`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from flexsim.metrics.money import (
 )
 from flexsim.metrics.orders import STAGES, backlog, finished_orders, lead_times, order_counts
 from flexsim.metrics.sellers import item_timing, sample_kpis, seller_factories, seller_kpis
+from flexsim.metrics.workshops import subcontracting
 from flexsim.scenario import Channels, Scenario
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "seller_money",
     "split_kpi_name",
     "state_durations",
+    "subcontracting",
     "utilisation",
     "vouchers_outstanding_max",
 ]
@@ -85,6 +87,7 @@ SECTIONS = (
     "sellers",
     "capacity",
     "seller_factories",
+    "subcontracting",
 )
 
 
@@ -114,6 +117,9 @@ def kpis(
             booked_shares(tables["capacity"], start_h, end_h).to_dict(orient="index")
         ),
         "seller_factories": _plain(seller_factories(tables, start_h)),
+        "subcontracting": _plain(
+            subcontracting(tables["orders"], tables["line_states"], start_h, end_h)
+        ),
     }
 
 

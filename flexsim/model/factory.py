@@ -6,7 +6,11 @@ fabric from stock, or ordered and waited for → queued, or taken at once by an 
 booking only by the line it reserved hours on) → setup: materials bought on supplier terms →
 changeover when the line last made a different item (its cost paid) → processing (quantity ×
 one unit-time draw; materials issued to WIP) → finished (piece-rate labour paid, cost moved to
-finished goods) → shipped. Work pauses outside the line's calendar; the pauses are computed by
+finished goods) → shipped. Under a subcontracting rule an accepted order may go out instead
+(decided at acceptance: its own quote after the due date, or the backlog at or above a
+threshold) to an outside workshop (model/workshop.py), with its materials once its fabric is in;
+back, the workshop's fee for the good pieces is owed on the factory's terms, and the order is
+shipped. Work pauses outside the line's calendar; the pauses are computed by
 calendar arithmetic and written as off-shift state records, not simulated hour by hour.
 """
 
@@ -22,6 +26,7 @@ from flexsim.model.ledger import Ledger
 from flexsim.model.line import Line
 from flexsim.model.order import Order
 from flexsim.model.timer import Environment, after
+from flexsim.model.workshop import Workshop
 from flexsim.records import Recorder
 from flexsim.scenario import FactorySpec
 from flexsim.streams import PerBuyer
@@ -38,6 +43,8 @@ from flexsim.vocabulary import (
     NO_CAPACITY,
     NO_ORDER,
     PAYABLES,
+    REVENUE,
+    SUBCONTRACT,
     WIP,
     WORLD,
     factory_party,
@@ -75,6 +82,10 @@ def _next_at(stream: Stream) -> float:
     return stream.next_at
 
 
+def _in_hand(workshop: Workshop) -> int:
+    return workshop.in_hand
+
+
 class Factory:
     """A factory: its lines, one shared queue, and the channels' MOQs."""
 
@@ -101,6 +112,10 @@ class Factory:
         self.catching_up = False
         self.booking = spec.booking
         self.fabric: Fabric | None = None  # None: all fabric from stock
+        self.rule = spec.subcontract.rule  # when an order goes out to a workshop
+        self.workshops: list[Workshop] = []  # where it may go, set by the world
+        self.fees: dict[str, float] = {}  # workshop party → price per good piece
+        self.outgoing: dict[int, Workshop] = {}  # accepted orders to be sent out
 
     def add_line(self, line: Line) -> None:
         self.lines.append(line)
@@ -179,7 +194,30 @@ class Factory:
             order.fabric_at = order.placed_at
         else:
             order.fabric_at = order.placed_at + fabric.wait_h(order.customer)
+        if self.rule == "backlog" and self.backlog_h() >= self.spec.subcontract.backlog_h:
+            self.send_out(order)
+            return True
         return self.booking is None or self.book(order)
+
+    def backlog_h(self) -> float:
+        """The expected hours of the orders waiting for the factory's lines: under capacity
+        booking the hours booked and not started, else the queued orders' hours at the first
+        line that may make each."""
+        if self.booking is not None:
+            return sum(line.bookings.booked_h for line in self.lines)
+        hours = 0.0
+        for order in self.queue:
+            line = next(line for line in self.lines if line.serves(order))
+            hours += line.bookings.expected_h(order)
+        return hours
+
+    def send_out(self, order: Order) -> None:
+        """The accepted order will be made by the workshop with the fewest orders in hand (the
+        first listed on a tie); it is sent once its fabric is in (`receive`)."""
+        workshop = min(self.workshops, key=_in_hand)
+        workshop.in_hand += 1
+        order.line = workshop.name
+        self.outgoing[order.order_id] = workshop
 
     def quote(self, order: Order, at: float) -> float:
         """The completion date the factory would quote for the order at `at`: the earliest
@@ -200,11 +238,14 @@ class Factory:
 
     def book(self, order: Order) -> bool:
         """Reserve hours on the line that can finish the order first, if the quote is within
-        the booking horizon and, when after the due date, the buyer takes it."""
+        the booking horizon and, when after the due date, the buyer takes it; under the
+        subcontracting rule `quote_late` an order quoted after its due date goes out instead."""
         assert self.booking is not None
         best, done, hours = self.best_line(order, order.placed_at)
         order.quote_at = done
-        if done > order.placed_at + self.booking.horizon_days * HOURS_PER_DAY:
+        if self.rule == "quote_late" and done > order.due_at:
+            self.send_out(order)
+        elif done > order.placed_at + self.booking.horizon_days * HOURS_PER_DAY:
             order.refused = NO_CAPACITY
         elif done > order.due_at and not order.buyer.accepts_later(done - order.due_at):
             order.refused = LATE_QUOTE
@@ -232,6 +273,12 @@ class Factory:
         `fabric_in` brought them in)."""
         if self.fabric is not None and order.fabric_at > self.env.now:
             after(self.env, order.fabric_at - self.env.now, lambda: self.fabric_in(order))
+            return
+        if self.outgoing and order.order_id in self.outgoing:
+            if self.material_cost:  # the materials go out with the order
+                self.buy_materials(order)
+                self.issue_materials(order)
+            self.outgoing.pop(order.order_id).send(order, self.take_back)
             return
         if self.idle:
             for i, line in enumerate(self.idle):
@@ -291,6 +338,25 @@ class Factory:
         if order.cost:
             self.ledger.post(self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, FINISHED)
         self.ship(order)
+
+    def take_back(self, order: Order) -> None:
+        """A subcontracted order is back from its workshop: the workshop's fee for its good
+        pieces is owed and paid on the factory's terms; the order's cost becomes stock and it
+        is shipped."""
+        order.finished_at = self.env.now
+        workshop = order.line
+        fee = self.fees[workshop] * order.delivered
+        if fee:
+            order.cost += fee
+            self.ledger.post(self.party, WIP, PAYABLES, fee, order.order_id, SUBCONTRACT)
+            due_h = self.spec.subcontract.terms_days * HOURS_PER_DAY
+            after(self.env, due_h, lambda: self.pay_workshop(workshop, order.order_id, fee))
+        if order.cost:
+            self.ledger.post(self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, FINISHED)
+        self.ship(order)
+
+    def pay_workshop(self, workshop: str, order_id: int, amount: float) -> None:
+        self.ledger.pay(self.party, PAYABLES, workshop, REVENUE, amount, order_id, SUBCONTRACT)
 
     def publish(self) -> Generator[simpy.Event, Any, None]:
         """Each day, each line's open and booked hours for each day of the booking horizon:

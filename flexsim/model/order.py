@@ -86,6 +86,13 @@ class Order:
     payment: str = UNPAID
     refused: str = field(default="")  # the reason, when the factory refused the order
     opening: bool = False  # from the scenario's order book, open at the start
+    scrapped: int = 0  # pieces scrapped at an outside workshop (model/workshop.py)
+    reworked: int = 0  # pieces an outside workshop made again
+
+    @property
+    def delivered(self) -> int:
+        """The pieces that reach the buyer: those ordered less those scrapped."""
+        return self.quantity - self.scrapped
 
     @property
     def status(self) -> str:
@@ -142,5 +149,7 @@ class Order:
             self.payment,
             self.refused,
             self.opening,
+            self.scrapped,
+            self.reworked,
         )
         table.append(row)

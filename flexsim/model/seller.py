@@ -250,14 +250,14 @@ class Seller:
         item = self.items[order.item]
         self.choice.observe(order.factory, order.finished_at <= order.due_at)
         item.on_order -= order.quantity
-        item.received += order.quantity
+        item.received += order.delivered
         if not math.isnan(item.ended_at):
-            self.salvage(item, order.quantity)
+            self.salvage(item, order.delivered)
             self.record_if_done(item)
             return
         if item.slot < 0:
             self.list(item)
-        self.shelf.restock(self.row, item, order.quantity)
+        self.shelf.restock(self.row, item, order.delivered)
 
     def list(self, item: Item) -> None:
         """Put the item on sale (without stock when listed at approval) for its life."""

@@ -1,10 +1,11 @@
-"""World: wires factories, lines, customers, sellers and the trade between them into one
-SimPy environment, and closes the books at the horizon."""
+"""World: wires factories, lines, outside workshops, customers, sellers and the trade between
+them into one SimPy environment, and closes the books at the horizon."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Generator
 from typing import Any
 
@@ -26,6 +27,7 @@ from flexsim.model.shelf import Shelf
 from flexsim.model.timer import Environment
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
+from flexsim.model.workshop import Workshop
 from flexsim.records import Recorder
 from flexsim.scenario import (
     FactorySpec,
@@ -42,8 +44,15 @@ from flexsim.vocabulary import ECOMMERCE, HOURS_PER_DAY, HOURS_PER_YEAR, OFFLINE
 class World:
     """The built model: its factories, sellers and trade, and what to do at the horizon."""
 
-    def __init__(self, factories: dict[str, Factory], sellers: list[Seller], trade: Trade):
+    def __init__(
+        self,
+        factories: dict[str, Factory],
+        sellers: list[Seller],
+        trade: Trade,
+        workshops: list[Workshop] | None = None,
+    ):
         self.factories, self.sellers, self.trade = factories, sellers, trade
+        self.workshops = workshops or []
 
     def charge_interest(self, finance: FinanceSpec) -> Generator[simpy.Event, Any, None]:
         """Every interest period the bank settles interest with every party but itself."""
@@ -60,6 +69,8 @@ class World:
         """Record everything still open at the horizon."""
         for factory in self.factories.values():
             factory.close(at)
+        for workshop in self.workshops:
+            workshop.close(at, paid_at=math.nextafter(at, -math.inf))
         for seller in self.sellers:
             seller.close()
         self.trade.close(at)
@@ -158,6 +169,29 @@ def running_costs(spec: FactorySpec, factory: Factory) -> RunningCosts:
     return costs
 
 
+def make_workshops(
+    env: Environment,
+    scenario: Scenario,
+    streams: Streams,
+    recorder: Recorder,
+    factories: dict[str, Factory],
+) -> list[Workshop]:
+    """The outside workshops, each on its calendar with its own streams (unit times per buyer
+    `workshop.unit_time/NAME/BUYER`), handed to the factories that subcontract to them."""
+    workshops: dict[str, Workshop] = {}
+    for shop in scenario.workshops:
+        calendar = build_calendar(scenario.calendars.get(shop.calendar), scenario.start_date)
+        unit_time = unit_times(streams, f"workshop.unit_time/{shop.name}", shop.unit_time_h, 1.0)
+        workshops[shop.name] = Workshop(env, shop, recorder, calendar, unit_time, streams)
+    for spec in scenario.factories:
+        if spec.subcontract.rule != "never":
+            factory = factories[spec.name]
+            for name in spec.subcontract.workshops:
+                factory.workshops.append(workshops[name])
+                factory.fees[workshops[name].name] = workshops[name].spec.price_per_piece
+    return list(workshops.values())
+
+
 def make_sample_room(
     env: Environment, spec: FactorySpec, scenario: Scenario, streams: Streams
 ) -> SampleRoom:
@@ -182,6 +216,7 @@ def build(env: Environment, scenario: Scenario, streams: Streams, recorder: Reco
         ledger.capitalise(factory.party, spec.initial_cash)
         invest(ledger, factory.party, list(spec.investments().values()))
     ledger.capitalise(PLATFORM, 0.0)
+    workshops = make_workshops(env, scenario, streams, recorder, factories)
     order_ids = itertools.count()
     customers: dict[str, OrderStream] = {}
     for customer in scenario.customers:
@@ -216,7 +251,7 @@ def build(env: Environment, scenario: Scenario, streams: Streams, recorder: Reco
         sellers.append(seller)
     if sellers:
         env.process(shelf.trade_days())
-    world = World(factories, sellers, trade)
+    world = World(factories, sellers, trade, workshops)
     if scenario.finance.overdraft_rate or scenario.finance.deposit_rate:
         env.process(world.charge_interest(scenario.finance))
     return world

@@ -102,6 +102,15 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
         "sellers per factory",
         no_sellers or "no seller asked for a sample after the warm-up",
     )
+    if kpis.get("subcontracting"):  # only a scenario with workshops has the section
+        add(
+            "Subcontracting (orders placed after the warm-up and accepted): each factory's "
+            "share sent out and on-time shares by maker; each workshop's busy share of calendar "
+            "time, pieces scrapped and reworked, on-time share",
+            _frame(kpis["subcontracting"], "maker"),
+            "subcontracting",
+            "no order was sent out",
+        )
     return tables, _left_out(left_out)
 
 

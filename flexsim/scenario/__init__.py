@@ -81,6 +81,7 @@ from flexsim.scenario.sellers import (
     Season,
     SellersSpec,
 )
+from flexsim.scenario.workshops import SubcontractRule, SubcontractSpec, WorkshopSpec
 
 __all__ = [
     "ALWAYS_OPEN",
@@ -126,8 +127,11 @@ __all__ = [
     "SellersSpec",
     "Share",
     "Shift",
+    "SubcontractRule",
+    "SubcontractSpec",
     "WagesName",
     "Weekday",
+    "WorkshopSpec",
     "build_calendar",
     "builtin_names",
     "builtin_text",

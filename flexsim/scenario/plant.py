@@ -31,6 +31,7 @@ from flexsim.scenario.fields import (
     Weekday,
     require_unique,
 )
+from flexsim.scenario.workshops import SubcontractSpec
 from flexsim.spec import Spec
 from flexsim.vocabulary import HOURS_PER_DAY
 
@@ -290,6 +291,7 @@ class FactorySpec(Spec):
     overhead_per_day: Money = 0.0
     investment: Money = 0.0
     life_years: LifeYears = 10.0
+    subcontract: SubcontractSpec = SubcontractSpec()
 
     @field_validator("lines")
     @classmethod

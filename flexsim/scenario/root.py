@@ -17,6 +17,7 @@ from flexsim.scenario.fields import ALWAYS_OPEN, Days, Name, PositiveDays, requi
 from flexsim.scenario.orderbook import OpeningOrder, problems
 from flexsim.scenario.plant import CalendarSpec, FactorySpec
 from flexsim.scenario.sellers import SellersSpec
+from flexsim.scenario.workshops import WorkshopSpec
 from flexsim.spec import Spec
 from flexsim.vocabulary import HOURS_PER_DAY
 
@@ -33,6 +34,7 @@ class Scenario(Spec):
     calendars: dict[Name, CalendarSpec] = {}
     channels: Channels = Channels()
     factories: list[FactorySpec] = Field(min_length=1)
+    workshops: list[WorkshopSpec] = []
     customers: list[CustomerSpec] = []
     sellers: SellersSpec = SellersSpec()
     finance: FinanceSpec = FinanceSpec()
@@ -57,6 +59,7 @@ class Scenario(Spec):
                 "always-open calendar; choose another name"
             )
         self._check_references()
+        self._check_workshops()
         if self.order_book and self.opening_orders:
             raise ValueError("order_book and opening_orders are both given; give one of them")
         for i, column, problem in book_problems(self):
@@ -128,6 +131,47 @@ class Scenario(Spec):
                         f"{where}: no line of factory '{factory_name}' makes family "
                         f"'{family}' for channel '{channel}', so those orders could never be made"
                     )
+
+    def _check_workshops(self) -> None:
+        """Each factory's subcontracting against the workshops: names defined, a rule that can
+        send orders somewhere, `quote_late` under capacity booking; every workshop reachable."""
+        require_unique([w.name for w in self.workshops], "workshop")
+        calendars = {ALWAYS_OPEN, *self.calendars}
+        for k, workshop in enumerate(self.workshops):
+            if workshop.calendar not in calendars:
+                raise ValueError(
+                    f"workshops.{k}.calendar: calendar '{workshop.calendar}' is not defined; "
+                    f"defined: {listing(sorted(calendars))}"
+                )
+        defined = [w.name for w in self.workshops]
+        reached: set[str] = set()
+        for i, factory in enumerate(self.factories):
+            sub, key = factory.subcontract, f"factories.{i}.subcontract"
+            for j, name in enumerate(sub.workshops):
+                if name not in defined:
+                    raise ValueError(
+                        f"{key}.workshops.{j}: workshop '{name}' is not defined; defined: "
+                        f"{listing(defined) or '(none: add [[workshops]])'}"
+                    )
+            require_unique(sub.workshops, f"{key}.workshops: workshop")
+            if sub.rule != "never" and not sub.workshops:
+                raise ValueError(
+                    f"{key}.workshops: rule '{sub.rule}' sends orders out, but no workshop is "
+                    "listed; list at least one of the scenario's [[workshops]]"
+                )
+            if sub.rule == "quote_late" and factory.booking is None:
+                raise ValueError(
+                    f"{key}.rule: 'quote_late' compares the factory's own quote with the due "
+                    f"date, and factory '{factory.name}' gives no quotes; give it capacity "
+                    "booking ([factories.booking]) or choose rule 'backlog' or 'never'"
+                )
+            reached.update(sub.workshops)  # under "never" too: a variant may switch it off
+        for k, workshop in enumerate(self.workshops):
+            if workshop.name not in reached:
+                raise ValueError(
+                    f"workshops.{k}: workshop '{workshop.name}' is reached by no factory; list "
+                    "it in a factory's subcontract.workshops, or remove it"
+                )
 
     def longest_term_days(self) -> float:
         """The longest payment term among the channels that carry money, in days after
