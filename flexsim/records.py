@@ -105,8 +105,20 @@ class ItemRecord(NamedTuple):
     factory: str  # the factory it was sampled and ordered at
 
 
+class SalesDayRecord(NamedTuple):
+    """One trading day of all sellers together, summed over their listed items (the sellers'
+    KPIs are read off these rows)."""
+
+    at: float  # start of the day
+    demand: int
+    sold: int
+    lost: int
+    revenue: float
+
+
 class SellerDayRecord(NamedTuple):
-    """One seller's trading day, summed over its listed items."""
+    """One seller's trading day, summed over its listed items: written only when the scenario
+    asks for it (`sellers.record_days`), since it is a row per seller and day."""
 
     seller: str
     at: float  # start of the day
@@ -133,6 +145,7 @@ TABLES: dict[str, list[str]] = {
     "line_states": list(LineStateRecord._fields),
     "ledger": list(LedgerRecord._fields),
     "items": list(ItemRecord._fields),
+    "sales_days": list(SalesDayRecord._fields),
     "seller_days": list(SellerDayRecord._fields),
     "capacity": list(CapacityRecord._fields),
 }
@@ -143,7 +156,10 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
     name: {column: DTYPES[kind] for column, kind in get_type_hints(record).items()}
     for name, record in zip(
         TABLES,
-        (OrderRecord, LineStateRecord, LedgerRecord, ItemRecord, SellerDayRecord, CapacityRecord),
+        (
+            *(OrderRecord, LineStateRecord, LedgerRecord, ItemRecord),
+            *(SalesDayRecord, SellerDayRecord, CapacityRecord),
+        ),
         strict=True,
     )
 }
@@ -159,6 +175,7 @@ class Recorder:
         self.line_states: list[Row] = []  # LineStateRecord
         self.ledger: list[Row] = []  # LedgerRecord
         self.items: list[Row] = []  # ItemRecord
+        self.sales_days: list[Row] = []  # SalesDayRecord
         self.seller_days: list[Row] = []  # SellerDayRecord
         self.capacity: list[Row] = []  # CapacityRecord
 

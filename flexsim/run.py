@@ -34,6 +34,7 @@ SORT_KEYS = {
     "line_states": ["factory", "line", "at"],
     "ledger": ["at", "entry_id"],
     "items": ["seller", "launched_at"],
+    "sales_days": ["at"],
     "seller_days": ["seller", "at"],
     "capacity": ["factory", "line", "at", "day_at"],
 }

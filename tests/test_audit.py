@@ -203,3 +203,24 @@ def test_run_audit_checks_the_folder_it_wrote_in_the_same_process(
     shutil.rmtree(tmp_path / "bad")  # broken on purpose: not for conftest's audit of tmp_path
     assert main(["run", "mm1", *SHORT, "--audit"]) == 2
     assert "--audit checks the results folder of one run" in capsys.readouterr().err
+
+
+def _lose_a_days_sale(days: pd.DataFrame) -> pd.DataFrame:
+    busiest = days["sold"].idxmax()
+    return days.assign(
+        sold=days["sold"] - (days.index == busiest), lost=days["lost"] + (days.index == busiest)
+    )
+
+
+def test_all_sellers_days_that_differ_from_their_items_fail_pieces(
+    pristine: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A sale moved to lost in `sales_days` keeps demand = sold + lost but not the items' sum."""
+    folder = tmp_path_factory.mktemp("corrupt") / "sales_days"
+    shutil.copytree(pristine["tao-factory"], folder)
+    _edit(folder, "sales_days", _lose_a_days_sale)
+    capsys.readouterr()
+    assert main(["audit", str(folder)]) == 1
+    assert "FAILS  pieces:" in capsys.readouterr().out

@@ -188,7 +188,7 @@ def test_cash_cycle_and_seller_kpis_recomputed_from_tables_match_kpis_json(writt
     assert kpis["cash_cycle"]["platform"]["bad_debt"] == pytest.approx(platform_bad)
 
     sellers = kpis["sellers"]
-    seller_days = [r for r in tables["seller_days"].itertuples() if start <= r.at < end]
+    seller_days = [r for r in tables["sales_days"].itertuples() if start <= r.at < end]
     assert sellers["demand"] == sum(r.demand for r in seller_days)
     assert sellers["fill_rate"] == pytest.approx(
         sum(r.sold for r in seller_days) / sum(r.demand for r in seller_days)

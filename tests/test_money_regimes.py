@@ -455,6 +455,7 @@ def test_escrow_delays_seller_cash_by_escrow_days() -> None:
     base = flexsim.load_builtin(
         "tao-factory",
         {"horizon_days": 120, "warmup_days": 30, "sellers.count": 3, "sellers.initial_cash": 1e6}
+        | {"sellers.record_days": True}
         | FEW_BUSY_SELLERS
         | NO_INTEREST,
     )

@@ -32,6 +32,7 @@ WRITERS = {
     "line_states": {"flexsim.model.line:Line.record"},
     "ledger": {"flexsim.model.ledger:Ledger.post"},
     "items": {"flexsim.model.seller:Seller.record"},
+    "sales_days": {"flexsim.model.shelf:Shelf.record_days"},
     "seller_days": {"flexsim.model.shelf:Shelf.record_days"},
     "capacity": {"flexsim.model.factory:Factory.publish"},
 }
@@ -111,7 +112,8 @@ def recorders(tmp_path_factory: pytest.TempPathFactory) -> list[WrittenRecorder]
         patch.setattr(engine, "Recorder", WrittenRecorder)
         MADE.clear()
         for scenario in cases:
-            flexsim.run(scenario.with_overrides({"horizon_days": 150.0, "warmup_days": 10.0}), 1)
+            short = {"horizon_days": 150.0, "warmup_days": 10.0, "sellers.record_days": True}
+            flexsim.run(scenario.with_overrides(short), 1)
     return list(MADE)
 
 

@@ -12,7 +12,7 @@ from flexsim.experiment import compare
 from flexsim.metrics import seller_kpis
 from flexsim.vocabulary import ORDER_STATUSES
 
-SHORT = {"horizon_days": 300, "warmup_days": 100}
+SHORT = {"horizon_days": 300, "warmup_days": 100, "sellers.record_days": True}
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,10 @@ def test_pieces_received_by_sellers_are_sold_in_stock_or_salvaged(run: flexsim.R
     delivered = accepted[accepted["status"] == "delivered"]
     assert items["received"].sum() == delivered["quantity"].sum()
     assert items["sold"].sum() == days["sold"].sum()  # item tallies = daily tallies
+    together = run.tables["sales_days"].set_index("at")[["demand", "sold", "lost", "revenue"]]
+    summed = days.groupby("at")[["demand", "sold", "lost", "revenue"]].sum()
+    assert summed[["demand", "sold", "lost"]].equals(together[["demand", "sold", "lost"]])
+    assert summed["revenue"].to_numpy() == pytest.approx(together["revenue"].to_numpy())
     assert items["lost"].sum() == days["lost"].sum()
     assert (days["sold"] + days["lost"] == days["demand"]).all()
     ended = items["ended_at"].notna()

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
+import pytest
 
 from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.shelf import FIRST_COLUMNS, Item, Shelf
@@ -19,7 +20,11 @@ from flexsim.vocabulary import HOURS_PER_DAY
 
 DAYS = 30
 SPEC = SellersSpec.model_validate(
-    {"reorder": {"policy": "none"}, "funnel": {"conversion": 0.2, "favourite_share": 0.1}}
+    {
+        "reorder": {"policy": "none"},
+        "funnel": {"conversion": 0.2, "favourite_share": 0.1},
+        "record_days": True,
+    }
 )
 
 
@@ -39,11 +44,11 @@ class FakeSeller:
         raise AssertionError("policy none never reorders")
 
 
-def trade(items_of_other: int) -> tuple[Shelf, FakeSeller]:
+def trade(items_of_other: int, spec: SellersSpec = SPEC) -> tuple[Shelf, FakeSeller]:
     """Thirty days of a shelf whose seller-0 lists 3 items and seller-1 `items_of_other`."""
     env, streams = Environment(), Streams(7)
     sellers = [FakeSeller(n, streams[f"demand.sales/{n}"]) for n in ("seller-0", "seller-1")]
-    shelf = Shelf(env, SPEC, SeasonCalendar([], dt.date(2026, 1, 5)), Recorder(), rows=2)
+    shelf = Shelf(env, spec, SeasonCalendar([], dt.date(2026, 1, 5)), Recorder(), rows=2)
     assert [shelf.join(seller) for seller in sellers] == [0, 1]
     for row, count in ((0, 3), (1, items_of_other)):
         for i in range(count):
@@ -78,3 +83,14 @@ def test_each_seller_day_is_recorded_once_with_its_sales() -> None:
     assert sum(row[3] for row in mine) == shelf.sold[0].sum()
     assert sum(row[4] for row in mine) == shelf.lost[0].sum()
     assert sum(seller.revenue) == 10.0 * shelf.sold[0].sum()
+    together = shelf.records.sales_days  # all sellers' day: the sum of their rows
+    assert len(together) == DAYS
+    for day, (at, demand, sold, lost, revenue) in enumerate(together):
+        rows = [row for row in days if row[1] == at == day * HOURS_PER_DAY]
+        assert (demand, sold, lost) == tuple(sum(row[k] for row in rows) for k in (2, 3, 4))
+        assert revenue == pytest.approx(sum(row[5] for row in rows))
+
+
+def test_without_record_days_only_all_sellers_days_are_recorded() -> None:
+    shelf, _ = trade(items_of_other=2, spec=SPEC.model_copy(update={"record_days": False}))
+    assert shelf.records.seller_days == [] and len(shelf.records.sales_days) == DAYS

@@ -17,7 +17,12 @@ from flexsim.scenario import LifeCycleSpec
 from flexsim.stats import paired_difference
 from flexsim.vocabulary import HOURS_PER_DAY
 
-SELLERS_ONLY: dict[str, Any] = {"horizon_days": 240, "warmup_days": 60, "customers": []}
+SELLERS_ONLY: dict[str, Any] = {
+    "horizon_days": 240,
+    "warmup_days": 60,
+    "customers": [],
+    "sellers.record_days": True,  # the tests read each seller's days
+}
 FUNNEL = {"sellers.funnel": {"conversion": 0.05, "favourite_share": 0.1}}
 REPLICATIONS = 4
 

@@ -52,10 +52,19 @@ def pieces(run: Run) -> Verdict:
     kept = stock["sold"] + stock["salvaged"] + stock["in_stock"]
     if (wrong := int((stock["received"] != kept).sum())) > 0:
         problems.append(f"{wrong} item(s) whose pieces received ≠ sold + salvaged + in stock")
-    sold = days.groupby("seller")["sold"].sum()
-    expect = items.groupby("seller")["sold"].sum().reindex(sold.index, fill_value=0)
-    if (sold != expect).any() or (days["demand"] != days["sold"] + days["lost"]).any():
+    sales = run.tables["sales_days"]
+    if (
+        int(sales["sold"].sum()) != int(items["sold"].sum())
+        or (sales["demand"] != sales["sold"] + sales["lost"]).any()
+    ):
         problems.append("the sellers' daily sales differ from their items' or from demand − lost")
+    if len(days):  # each seller's days, when the scenario records them (sellers.record_days)
+        sold = days.groupby("seller")["sold"].sum()
+        expect = items.groupby("seller")["sold"].sum().reindex(sold.index, fill_value=0)
+        summed = days.groupby("at")[["demand", "sold", "lost"]].sum()
+        together = sales.set_index("at")[["demand", "sold", "lost"]].reindex(summed.index)
+        if (sold != expect).any() or not summed.equals(together):
+            problems.append("each seller's daily sales differ from its items' or from all sellers'")
     counted = ", ".join(f"{s} {int(by_status.get(s, 0)):,}" for s in ORDER_STATUSES)
     scrapped = int(orders["scrapped"].sum())
     counted += f" (of which scrapped at workshops {scrapped:,})" if scrapped else ""

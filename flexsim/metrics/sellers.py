@@ -16,7 +16,7 @@ from flexsim.vocabulary import HOURS_PER_DAY, REFUSED, REPEAT, SELLER_KINDS
 
 def seller_kpis(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> dict[str, Any]:
     """All sellers together: fill rate, lost sales, hit rate, repeat shares, leftover stock."""
-    days = tables["seller_days"]
+    days = tables["sales_days"]
     days = days[(days["at"] >= start_h) & (days["at"] < end_h)]
     items = tables["items"]
     decided = items[(items["launched_at"] >= start_h) & items["ended_at"].notna()]

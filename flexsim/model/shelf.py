@@ -325,9 +325,16 @@ class Shelf:
         missed: list[int],
         revenue: list[float],
     ) -> None:
-        """Every seller's record of the day (the only writer of seller_days): zeros for those
-        with nothing listed, then each active seller's sales, lost sales and revenue (indexed
-        by row), in row order."""
+        """The day's records (the only writer of sales_days and seller_days): all sellers'
+        demand, sales, lost sales and revenue together (indexed by row, summed over the
+        active rows); and when the scenario asks for them (`record_days`), every seller's own:
+        zeros for those with nothing listed, then each active seller's, in row order."""
+        sold, lost = sum(pieces[r] for r in active), sum(missed[r] for r in active)
+        self.records.sales_days.append(
+            (now, sold + lost, sold, lost, sum(revenue[r] for r in active))
+        )
+        if not self.spec.record_days:
+            return
         days = self.records.seller_days
         listed = set(active)
         # the many all-zero SellerDayRecords as plain tuples: cheaper to build

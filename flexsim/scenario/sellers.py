@@ -135,6 +135,11 @@ class SellersSpec(Spec):
     )
     factories: list[Name] = []
     choice: ChoiceSpec = ChoiceSpec()
+    record_days: bool = Field(
+        default=False,
+        description="write the seller_days table: a row per seller and day (all sellers "
+        "together are always in sales_days)",
+    )
     launches_per_week: Annotated[float, Field(ge=0, le=MAX_LAUNCHES_PER_WEEK)] = 10.0
     share_at_factory: DistSpec = Field(
         default=Deterministic(value=1),
