@@ -58,12 +58,16 @@ class _Dist(Spec):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         raise NotImplementedError
 
-    def sampler(self, rng: np.random.Generator, scale: float = 1.0) -> Callable[[], float]:
+    def sampler(
+        self, rng: np.random.Generator, scale: float = 1.0, shared: bool = False
+    ) -> Callable[[], float]:
         """A no-argument callable returning one draw times `scale` per call. It draws in blocks
         that grow from FIRST_BLOCK to BLOCK: numpy's Generator gives these distributions the
-        same values whatever the block sizes (tests/test_dists.py), so only memory changes."""
+        same values whatever the block sizes (tests/test_dists.py), so only memory changes.
+        When `rng` is `shared` with other samplers, the blocks stay BLOCK: their sizes decide
+        which sampler gets which of the stream's values."""
         buffer: list[float] = []
-        size = self.first_block()
+        size = BLOCK if shared else self.first_block()
 
         def draw() -> float:
             nonlocal size
@@ -93,7 +97,9 @@ class Deterministic(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
 
-    def sampler(self, rng: np.random.Generator, scale: float = 1.0) -> Callable[[], float]:
+    def sampler(
+        self, rng: np.random.Generator, scale: float = 1.0, shared: bool = False
+    ) -> Callable[[], float]:
         value = self.value * scale
         return lambda: value
 

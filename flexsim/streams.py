@@ -50,6 +50,18 @@ class Streams:
         return sorted(self._generators)
 
 
+class Lazy(dict[str, T]):
+    """A dict whose missing key's value is made by `make(key)` on first lookup, and kept."""
+
+    def __init__(self, make: Callable[[str], T]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: str) -> T:
+        value = self[key] = self.make(key)
+        return value
+
+
 class PerBuyer(dict[str, T]):
     """The samplers of one quantity at one place, one per buyer, each drawing from the buyer's
     own stream `NAME/BUYER` and made on the buyer's first order.

@@ -142,6 +142,20 @@ def test_choice_sampler_with_one_weight_always_picks_it() -> None:
     assert {draw() for _ in range(100)} == {0}
 
 
+def test_samplers_that_share_a_stream_draw_what_full_blocks_draw() -> None:
+    """Two samplers on one stream (a seller's sample reviews at two factories): with growing
+    blocks each would take a different share of the stream's values, so shared ones keep BLOCK."""
+    dist = spec("exponential")
+    rng = np.random.default_rng(6)
+    first, second = (dist.sampler(rng, shared=True) for _ in range(2))
+    got = [(first(), second()) for _ in range(BLOCK + 5)]
+    reference = np.random.default_rng(6)
+    blocks = [dist.sample(reference, BLOCK) for _ in range(4)]  # first, second, first, second
+    expected = np.concatenate([blocks[0], blocks[2]]), np.concatenate([blocks[1], blocks[3]])
+    assert [a for a, _ in got] == expected[0][: len(got)].tolist()
+    assert [b for _, b in got] == expected[1][: len(got)].tolist()
+
+
 def test_choice_sampler_draws_what_full_blocks_draw() -> None:
     weights = [1.0, 3.0, 6.0]
     draw = choice_sampler(np.random.default_rng(4), weights)

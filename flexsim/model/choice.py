@@ -19,12 +19,15 @@ class FactoryChoice:
 
     def __init__(self, spec: ChoiceSpec, names: list[str], uniform: Callable[[], float]) -> None:
         self.spec, self.names, self.uniform = spec, names, uniform
-        self.on_time = dict.fromkeys(names, spec.prior_on_time)
-        self.late = dict.fromkeys(names, spec.prior_late)
+        # deliveries counted per factory, only for those that delivered (a seller of a cluster
+        # buys from a few of its many factories); the others are at their prior
+        self.on_time: dict[str, float] = {}
+        self.late: dict[str, float] = {}
 
     def reputation(self, name: str) -> float:
         """The posterior mean of the factory's on-time share with this seller."""
-        return self.on_time[name] / (self.on_time[name] + self.late[name])
+        on_time = self.on_time.get(name, self.spec.prior_on_time)
+        return on_time / (on_time + self.late.get(name, self.spec.prior_late))
 
     def score(self, name: str, quoted_days: float) -> float:
         spec = self.spec
@@ -50,6 +53,6 @@ class FactoryChoice:
     def observe(self, name: str, on_time: bool) -> None:
         """A delivery from the factory: count it on time or late."""
         if on_time:
-            self.on_time[name] += 1
+            self.on_time[name] = self.on_time.get(name, self.spec.prior_on_time) + 1
         else:
-            self.late[name] += 1
+            self.late[name] = self.late.get(name, self.spec.prior_late) + 1

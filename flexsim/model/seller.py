@@ -33,7 +33,7 @@ from flexsim.model.timer import Environment, after
 from flexsim.model.trade import Trade, make_buyer
 from flexsim.records import ItemRecord
 from flexsim.scenario import ChannelSpec, SellersSpec
-from flexsim.streams import Streams
+from flexsim.streams import Lazy, Streams
 from flexsim.vocabulary import (
     COGS,
     ECOMMERCE,
@@ -102,9 +102,12 @@ class Seller:
         self.retail_price = spec.retail_price.sampler(streams[f"seller.retail_price/{name}"])
         self.factory_price = spec.factory_price.sampler(streams[f"seller.factory_price/{name}"])
         review_rng = streams[f"sample.review/{name}"]
-        self.sample_review_h = {
-            f: room.spec.review_days.sampler(review_rng, HOURS_PER_DAY) for f, room in rooms.items()
-        }
+        # one sampler per factory, made when the seller first samples there: a seller of a
+        # cluster samples at a few of its many factories (the draws are the same either way, as
+        # a sampler draws nothing until it is first called)
+        self.sample_review_h = Lazy(
+            lambda f: rooms[f].spec.review_days.sampler(review_rng, HOURS_PER_DAY, shared=True)
+        )
         uniform = Uniform(dist="uniform", low=0, high=1)
         self.verdict = uniform.sampler(streams[f"sample.approval/{name}"])
         self.season_draw = uniform.sampler(streams[f"seller.season/{name}"])

@@ -240,11 +240,13 @@ def build(env: Environment, scenario: Scenario, streams: Streams, recorder: Reco
     seasons = SeasonCalendar(spec_s.seasons, scenario.start_date)
     names = spec_s.seller_names()
     shelf = Shelf(env, spec_s, seasons, recorder, rows=len(names))
+    mine = spec_s.factory_names()  # the scenario validates the names
+    # one dict of each for all sellers, which only read them
+    theirs, their_rooms = {f: factories[f] for f in mine}, {f: rooms[f] for f in mine}
     for name in names:
-        mine = spec_s.factory_names()  # the scenario validates the names
         seller = Seller(
-            env, name, spec_s, channels[ECOMMERCE], {f: factories[f] for f in mine},
-            {f: rooms[f] for f in mine}, trade, streams, order_ids, seasons, shelf,
+            env, name, spec_s, channels[ECOMMERCE], theirs, their_rooms, trade, streams,
+            order_ids, seasons, shelf,
         )  # fmt: skip
         ledger.capitalise(seller.party, spec_s.initial_cash)
         env.process(seller.launch_items())
