@@ -1,6 +1,7 @@
 """Records: one immutable tuple per finished thing or state change, kept in plain lists.
 
-The model appends records while it runs; run.py turns each list into one DataFrame at the end.
+The model appends records while it runs; run.py turns the new records into columns at each look
+at the clock and the columns into one DataFrame per table at the end.
 The NamedTuples below name and document each table's columns; the model writes plain tuples in
 their field order, because a NamedTuple constructor is a Python call per record and a tuple
 literal is none (the hot records are written once per order or posting). Nothing here imports
