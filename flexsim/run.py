@@ -223,7 +223,7 @@ class _Columns:
         for blocks, kind, column in zip(self.blocks, self.kinds, values, strict=True):
             if kind == "str":  # strings stay tuples: the end makes each column at once
                 blocks.append(column)
-            elif _one_value(column, size):
+            elif _one_value(column, size, kind):
                 blocks.append(np.full(size, column[0], kind))
             else:
                 blocks.append(np.fromiter(column, kind, size))
@@ -231,13 +231,13 @@ class _Columns:
         rows.clear()
 
 
-def _one_value(column: tuple[Any, ...], size: int) -> bool:
-    """Whether every value of a numeric column is its first, bit for bit. Counting compares by
-    identity, then by value: equal numbers have the same bits except 0.0 and -0.0, so a zero
-    counts only when it is an integer or a bool; a NaN is equal only to itself, the same
+def _one_value(column: tuple[Any, ...], size: int, kind: str) -> bool:
+    """Whether every value of a numeric column of `kind` is its first, bit for bit. Counting
+    compares by identity, then by value: equal numbers have the same bits except 0.0 and -0.0,
+    so a zero counts only in an integer or bool column; a NaN is equal only to itself, the same
     object, so a NaN column counts when it holds one NaN object (the model's NOT_YET)."""
     first, last = column[0], column[-1]
-    if (last is not first and last != first) or (first == 0 and isinstance(first, float)):
+    if (last is not first and last != first) or (first == 0 and kind == "float64"):
         return False  # the last value tells most columns apart without counting
     return column.count(first) == size
 

@@ -225,19 +225,21 @@ def test_tables_are_the_same_whatever_the_blocks() -> None:
 
 
 @pytest.mark.parametrize(
-    ("column", "whole"),
+    ("column", "kind", "whole"),
     [
-        ((1.5, 1.5, 1.5), True),
-        ((2, 2), True),
-        ((0, 0), True),  # an integer zero has one sign
-        ((0.0, 0.0), False),  # a float zero may hide a -0.0, which equals it: value by value
-        ((0.0, -0.0), False),
-        ((math.nan, math.nan), True),  # one NaN object: the model's NOT_YET
-        ((float("nan"), float("nan")), False),  # two NaN objects need not share their bits
-        ((1.5, 2.5), False),
+        ((1.5, 1.5, 1.5), "float64", True),
+        ((2, 2), "int64", True),
+        ((0, 0), "int64", True),  # an integer zero has one sign
+        ((False, False), "bool", True),
+        ((0.0, 0.0), "float64", False),  # a float zero may hide a -0.0, which equals it
+        ((0.0, -0.0), "float64", False),
+        ((0, -0.0), "float64", False),  # SimPy's clock starts at the int 0
+        ((math.nan, math.nan), "float64", True),  # one NaN object: the model's NOT_YET
+        ((float("nan"), float("nan")), "float64", False),  # two NaNs need not share their bits
+        ((1.5, 2.5), "float64", False),
     ],
 )
 def test_a_numeric_block_is_made_whole_only_when_every_value_has_the_first_ones_bits(
-    column: tuple[Any, ...], whole: bool
+    column: tuple[Any, ...], kind: str, whole: bool
 ) -> None:
-    assert engine._one_value(column, len(column)) is whole
+    assert engine._one_value(column, len(column), kind) is whole
