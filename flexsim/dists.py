@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
@@ -36,6 +36,7 @@ NonNegative = Annotated[float, Field(ge=0, le=MAX_NUMBER)]
 Positive = Annotated[float, Field(gt=0, le=MAX_NUMBER), NOT_TINY]
 Integer = Annotated[int, Field(ge=0, le=int(MAX_NUMBER))]
 Cv = Annotated[float, Field(ge=MIN_CV, le=MAX_CV)]
+T = TypeVar("T")
 BLOCK = 512  # draws per numpy call in sampler(); large enough to amortise the call
 # A sampler's first block; each refill doubles it up to BLOCK. Most samplers belong to one buyer
 # and draw a few times a year (a seller's transit times, payment terms): a full block each held
@@ -66,17 +67,10 @@ class _Dist(Spec):
         same values whatever the block sizes (tests/test_dists.py), so only memory changes.
         When `rng` is `shared` with other samplers, the blocks stay BLOCK: their sizes decide
         which sampler gets which of the stream's values."""
-        buffer: list[float] = []
-        size = BLOCK if shared else self.first_block()
-
-        def draw() -> float:
-            nonlocal size
-            if not buffer:
-                buffer.extend((self.sample(rng, size)[::-1] * scale).tolist())
-                size = min(2 * size, BLOCK)
-            return buffer.pop()
-
-        return draw
+        return _in_blocks(
+            lambda n: (self.sample(rng, n)[::-1] * scale).tolist(),
+            BLOCK if shared else self.first_block(),
+        )
 
     def first_block(self) -> int:
         return FIRST_BLOCK
@@ -299,13 +293,20 @@ def choice_sampler(rng: np.random.Generator, weights: list[float]) -> Callable[[
     if len(weights) == 1:
         return lambda: 0
     p = np.asarray(weights, dtype=float) / sum(weights)
-    buffer: list[int] = []
-    size = FIRST_BLOCK  # growing to BLOCK, as _Dist.sampler's
+    return _in_blocks(lambda n: rng.choice(len(p), size=n, p=p)[::-1].tolist(), FIRST_BLOCK)
 
-    def draw() -> int:
+
+def _in_blocks(block: Callable[[int], list[T]], first: int) -> Callable[[], T]:
+    """A no-argument callable returning the values of `block(n)` (n values, last one first)
+    one per call, asking for the next block when they run out: `first` values, then twice as
+    many each time up to BLOCK."""
+    buffer: list[T] = []
+    size = first
+
+    def draw() -> T:
         nonlocal size
         if not buffer:
-            buffer.extend(rng.choice(len(p), size=size, p=p)[::-1].tolist())
+            buffer.extend(block(size))
             size = min(2 * size, BLOCK)
         return buffer.pop()
 
