@@ -273,13 +273,19 @@ def cash_cycles(
     present in the ledger."""
     ledger, orders = tables["ledger"], tables["orders"]
     money = party_money(ledger, start_h, end_h, discount_rate)
-    rows = {str(party): _row(row) for party, row in money.iterrows()}
+    parties = [str(party) for party in money.index]
+    # a row each for the factories and the platform; the sellers count only together
+    others = money[[not is_seller(party) for party in parties]]
+    rows = {str(party): _row(row) for party, row in others.iterrows()}
+    factories = [party for party in rows if is_factory(party)]
+    # the factories' cash payments, looked for once: most postings are the sellers'
+    paid_out = ledger[(ledger["credit"] == CASH) & ledger["party"].isin(factories)]
     cycles = {
-        party: row | {"cash_to_cash_days": cash_to_cash(ledger, orders, party, start_h, end_h)}
-        for party, row in rows.items()
-        if is_factory(party)
+        party: rows[party]
+        | {"cash_to_cash_days": cash_to_cash(paid_out, orders, party, start_h, end_h)}
+        for party in factories
     }
-    sellers = list(filter(is_seller, rows))
+    sellers = list(filter(is_seller, parties))
     if sellers:
         together = combined_money(money, sellers, (end_h - start_h) / HOURS_PER_DAY)
         cycles[SELLERS] = together | {
