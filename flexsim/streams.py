@@ -62,20 +62,14 @@ class Lazy(dict[str, T]):
         return value
 
 
-class PerBuyer(dict[str, T]):
+class PerBuyer(Lazy[T]):
     """The samplers of one quantity at one place, one per buyer, each drawing from the buyer's
     own stream `NAME/BUYER` and made on the buyer's first order.
 
-    A dict whose `__missing__` makes the sampler, so looking a buyer up on the hot path is a
-    plain dictionary lookup.
+    A Lazy dict, so looking a buyer up on the hot path is a plain dictionary lookup.
     """
 
     def __init__(
         self, streams: Streams, name: str, make: Callable[[np.random.Generator], T]
     ) -> None:
-        super().__init__()
-        self.streams, self.name, self.make = streams, name, make
-
-    def __missing__(self, buyer: str) -> T:
-        sampler = self[buyer] = self.make(self.streams[f"{self.name}/{buyer}"])
-        return sampler
+        super().__init__(lambda buyer: make(streams[f"{name}/{buyer}"]))
