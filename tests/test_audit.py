@@ -111,6 +111,23 @@ def test_every_law_has_a_negative_control() -> None:
     assert set(CORRUPTIONS) == set(LAWS)
 
 
+def _audit_corrupted(
+    pristine: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    table: str,
+    change: Callable[[pd.DataFrame], pd.DataFrame],
+) -> tuple[int, str]:
+    """The audit's exit code and output on a copy of tao-factory's folder with `table` changed
+    (outside tmp_path, which conftest audits after each test and must stay sound)."""
+    folder = tmp_path_factory.mktemp("corrupt") / table
+    shutil.copytree(pristine["tao-factory"], folder)
+    _edit(folder, table, change)
+    capsys.readouterr()
+    code = main(["audit", str(folder)])
+    return code, capsys.readouterr().out
+
+
 @pytest.mark.parametrize("law", CORRUPTIONS)
 def test_a_corrupted_table_fails_the_audit_naming_the_law(
     law: str,
@@ -118,14 +135,8 @@ def test_a_corrupted_table_fails_the_audit_naming_the_law(
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Outside tmp_path, which conftest audits after each test and must stay sound."""
-    folder = tmp_path_factory.mktemp("corrupt") / law
-    shutil.copytree(pristine["tao-factory"], folder)
-    table, change = CORRUPTIONS[law]
-    _edit(folder, table, change)
-    capsys.readouterr()
-    assert main(["audit", str(folder)]) == 1
-    out = capsys.readouterr().out
+    code, out = _audit_corrupted(pristine, tmp_path_factory, capsys, *CORRUPTIONS[law])
+    assert code == 1
     assert f"FAILS  {law}:" in out, out
     assert "Traceback" not in out
 
@@ -135,12 +146,8 @@ def test_an_order_lost_from_the_table_fails_orders_and_pieces(
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    folder = tmp_path_factory.mktemp("corrupt") / "lost"
-    shutil.copytree(pristine["tao-factory"], folder)
-    _edit(folder, "orders", _lose_an_order)
-    capsys.readouterr()
-    assert main(["audit", str(folder)]) == 1
-    out = capsys.readouterr().out
+    code, out = _audit_corrupted(pristine, tmp_path_factory, capsys, "orders", _lose_an_order)
+    assert code == 1
     assert "FAILS  orders: order ids are not 0" in out and "FAILS  pieces:" in out
 
 
@@ -218,9 +225,8 @@ def test_all_sellers_days_that_differ_from_their_items_fail_pieces(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A sale moved to lost in `sales_days` keeps demand = sold + lost but not the items' sum."""
-    folder = tmp_path_factory.mktemp("corrupt") / "sales_days"
-    shutil.copytree(pristine["tao-factory"], folder)
-    _edit(folder, "sales_days", _lose_a_days_sale)
-    capsys.readouterr()
-    assert main(["audit", str(folder)]) == 1
-    assert "FAILS  pieces:" in capsys.readouterr().out
+    code, out = _audit_corrupted(
+        pristine, tmp_path_factory, capsys, "sales_days", _lose_a_days_sale
+    )
+    assert code == 1
+    assert "FAILS  pieces:" in out
