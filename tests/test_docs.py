@@ -261,6 +261,7 @@ def test_the_limits_section_states_the_limits() -> None:
         f"at most {limits.MAX_FILE_BYTES // 2**20} MiB",
         f"nest at most {limits.MAX_NESTING} deep",
         f"At most {limits.MAX_BUYERS:,} buyers",
+        f"at most {limits.MAX_FACTORY_COPIES:,} factories (after `count`)",
         f"are at most {limits.MAX_CUSTOMER_ITEMS:,}",
         f"is at most {limits.MAX_HORIZON_DAYS:,.0f}, the longest horizon",
         f"at most {limits.MAX_NAME_CHARS} characters",

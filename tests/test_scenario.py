@@ -3,8 +3,10 @@ of bad input gives a one-paragraph ScenarioError naming the file and the dotted 
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -14,10 +16,12 @@ from flexsim.scenario import (
     Scenario,
     ScenarioError,
     builtin_names,
+    builtin_text,
     load,
     load_builtin,
     parse_assignments,
     parse_value,
+    validate,
 )
 
 WriteScenario = Callable[..., Path]
@@ -377,3 +381,67 @@ def test_malformed_assignment_raises_and_quotes_it(text: str) -> None:
     with pytest.raises(ScenarioError) as info:
         parse_assignments([text])
     assert_mentions(str(info.value), "--set", repr(text))
+
+
+# factory copies (`count`)
+
+
+def copied(overrides: dict[str, object] | None = None) -> Scenario:
+    """The default scenario with its factory copied three times (fuchun-0 … fuchun-2)."""
+    return load_builtin("tao-factory", {"factories.fuchun.count": 3, **(overrides or {})})
+
+
+def test_factory_count_makes_copies_the_sellers_and_customers_follow() -> None:
+    scenario = copied({"sellers.choice.price_factors": {"fuchun": 1.2}})
+    names = ["fuchun-0", "fuchun-1", "fuchun-2"]
+    assert [f.name for f in scenario.factories] == names
+    assert {f.count for f in scenario.factories} == {1}
+    original = load_builtin("tao-factory").factories[0]
+    assert scenario.factories[2].lines == original.lines
+    assert scenario.sellers.factory is None and scenario.sellers.factories == names
+    assert scenario.sellers.choice.price_factors == dict.fromkeys(names, 1.2)
+    assert [(c.name, c.factory, c.count) for c in scenario.customers] == [
+        (f"wholesale-{name}", name, 3) for name in names
+    ]
+
+
+def test_overrides_set_a_group_of_copies_as_written_or_one_copy() -> None:
+    scenario = copied()
+    again = scenario.with_overrides(
+        {"factories.fuchun.count": 4, "factories.fuchun.initial_cash": 7.0}
+    )
+    assert [(f.name, f.initial_cash) for f in again.factories] == [
+        (f"fuchun-{i}", 7.0) for i in range(4)
+    ]
+    one = again.with_overrides({"factories.fuchun-1.initial_cash": 5.0, "horizon_days": 400})
+    assert [f.initial_cash for f in one.factories] == [7.0, 5.0, 7.0, 7.0]
+    assert one.horizon_days == 400
+    with pytest.raises(ScenarioError) as info:
+        scenario.with_overrides({"factories.fuchun-9.initial_cash": 5.0})
+    assert_mentions(str(info.value), "fuchun-9", "fuchun-0")
+    rebuilt = Scenario.model_validate(scenario.model_dump(mode="python"))
+    assert rebuilt.model_dump() == scenario.model_dump()  # the copies are the scenario as run
+
+
+def village(**factory_keys: object) -> dict[str, Any]:
+    """taobao-village as read from its file, `factory_keys` set on its small factories."""
+    data = tomllib.loads(builtin_text("taobao-village"))
+    data["factories"][1].update(factory_keys)
+    return data
+
+
+def test_factory_copy_named_like_another_factory_is_an_error() -> None:
+    data = village()
+    data["factories"].append(data["factories"][0] | {"name": "small-44", "count": 1})
+    with pytest.raises(ScenarioError) as info:
+        validate(data, "village")
+    assert_mentions(str(info.value), "small-44")
+
+
+def test_too_many_factory_copies_are_an_error_before_any_is_made() -> None:
+    with pytest.raises(ScenarioError) as info:
+        validate(village(count=1001), "village")
+    assert_mentions(str(info.value), "factories.1.count", "1000")
+    with pytest.raises(ScenarioError) as info:
+        validate(village(count=996), "village")
+    assert_mentions(str(info.value), "1,001 factories after count", "at most 1,000")

@@ -14,7 +14,14 @@ from pydantic import Field, field_validator, model_validator
 
 from flexsim.calendar import Calendar, overtime_windows, shift_windows
 from flexsim.dists import NOT_TINY, Deterministic, DistSpec, mean_at_least
-from flexsim.limits import MAX_BOOKING_DAYS, MAX_LIFE_YEARS, MAX_NUMBER, MAX_REMAKES, MIN_GAP_H
+from flexsim.limits import (
+    MAX_BOOKING_DAYS,
+    MAX_FACTORY_COPIES,
+    MAX_LIFE_YEARS,
+    MAX_NUMBER,
+    MAX_REMAKES,
+    MIN_GAP_H,
+)
 from flexsim.scenario.fields import (
     ALWAYS_OPEN,
     POLLING_RULES,
@@ -278,6 +285,11 @@ class FactorySpec(Spec):
     straight-line over its `life_years`."""
 
     name: Name
+    count: Annotated[int, Field(ge=1, le=MAX_FACTORY_COPIES)] = Field(
+        default=1,
+        description="copies of this factory, named NAME-0, NAME-1, …; NAME then stands for "
+        "them all where sellers and customers name a factory",
+    )
     lines: list[LineSpec] = Field(min_length=1)
     sample_room: SampleRoomSpec = SampleRoomSpec()
     initial_cash: Money = 1_000_000.0

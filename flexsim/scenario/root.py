@@ -3,15 +3,22 @@ variants by dotted-key overrides, and validation that turns bad input into one S
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from flexsim.dists import DIST_NAMES, DistSpec
 from flexsim.inputs import listing, quoted, shortened
-from flexsim.limits import MAX_BUYERS, MAX_CUSTOMER_ITEMS, MAX_PROBLEM_CHARS, MAX_PROBLEMS
+from flexsim.limits import (
+    MAX_BUYERS,
+    MAX_CUSTOMER_ITEMS,
+    MAX_FACTORY_COPIES,
+    MAX_PROBLEM_CHARS,
+    MAX_PROBLEMS,
+)
 from flexsim.scenario.channels import Channels, CustomerSpec, FinanceSpec
 from flexsim.scenario.fields import ALWAYS_OPEN, Days, Name, PositiveDays, require_unique
 from flexsim.scenario.orderbook import OpeningOrder, problems
@@ -40,6 +47,9 @@ class Scenario(Spec):
     finance: FinanceSpec = FinanceSpec()
     order_book: Annotated[str, Field(max_length=4096)] = ""
     opening_orders: list[OpeningOrder] = []
+    # the scenario as written, before factories with `count` became copies (None: none did);
+    # overrides naming a group of copies are set here (`with_overrides`)
+    _declared: dict[str, Any] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -48,6 +58,7 @@ class Scenario(Spec):
                 f"warmup_days ({self.warmup_days}) must be shorter than horizon_days "
                 f"({self.horizon_days})"
             )
+        self._expand_factory_counts()
         self._check_sizes()
         require_unique([f.name for f in self.factories], "factory")
         # customers and sellers share one name space: names key their random streams
@@ -87,6 +98,56 @@ class Scenario(Spec):
                 f"horizon_days ({self.horizon_days:g}) runs past the last date there is, "
                 f"{dt.date.max}; from start_date {self.start_date} at most {days_left:,} days"
             )
+
+    def _expand_factory_counts(self) -> None:
+        """A factory with `count` N > 1 becomes N copies named NAME-0 … NAME-(N-1); where the
+        sellers name NAME (`factory`, `factories`, `choice.price_factors`) it stands for every
+        copy, and a customer entry at NAME becomes one entry per copy, named CUSTOMER-COPY. The
+        scenario keeps the copies only, so a run's scenario.json lists each of them."""
+        total = sum(f.count for f in self.factories)
+        if total > MAX_FACTORY_COPIES:
+            raise ValueError(
+                f"factories: {total:,} factories after count; at most {MAX_FACTORY_COPIES:,}"
+            )
+        copies = {
+            f.name: [f"{f.name}-{i}" for i in range(f.count)] for f in self.factories if f.count > 1
+        }
+        if not copies:
+            return
+        factories = [
+            f.model_copy(update={"name": name, "count": 1})
+            for f in self.factories
+            for name in copies.get(f.name, [f.name])
+        ]
+        customers = [
+            c.model_copy(update={"name": f"{c.name}-{name}", "factory": name})
+            if c.factory in copies
+            else c
+            for c in self.customers
+            for name in copies.get(c.factory, [c.factory])
+        ]
+        self._declared = self.model_dump(mode="python")
+        sellers = self.sellers
+        named = sellers.factory_names()
+        update: dict[str, Any] = {
+            "factory": None if sellers.factory in copies else sellers.factory,
+            "factories": [n for name in named for n in copies.get(name, [name])]
+            if sellers.factories or sellers.factory in copies
+            else [],
+            "choice": sellers.choice.model_copy(
+                update={
+                    "price_factors": {
+                        n: factor
+                        for name, factor in sellers.choice.price_factors.items()
+                        for n in copies.get(name, [name])
+                    }
+                }
+            ),
+        }
+        # the model is frozen and already checked field by field; these are its own values
+        object.__setattr__(self, "factories", factories)
+        object.__setattr__(self, "customers", customers)
+        object.__setattr__(self, "sellers", sellers.model_copy(update=update))
 
     def _check_references(self) -> None:
         calendars = {ALWAYS_OPEN, *self.calendars}
@@ -231,16 +292,26 @@ class Scenario(Spec):
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "overrides") -> Scenario:
         """A new scenario with dotted keys set, e.g. {"factories.0.lines.ecom.calendar": "day"}.
 
-        A list element is addressed by index or by its `name`. The result is validated in full;
-        errors name `source` and the dotted key.
+        A list element is addressed by index or by its `name`. Where factories were copied
+        (`count`), each key is set on the scenario as written, where a group of copies has its
+        own name and `count` (`factories.small.count`), and a key that names no element there
+        (`factories.small-3.initial_cash`) on the copies after. The result is validated in
+        full; errors name `source` and the dotted key.
         """
-        data = self.model_dump(mode="python")
+        data = copy.deepcopy(self._declared) if self._declared else self.model_dump()
+        on_copies = {}
         for key, value in overrides.items():
             try:
                 _set_dotted(data, key, value)
             except ScenarioError as error:
-                raise ScenarioError(f"{source}: --set {shortened(key)}: {error}.") from None
-        return validate(data, f"{source} (with --set {listing(list(overrides))})")
+                if not self._declared:
+                    raise ScenarioError(f"{source}: --set {shortened(key)}: {error}.") from None
+                on_copies[key] = value
+        scenario = validate(data, f"{source} (with --set {listing(list(overrides))})")
+        if on_copies:
+            scenario = Scenario.model_validate(scenario.model_dump())  # the copies, as written
+            return scenario.with_overrides(on_copies, source)
+        return scenario
 
 
 def _upper(dist: DistSpec) -> float:
