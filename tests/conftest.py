@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from flexsim import load_builtin
 from flexsim.audit import audit
 from flexsim.cli import main
 from flexsim.results import table_path
@@ -68,6 +69,24 @@ def write_scenario(tmp_path: Path) -> WriteScenario:
         return path
 
     return write
+
+
+TEST_SELLERS = 300
+"""The most sellers a test runs a built-in with: taobao-village's 10,000 run for minutes (its
+full size is for benchmarks/test_bench_scaling.py and the slow tests)."""
+
+
+def at_test_size(name: str) -> dict[str, int]:
+    """Overrides that bring the built-in `name` to a test's size: its sellers cut to
+    TEST_SELLERS; none for a built-in that has no more."""
+    return (
+        {"sellers.count": TEST_SELLERS} if load_builtin(name).sellers.count > TEST_SELLERS else {}
+    )
+
+
+def at_test_size_args(name: str) -> list[str]:
+    """at_test_size as `--set` arguments of the command line."""
+    return [arg for key, value in at_test_size(name).items() for arg in ("--set", f"{key}={value}")]
 
 
 SHORT_DEFAULT = ["--set", "horizon_days=120", "--set", "warmup_days=30"]

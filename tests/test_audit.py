@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import at_test_size_args
 
 import flexsim
 from flexsim import results
@@ -28,7 +29,8 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folders = {}
     for name in flexsim.builtin_names():
         folders[name] = where / name
-        assert main(["run", name, *SHORT, "--seed", "3", "--out", str(folders[name])]) == 0
+        args = [*SHORT, *at_test_size_args(name), "--seed", "3", "--out", str(folders[name])]
+        assert main(["run", name, *args]) == 0
     return folders
 
 

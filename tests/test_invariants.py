@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import at_test_size
 
 import flexsim
 from flexsim.audit import LAWS, audit, events_at_or_after
@@ -211,6 +212,7 @@ def test_no_event_is_stamped_at_or_after_the_horizon(name: str) -> None:
     at its arrival after the horizon, and the setup of orders a closed line had taken."""
     scenario = flexsim.load_builtin(name)
     days = min(scenario.horizon_days, 200.0)  # tao-factory at 200 days: both kinds, seed 1
-    scenario = flexsim.load_builtin(name, {"horizon_days": days, "warmup_days": days / 10})
+    short = {"horizon_days": days, "warmup_days": days / 10} | at_test_size(name)
+    scenario = flexsim.load_builtin(name, short)
     for seed in (1, 2):
         assert events_at_or_after(flexsim.run(scenario, seed).tables, scenario.horizon_h) == {}

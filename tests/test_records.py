@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import test_orderbook
+from conftest import at_test_size
 
 import flexsim
 from flexsim.model.order import Buyer, Order
@@ -103,7 +104,7 @@ def row_problems(table: str, rows: Iterable[Any]) -> list[str]:
 def recorders(tmp_path_factory: pytest.TempPathFactory) -> list[WrittenRecorder]:
     """The recorders of short runs of each built-in and validation scenario, and of the order
     book test's scenario (opening orders of every status)."""
-    cases = [flexsim.load_builtin(name) for name in flexsim.builtin_names()]
+    cases = [flexsim.load_builtin(n, at_test_size(n)) for n in flexsim.builtin_names()]
     cases += [
         flexsim.load(path) for path in sorted((ROOT / "experiments/validation").glob("*.toml"))
     ]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import at_test_size
 
 import flexsim
 from flexsim import metrics, results
@@ -26,7 +27,7 @@ ALL_TABLES = [*TABLES, "cash", "seller_money"]
 
 def write_both(name: str, where: Path) -> tuple[Path, Path]:
     """One short run of a built-in scenario written into where/csv and where/parquet."""
-    result = flexsim.run(flexsim.load_builtin(name, SHORT), 5)
+    result = flexsim.run(flexsim.load_builtin(name, SHORT | at_test_size(name)), 5)
     kpis = metrics.scenario_kpis(result.tables, result.scenario)
     folders = where / "csv", where / "parquet"
     for folder, table_format in zip(folders, results.TABLE_FORMATS, strict=True):
