@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from flexsim.cash_flow import postings_of
 from flexsim.dists import (
     Deterministic,
     DistSpec,
@@ -240,7 +241,8 @@ def with_expected_loss(
     platform's; as they are without the channels' terms."""
     if channels is None:
         return cycles
-    for party, cycle in cycles.items():
-        if is_factory(party) or party == PLATFORM:
-            cycle[KPI] = bad_debt_with_expected_loss(tables, party, start_h, end_h, channels)
+    parties = [party for party in cycles if is_factory(party) or party == PLATFORM]
+    for party, books in postings_of(tables["ledger"], parties).items():
+        mine = tables | {"ledger": books}
+        cycles[party][KPI] = bad_debt_with_expected_loss(mine, party, start_h, end_h, channels)
     return cycles

@@ -12,8 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from flexsim.cash_flow import postings_of
 from flexsim.vocabulary import (
     BAD_DEBT,
     CASH,
@@ -118,34 +121,71 @@ def party_money(
     Profit is revenue and interest income less COGS, expenses, fees, wages, depreciation, bad
     debt and financing cost; NPV discounts each cash movement to time 0 at `discount_rate` a year,
     the owners' capital excluded."""
-    books = ledger[ledger["party"] != WORLD].sort_values(["party", "at"], kind="stable")
-    # the parties as numbers 0, 1, … in name order: each of the many sums below groups by
-    # them without hashing every posting's party name again (most of this step's time did)
-    codes, names = pd.factorize(books["party"], sort=True)
-    party, at = pd.Series(codes, index=books.index), books["at"]
+    books = _Books(ledger)
+    party, at = books.party, books.at
     following = at.groupby(party).shift(-1).fillna(end_h)
     hours = following.clip(start_h, end_h) - at.clip(start_h, end_h)
     inside, until_end = (at >= start_h) & (at < end_h), at <= end_h
-    table = pd.DataFrame(index=pd.RangeIndex(len(names)))
+    table = pd.DataFrame(index=pd.RangeIndex(len(books.names)))
     for column, (account, side) in MONEY_FLOWS.items():
-        rows = inside & (books[side] == account)
-        table[column] = books["amount"].where(rows, 0.0).groupby(party).sum()
+        rows = inside & books.posted(side, (account,))
+        table[column] = books.amount.where(rows, 0.0).groupby(party).sum()
     for column, (accounts, sign) in MONEY_BALANCES.items():
-        level = _signed(books, accounts).groupby(party).cumsum()
+        level = books.signed(accounts).groupby(party).cumsum()
         table[column] = sign * (level * hours).groupby(party).sum() / (end_h - start_h)
-    claims = _signed(books, CLAIM_ACCOUNTS)
+    claims = books.signed(CLAIM_ACCOUNTS)
     table["receivables_end"] = claims.where(until_end, 0.0).groupby(party).sum()
-    cash = _signed(books, (CASH,))
+    cash = books.signed((CASH,))
     table["cash_end"] = cash.where(until_end, 0.0).groupby(party).sum()
     table["cash_min"] = cash.groupby(party).cumsum().groupby(party).min()
-    earned = cash.where(books["reason"] != INITIAL_CAPITAL, 0.0)
+    earned = cash.where(~books.capital, 0.0)
     table["peak_funding_need"] = (-earned.groupby(party).cumsum().groupby(party).min()).clip(0.0)
     costs = ("cogs", "expenses", "fees", "wages", "depreciation", "bad_debt", "financing_cost")
     table["profit"] = table["revenue"] + table["interest_income"] - table[list(costs)].sum(axis=1)
     discount = (1 + discount_rate) ** -(at / HOURS_PER_YEAR)
     table["npv"] = (earned * discount).where(until_end, 0.0).groupby(party).sum()
-    table.index = pd.Index([str(name) for name in names], name="party", dtype=object)
+    table.index = pd.Index(books.names, name="party", dtype=object)
     return _with_days(table, (end_h - start_h) / HOURS_PER_DAY)
+
+
+class _Books:
+    """The postings of every party but the world, by party then time (simultaneous postings in
+    ledger order), as the columns party_money needs: the parties as numbers 0, 1, … in name
+    order (`names`) and the accounts as numbers too, so that none of its many sums and tests
+    looks at a posting's strings again, and the ledger is neither copied nor sorted by name
+    (with thousands of sellers that was most of the KPI step's time and memory)."""
+
+    def __init__(self, ledger: pd.DataFrame) -> None:
+        codes, names = pd.factorize(ledger["party"], sort=True)
+        order = np.lexsort((ledger["at"].to_numpy(), codes))  # stable: ties keep ledger order
+        party = codes[order]
+        if WORLD in names:  # the world's postings out; the parties after it move down one
+            world = list(names).index(WORLD)
+            party = party[party != world]
+            order = order[codes[order] != world]
+            party = party - (party > world)
+            names = names.delete(world)
+        self.names = [str(name) for name in names]
+        self.party = pd.Series(party)
+        self.at = pd.Series(ledger["at"].to_numpy()[order])
+        self.amount = pd.Series(ledger["amount"].to_numpy()[order])
+        self.capital = (ledger["reason"] == INITIAL_CAPITAL).to_numpy()[order]
+        self.sides = {}
+        for side in ("debit", "credit"):
+            codes, accounts = pd.factorize(ledger[side])
+            self.sides[side] = codes[order], [str(account) for account in accounts]
+
+    def posted(self, side: str, accounts: tuple[str, ...]) -> npt.NDArray[np.bool_]:
+        """Whether each posting puts its amount on `side` of one of `accounts`."""
+        codes, names = self.sides[side]
+        wanted = [i for i, name in enumerate(names) if name in accounts]
+        return np.isin(codes, wanted)
+
+    def signed(self, accounts: tuple[str, ...]) -> pd.Series:
+        """Each posting's change to the debit balance of `accounts`."""
+        sign = self.posted("debit", accounts).astype(float) - self.posted("credit", accounts)
+        signed: pd.Series = self.amount * sign
+        return signed
 
 
 def _with_days(table: pd.DataFrame, days: float) -> pd.DataFrame:
@@ -217,17 +257,19 @@ def cash_to_cash(
 
 
 def cash_positions(ledger: pd.DataFrame, end_h: float) -> pd.DataFrame:
-    """The derived `cash` table: each party's (the world's excepted) cash, receivables,
-    payables and inventory at the end of each day d (after every posting stamped before
-    (d + 1) × 24 h), for the days 0 … ⌈end_h / 24⌉ − 1."""
+    """The derived `cash` table: the cash, receivables, payables and inventory of each party
+    but the world, the sellers taken together as `sellers` (their own days are in
+    `seller_money` and the opt-in `seller_days`), at the end of each day d (after every posting
+    stamped before (d + 1) × 24 h), for the days 0 … ⌈end_h / 24⌉ − 1."""
     books = ledger[ledger["party"] != WORLD]
+    party = books["party"]
+    party = party.where(~party.isin(sellers_among(party.unique())), SELLERS)
     days = math.ceil(end_h / HOURS_PER_DAY)
     day = (books["at"] // HOURS_PER_DAY).clip(upper=days - 1).astype(int)
-    parties = sorted(books["party"].unique())
-    grid = pd.MultiIndex.from_product([parties, range(days)], names=["party", "day"])
+    grid = pd.MultiIndex.from_product([sorted(party.unique()), range(days)], names=["party", "day"])
     table = pd.DataFrame(index=grid)
     for column, (accounts, sign) in CASH_COLUMNS.items():
-        daily = (sign * _signed(books, accounts)).groupby([books["party"], day]).sum()
+        daily = (sign * _signed(books, accounts)).groupby([party, day]).sum()
         daily.index.names = ["party", "day"]
         table[column] = daily.reindex(grid, fill_value=0.0).groupby(level="party").cumsum()
     return table.reset_index()
@@ -280,9 +322,10 @@ def cash_cycles(
     factories = [party for party in rows if is_factory(party)]
     # the factories' cash payments, looked for once: most postings are the sellers'
     paid_out = ledger[(ledger["credit"] == CASH) & ledger["party"].isin(factories)]
+    paid_by = postings_of(paid_out, factories)
     cycles = {
         party: rows[party]
-        | {"cash_to_cash_days": cash_to_cash(paid_out, orders, party, start_h, end_h)}
+        | {"cash_to_cash_days": cash_to_cash(paid_by[party], orders, party, start_h, end_h)}
         for party in factories
     }
     sellers = list(filter(is_seller, parties))
