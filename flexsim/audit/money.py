@@ -23,6 +23,7 @@ from flexsim.vocabulary import (
     PAYABLES,
     REFUSED,
     SAMPLE_FEE,
+    SELLERS,
     STOCK_ACCOUNTS,
     WORLD,
     factory_party,
@@ -88,9 +89,12 @@ def balance(ledger: pd.DataFrame, party: str, accounts: tuple[str, ...], at: flo
 
 def cash_table(run: Run) -> Verdict:
     """The cash table's every balance against the ledger's running sums at each day's end,
-    party by party: the postings sorted by time, summed, and cut where each day ends."""
+    party by party (the sellers together): the postings sorted by time, summed, and cut where
+    each day ends; and each seller's cash at the horizon in seller_money against its own."""
     ledger, table, problems = run.tables["ledger"], run.tables["cash"], []
     books = ledger[ledger["party"] != WORLD]
+    sellers = sellers_among(books["party"].unique())
+    books = books.assign(party=books["party"].where(~books["party"].isin(sellers), SELLERS))
     days = math.ceil(run.scenario.horizon_h / HOURS_PER_DAY)
     names = sorted(books["party"].unique())
     table = table.sort_values(["party", "day"], kind="stable")
@@ -112,8 +116,8 @@ def cash_table(run: Run) -> Verdict:
             if np.abs(written[k] - level).max() > tolerance:
                 problems.append(f"{party}'s {column} differs from the ledger")
     money = run.tables["seller_money"].set_index("party")
-    sellers = books[books["party"].isin(sellers_among(books["party"].unique()))]
-    cash = signed_cash(sellers).groupby(sellers["party"]).sum()
+    own = ledger[ledger["party"].isin(sellers)]
+    cash = signed_cash(own).groupby(own["party"]).sum()
     if set(money.index) != set(cash.index):
         problems.append("seller_money has not one row per seller of the ledger")
     elif (np.abs(money["cash_end"] - cash.reindex(money.index)) > tolerance).any():
