@@ -118,7 +118,8 @@ def _frame(rows: Mapping[str, Mapping[str, Any]], label: str) -> pd.DataFrame:
     """Rows of KPIs as a table, standing up (one KPI per row) when it has many columns."""
     if not rows:
         return pd.DataFrame()
-    frame = pd.DataFrame.from_dict(dict(rows), orient="index").astype(object)
+    # column by column as objects: a count stays an int (1, not 1.000) beside a missing KPI
+    frame = pd.DataFrame({key: pd.Series(row, dtype=object) for key, row in rows.items()}).T
     frame.index.name = label
     return frame.T if len(frame.columns) > WIDE else frame
 
