@@ -195,6 +195,9 @@ class Scenario(Spec):
         for i, alliance in enumerate(self.alliances):
             key = f"alliances.{i}"
             names = [m.name for m in alliance.members]
+            for j, name in enumerate(names):
+                if name in names[:j]:
+                    raise ValueError(f"{key}.members.{j}.name: {quoted(name)} is listed twice")
             for j, member in enumerate(alliance.members):
                 where = f"{key}.members.{j}.name"
                 if member.role == "lead":
@@ -223,9 +226,6 @@ class Scenario(Spec):
                         f"'{member_of[party]}'; a member belongs to one alliance only"
                     )
                 member_of[party] = alliance.name
-            if len(set(names)) < len(names):
-                twice = next(n for n in names if names.count(n) > 1)
-                raise ValueError(f"{key}.members: {quoted(twice)} is listed twice")
             if len(alliance.core()) < 2:
                 raise ValueError(
                     f"{key}.members: an alliance needs at least 2 core members (factories, "
