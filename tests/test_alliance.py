@@ -21,7 +21,7 @@ from flexsim.model import sharing
 from flexsim.vocabulary import HOURS_PER_DAY, SELLER_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "experiments" / "alliance.toml"
+SCENARIO = ROOT / "experiments" / "alliance" / "guild.toml"
 SMALL = {"horizon_days": 210.0, "sellers.count": 40}
 # the large factory gets 2 % of the pool: far below the market return; the others do well
 UNDERPAID = {

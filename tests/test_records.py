@@ -109,7 +109,7 @@ def recorders(tmp_path_factory: pytest.TempPathFactory) -> list[WrittenRecorder]
         flexsim.load(path) for path in sorted((ROOT / "experiments/validation").glob("*.toml"))
     ]
     cases.append(flexsim.load(test_orderbook.write(tmp_path_factory.mktemp("book"))))
-    cases.append(flexsim.load(ROOT / "experiments/alliance.toml"))  # an alliance's reviews
+    cases.append(flexsim.load(ROOT / "experiments/alliance/guild.toml"))  # an alliance's reviews
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(engine, "Recorder", WrittenRecorder)
         MADE.clear()

@@ -180,7 +180,8 @@ class Seller:
         now, quantity = self.env.now, max(self.moq, round(self.spec.trial_quantity.expectation))
         quoted_days = {}
         for name in names:
-            order = self.new_order(item, TRIAL, quantity, name)
+            # a quote is not an order: it takes no order id (the orders' ids stay 0 … n − 1)
+            order = self.new_order(item, TRIAL, quantity, name, order_id=NO_ORDER)
             quoted_days[name] = (self.factories[name].quote(order, now) - now) / HOURS_PER_DAY
         return self.choice.pick(quoted_days)
 
@@ -238,10 +239,12 @@ class Seller:
         rate = pending / max(self.spec.reorder.presale_days, 1.0)
         self.order(item, TRIAL, max(self.moq, math.ceil(pending + rate * self.shelf.cover_days)))
 
-    def new_order(self, item: Item, kind: str, quantity: int, factory: str) -> Order:
+    def new_order(
+        self, item: Item, kind: str, quantity: int, factory: str, order_id: int | None = None
+    ) -> Order:
         now = self.env.now
         return Order(
-            order_id=next(self.order_ids),
+            order_id=next(self.order_ids) if order_id is None else order_id,
             kind=kind,
             channel=ECOMMERCE,
             customer=self.name,
