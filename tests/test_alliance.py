@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import flexsim
+import flexsim.cli
 from flexsim.metrics import alliance_kpis, scenario_kpis
 from flexsim.model import sharing
 from flexsim.vocabulary import HOURS_PER_DAY, SELLER_KINDS
@@ -297,3 +298,11 @@ def test_flexsim_run_turns_bad_alliance_input_into_exit_2() -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert "alliances.0.review_days" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_audit_reads_a_run_folder_from_before_alliances(tmp_path: Path) -> None:
+    """A folder written before the alliance_reviews table existed is still a run's folder."""
+    folder = tmp_path / "run"
+    assert flexsim.cli.main(["run", "mm1", "--set", "horizon_days=600", "--out", str(folder)]) == 0
+    (folder / "alliance_reviews.csv.gz").unlink()
+    assert flexsim.cli.main(["audit", str(folder)]) == 0
