@@ -24,6 +24,7 @@ MAX_POINTS = 10_000  # design points of one experiment: a grid larger than this 
 MAX_REPLICATIONS = 100_000  # of one design point
 MAX_RUNS = 1_000_000  # of one experiment: design points × replications (at most)
 MAX_JOBS_PER_CORE = 4  # local worker processes (--jobs) per core
+MAX_SHAPLEY_MEMBERS = 12  # an alliance sharing by the Shapley value: 2^12 coalitions a review
 
 # ── values ────────────────────────────────────────────────────────────────────────────────────
 MAX_NUMBER = 1e12  # any plain number or distribution parameter (money, quantities, weights, …)

@@ -141,6 +141,25 @@ class CapacityRecord(NamedTuple):
     booked_h: float  # hours of that day taken by the work in hand and booked, laid out from `at`
 
 
+class AllianceReviewRecord(NamedTuple):
+    """One member of an alliance at one review: its profit over the period, its share of the
+    pooled profit by the alliance's rule, and whether the period was bad for it (core members
+    only) or it withdrew. Written for the members still in the alliance at the review."""
+
+    alliance: str
+    member: str  # a factory's or workshop's name, or `sellers` (the lead)
+    role: str  # core | lead | outside
+    start_at: float  # the period reviewed: [start_at, end_at)
+    end_at: float  # the review
+    profit: float  # income less costs over the period (ledger)
+    cost: float  # costs over the period (ledger): the base of the return
+    capacity_h: float  # open hours of the member's lines over the period (0 for the lead)
+    allocation: float  # its share of the pool (the members' profits summed) by the rule
+    realised_return: float  # allocation / cost (NaN when the cost is 0)
+    bad: bool  # a core member's return below the alliance's outside_return
+    withdrawn: bool  # the core member withdraws at this review
+
+
 TABLES: dict[str, list[str]] = {
     "orders": list(OrderRecord._fields),
     "line_states": list(LineStateRecord._fields),
@@ -149,6 +168,7 @@ TABLES: dict[str, list[str]] = {
     "sales_days": list(SalesDayRecord._fields),
     "seller_days": list(SellerDayRecord._fields),
     "capacity": list(CapacityRecord._fields),
+    "alliance_reviews": list(AllianceReviewRecord._fields),
 }
 """Table name → column names; every Recorder list has a table of this name."""
 
@@ -159,7 +179,7 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
         TABLES,
         (
             *(OrderRecord, LineStateRecord, LedgerRecord, ItemRecord),
-            *(SalesDayRecord, SellerDayRecord, CapacityRecord),
+            *(SalesDayRecord, SellerDayRecord, CapacityRecord, AllianceReviewRecord),
         ),
         strict=True,
     )
@@ -179,6 +199,7 @@ class Recorder:
         self.sales_days: list[Row] = []  # SalesDayRecord
         self.seller_days: list[Row] = []  # SellerDayRecord
         self.capacity: list[Row] = []  # CapacityRecord
+        self.alliance_reviews: list[Row] = []  # AllianceReviewRecord
 
     def lists(self) -> dict[str, list[tuple[object, ...]]]:
         """Each table's name with its records, in TABLES order."""

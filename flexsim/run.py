@@ -37,6 +37,7 @@ SORT_KEYS = {
     "sales_days": ["at"],
     "seller_days": ["seller", "at"],
     "capacity": ["factory", "line", "at", "day_at"],
+    "alliance_reviews": ["alliance", "end_at"],
 }
 
 # records a table has before a look at the clock turns them into columns (class _Columns): a

@@ -36,6 +36,7 @@ WRITERS = {
     "sales_days": {"flexsim.model.shelf:Shelf.record_days"},
     "seller_days": {"flexsim.model.shelf:Shelf.record_days"},
     "capacity": {"flexsim.model.factory:Factory.publish"},
+    "alliance_reviews": {"flexsim.model.alliance:Alliance.review"},
 }
 KINDS: dict[str, type] = {"int64": int, "float64": float, "str": str, "bool": bool}
 
@@ -109,6 +110,7 @@ def recorders(tmp_path_factory: pytest.TempPathFactory) -> list[WrittenRecorder]
         flexsim.load(path) for path in sorted((ROOT / "experiments/validation").glob("*.toml"))
     ]
     cases.append(flexsim.load(test_orderbook.write(tmp_path_factory.mktemp("book"))))
+    cases.append(flexsim.load(ROOT / "experiments/alliance/guild.toml"))  # an alliance's reviews
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(engine, "Recorder", WrittenRecorder)
         MADE.clear()

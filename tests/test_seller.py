@@ -43,6 +43,7 @@ def sellers_spec(**changes: Any) -> SellersSpec:
 
 class StubFactory:
     party = "factory/plant"
+    withdrawn_at = float("inf")  # in no alliance, or still in it: takes the seller's orders
 
 
 class StubRoom:

@@ -10,11 +10,13 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from flexsim.records import TABLES
+from flexsim.records import COLUMN_TYPES, TABLES
 from flexsim.results import read_tables, table_path
 from flexsim.scenario import Scenario
 
 DERIVED = ("cash", "seller_money")  # tables results.write derives from the ledger
+# tables added after folders were first written: a folder from before has none, read as empty
+LATER = ("alliance_reviews",)
 FILES = ("kpis.json", "scenario.json", "manifest.json")
 
 
@@ -38,6 +40,8 @@ def read_run(folder: Path) -> Run:
             f"{folder}: not a folder (expected a run results folder: `flexsim run --out DIR`)"
         )
     names = [*TABLES, *DERIVED]
+    later = [n for n in LATER if not table_path(folder, n).is_file()]
+    names = [n for n in names if n not in later]
     paths = [table_path(folder, name) for name in names]
     missing = [path.name for path in paths if not path.is_file()]
     missing += [name for name in FILES if not (folder / name).is_file()]
@@ -48,6 +52,7 @@ def read_run(folder: Path) -> Run:
         )
     try:
         tables = read_tables(folder, names)
+        tables.update({name: empty_table(name) for name in later})
         scenario = Scenario.model_validate_json((folder / "scenario.json").read_text("utf-8"))
         kpis = json.loads((folder / "kpis.json").read_text("utf-8"))
     except (OSError, ValueError, EOFError, ValidationError) as error:
@@ -63,3 +68,8 @@ def read_run(folder: Path) -> Run:
 
 
 Verdict = tuple[list[str], str]  # the problems found (none: the law holds), what was counted
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """A record table without rows, its columns typed as a run makes them."""
+    return pd.DataFrame({c: pd.Series(dtype=kind) for c, kind in COLUMN_TYPES[name].items()})

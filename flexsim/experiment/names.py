@@ -111,6 +111,11 @@ def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:
         "capacity": lines,
         "seller_factories": factories,
         "subcontracting": [factory_party(name) for name in sending] + shops,
+        "alliance": [
+            key
+            for a in scenario.alliances
+            for key in [a.name, *(f"{a.name}.{m.name}" for m in a.members)]
+        ],
     }
     return sections
 

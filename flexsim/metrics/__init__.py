@@ -9,7 +9,8 @@ until the next record. docs/results.md defines every KPI.
 The package re-exports its public names, split by the noun each module owns: `orders` (what
 became of the orders, lead times, backlog), `lines` (time in each state, utilisation, capacity
 booked), `money` (the cash cycle of any party or set of parties, the derived cash tables),
-`sellers` (fill rate, items, the factories they kept) and `workshops` (subcontracting). This
+`sellers` (fill rate, items, the factories they kept), `workshops` (subcontracting) and
+`alliances` (profit by member, survival, withdrawals). This
 module assembles them into one run's `kpis` and names them flat (`kpi_row`).
 """
 
@@ -23,6 +24,7 @@ import pandas as pd
 
 from flexsim.cash_flow import with_cash_flow
 from flexsim.credit_loss import with_expected_loss
+from flexsim.metrics.alliances import alliance_kpis
 from flexsim.metrics.lines import booked_shares, state_durations, utilisation
 from flexsim.metrics.money import (
     CASH_COLUMNS,
@@ -52,6 +54,7 @@ __all__ = [
     "MONEY_FLOWS",
     "SECTIONS",
     "STAGES",
+    "alliance_kpis",
     "backlog",
     "booked_shares",
     "cash_cycle",
@@ -88,6 +91,7 @@ SECTIONS = (
     "capacity",
     "seller_factories",
     "subcontracting",
+    "alliance",
 )
 
 
@@ -120,7 +124,16 @@ def kpis(
         "subcontracting": _plain(
             subcontracting(tables["orders"], tables["line_states"], start_h, end_h)
         ),
+        # only a run with alliances has the section: without, the KPIs are as they were
+        **_alliance(tables, start_h, end_h),
     }
+
+
+def _alliance(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> dict[str, Any]:
+    reviews = tables.get("alliance_reviews")
+    if reviews is None or reviews.empty:
+        return {}
+    return {"alliance": _plain(alliance_kpis(reviews, start_h, end_h))}
 
 
 def scenario_kpis(tables: dict[str, pd.DataFrame], scenario: Scenario) -> dict[str, Any]:

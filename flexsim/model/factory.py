@@ -116,6 +116,9 @@ class Factory:
         self.workshops: list[Workshop] = []  # where it may go, set by the world
         self.fees: dict[str, float] = {}  # workshop party → price per good piece
         self.outgoing: dict[int, Workshop] = {}  # accepted orders to be sent out
+        # when it withdrew from its alliance (model/alliance.py): from then on the sellers
+        # place it no new orders; it finishes those it has
+        self.withdrawn_at = math.inf
 
     def add_line(self, line: Line) -> None:
         self.lines.append(line)

@@ -15,9 +15,11 @@ from flexsim.model.timer import Environment
 from flexsim.records import Row
 from flexsim.vocabulary import (
     CASH,
+    COST_ACCOUNTS,
     EQUITY,
     FINANCING_COST,
     FLOWS,
+    INCOME_ACCOUNTS,
     INITIAL_CAPITAL,
     INTEREST,
     INTEREST_INCOME,
@@ -35,6 +37,9 @@ class Ledger:
         self.cash: dict[str, float] = {}  # each party's cash now, for decisions that need it
         # hours × money of positive and of negative cash since the last interest settlement
         self.area: dict[str, list[float]] = {}  # party → [positive, negative, since]
+        # party → [income, costs] posted so far, for the parties an alliance watches (None:
+        # no alliance, nothing counted)
+        self.tally: dict[str, list[float]] | None = None
 
     def post(
         self,
@@ -56,6 +61,9 @@ class Ledger:
             self._accrue(party)
             change = amount if debit == CASH else -amount
             self.cash[party] = self.cash.get(party, 0.0) + change
+        tally = self.tally
+        if tally is not None and party in tally:
+            _count(tally[party], debit, credit, amount)
         when = self.env.now if at is None else at
         # a LedgerRecord row
         self.records.append((next(self.ids), when, party, debit, credit, amount, order_id, reason))
@@ -101,3 +109,16 @@ class Ledger:
     def capitalise(self, party: str, amount: float) -> None:
         """The owners put `amount` of cash into `party` at the start."""
         self.pay(WORLD, FLOWS, party, EQUITY, amount, NO_ORDER, INITIAL_CAPITAL)
+
+
+def _count(tally: list[float], debit: str, credit: str, amount: float) -> None:
+    """Add a posting to a party's [income, costs]: credited income and debited costs add,
+    debited income and credited costs (reversals) take away."""
+    if credit in INCOME_ACCOUNTS:
+        tally[0] += amount
+    elif debit in INCOME_ACCOUNTS:
+        tally[0] -= amount
+    if debit in COST_ACCOUNTS:
+        tally[1] += amount
+    elif credit in COST_ACCOUNTS:
+        tally[1] -= amount

@@ -150,6 +150,8 @@ class Seller:
             number += 1
 
     def launch(self, number: int) -> None:
+        if not self.open_factories():  # every factory withdrew from the alliance
+            return
         item = Item(
             name=f"{self.name}/item-{number}",
             family=self.families[self.family()],
@@ -163,17 +165,36 @@ class Seller:
         self.items[item.name] = item
         self.rooms[item.factory].request(self.name, partial(self.sample_made, item))
 
+    def open_factories(self) -> list[str]:
+        """The factories that take the seller's new orders: all but those that withdrew from
+        their alliance (model/alliance.py)."""
+        now = self.env.now
+        return [name for name, f in self.factories.items() if f.withdrawn_at > now]
+
     def choose_factory(self, item: Item) -> str:
-        """The only factory, or one picked from the factories' quotes for a trial batch."""
-        if len(self.factories) == 1:
-            return next(iter(self.factories))
+        """The only factory open, or one picked from the open factories' quotes for a trial
+        batch."""
+        names = self.open_factories()
+        if len(names) == 1:
+            return names[0]
         now, quantity = self.env.now, max(self.moq, round(self.spec.trial_quantity.expectation))
         quoted_days = {}
-        for name, factory in self.factories.items():
+        for name in names:
             # a quote is not an order: it takes no order id (the orders' ids stay 0 … n − 1)
             order = self.new_order(item, TRIAL, quantity, name, order_id=NO_ORDER)
-            quoted_days[name] = (factory.quote(order, now) - now) / HOURS_PER_DAY
+            quoted_days[name] = (self.factories[name].quote(order, now) - now) / HOURS_PER_DAY
         return self.choice.pick(quoted_days)
+
+    def choose_again(self, item: Item) -> bool:
+        """The item's factory withdrew from its alliance: the seller picks another among those
+        open (without a new sample), at that factory's price factor; False when none is left."""
+        if not self.open_factories():
+            return False
+        factors = self.spec.choice.price_factors
+        old = item.factory
+        item.factory = self.choose_factory(item)
+        item.factory_price *= factors.get(item.factory, 1.0) / factors.get(old, 1.0)
+        return True
 
     # -- events --------------------------------------------------------------------------
 
@@ -238,6 +259,10 @@ class Seller:
         )
 
     def order(self, item: Item, kind: str, quantity: int) -> None:
+        if self.factories[item.factory].withdrawn_at <= self.env.now and not self.choose_again(
+            item
+        ):
+            return  # no factory left to make it
         item.ordered += quantity
         item.on_order += quantity
         order = self.new_order(item, kind, quantity, item.factory)

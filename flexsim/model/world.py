@@ -12,6 +12,7 @@ from typing import Any
 import simpy
 
 from flexsim.dists import DistSpec
+from flexsim.model.alliance import Alliance, Member
 from flexsim.model.costs import RunningCosts, invest, pay_running_costs
 from flexsim.model.factory import Fabric, Factory
 from flexsim.model.ledger import Ledger
@@ -30,6 +31,7 @@ from flexsim.model.wholesale import OrderStream
 from flexsim.model.workshop import Workshop
 from flexsim.records import Recorder
 from flexsim.scenario import (
+    AllianceSpec,
     FactorySpec,
     FinanceSpec,
     LineSpec,
@@ -38,7 +40,16 @@ from flexsim.scenario import (
     build_calendar,
 )
 from flexsim.streams import PerBuyer, Streams
-from flexsim.vocabulary import ECOMMERCE, HOURS_PER_DAY, HOURS_PER_YEAR, OFFLINE, PLATFORM
+from flexsim.vocabulary import (
+    ECOMMERCE,
+    HOURS_PER_DAY,
+    HOURS_PER_YEAR,
+    OFFLINE,
+    PLATFORM,
+    factory_party,
+    seller_party,
+    workshop_party,
+)
 
 
 class World:
@@ -203,10 +214,61 @@ def make_sample_room(
     return SampleRoom(env, room, calendar, making_h)
 
 
+def member_parties(role: str, name: str, scenario: Scenario) -> list[str]:
+    """The ledger parties whose books make a member's profit: a factory's, a workshop's, or
+    every seller's for the lead."""
+    if role == "core":
+        return [factory_party(name)]
+    if role == "outside":
+        return [workshop_party(name)]
+    return [seller_party(seller) for seller in scenario.sellers.seller_names()]
+
+
+def alliance_parties(scenario: Scenario) -> list[str]:
+    return [
+        party
+        for spec in scenario.alliances
+        for member in spec.members
+        for party in member_parties(member.role, member.name, scenario)
+    ]
+
+
+def make_alliance(
+    env: Environment,
+    spec: AllianceSpec,
+    scenario: Scenario,
+    factories: dict[str, Factory],
+    workshops: list[Workshop],
+    ledger: Ledger,
+    recorder: Recorder,
+) -> Alliance:
+    """An alliance of the scenario's members; each core factory's shipping is watched for
+    joint orders."""
+    shops = {shop.name: shop for shop in workshops}
+    members = []
+    for i, one in enumerate(spec.members):
+        parties = member_parties(one.role, one.name, scenario)
+        factory = factories.get(one.name) if one.role == "core" else None
+        if factory is not None:
+            lines = list(factory.lines)
+        elif one.role == "outside":
+            lines = [shops[parties[0]].line]
+        else:
+            lines = []
+        members.append(Member(one.name, one.role, i, parties, lines, factory))
+    alliance = Alliance(env, spec, members, ledger, recorder)
+    for member in members:
+        if member.factory is not None:
+            member.factory.ship = alliance.watch(member, member.factory.ship)
+    return alliance
+
+
 def build(env: Environment, scenario: Scenario, streams: Streams, recorder: Recorder) -> World:
     """Create every entity and start its processes; nothing runs until env.run."""
     channels = {ECOMMERCE: scenario.channels.ecommerce, OFFLINE: scenario.channels.offline}
     ledger = Ledger(env, recorder.ledger)
+    if scenario.alliances:  # the ledger counts the members' income and costs from the start
+        ledger.tally = {party: [0.0, 0.0] for party in alliance_parties(scenario)}
     trade = Trade(env, channels, ledger, recorder, scenario.horizon_h)
     factories: dict[str, Factory] = {}
     for spec in scenario.factories:
@@ -254,6 +316,9 @@ def build(env: Environment, scenario: Scenario, streams: Streams, recorder: Reco
     if sellers:
         env.process(shelf.trade_days())
     world = World(factories, sellers, trade, workshops)
+    for pact in scenario.alliances:
+        alliance = make_alliance(env, pact, scenario, factories, workshops, ledger, recorder)
+        env.process(alliance.reviews())
     if scenario.finance.overdraft_rate or scenario.finance.deposit_rate:
         env.process(world.charge_interest(scenario.finance))
     return world

@@ -111,6 +111,15 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
             "subcontracting",
             "no order was sent out",
         )
+    if kpis.get("alliance"):  # only a scenario with alliances has the section
+        add(
+            "Alliances: survival from day 0 (censored: still 2 core members or more at the "
+            "horizon) and withdrawals; each member's profit and allocation by the rule over "
+            f"the reviews after the warm-up ({scenario.currency}) and the day it withdrew",
+            _frame(kpis["alliance"], "alliance"),
+            "alliances",
+            "no alliance reviewed",
+        )
     return tables, _left_out(left_out)
 
 

@@ -13,6 +13,13 @@ field types and name vocabularies the parts share), `plant` (calendars, lines, f
 values, the JSON Schema).
 """
 
+from flexsim.scenario.alliances import (
+    LEAD_NAME,
+    AllianceSpec,
+    MemberRole,
+    MemberSpec,
+    SharingRule,
+)
 from flexsim.scenario.channels import (
     Channels,
     ChannelSpec,
@@ -86,8 +93,10 @@ from flexsim.scenario.workshops import SubcontractRule, SubcontractSpec, Worksho
 __all__ = [
     "ALWAYS_OPEN",
     "DEFAULT_SCENARIO",
+    "LEAD_NAME",
     "POLLING_RULES",
     "WEEKDAYS",
+    "AllianceSpec",
     "BookingSpec",
     "BreakdownSpec",
     "CalendarSpec",
@@ -109,6 +118,8 @@ __all__ = [
     "LifeCycleSpec",
     "LineSpec",
     "ListAt",
+    "MemberRole",
+    "MemberSpec",
     "Money",
     "Name",
     "NonNegative",
@@ -126,6 +137,7 @@ __all__ = [
     "Season",
     "SellersSpec",
     "Share",
+    "SharingRule",
     "Shift",
     "SubcontractRule",
     "SubcontractSpec",

@@ -18,7 +18,9 @@ from flexsim.limits import (
     MAX_FACTORY_COPIES,
     MAX_PROBLEM_CHARS,
     MAX_PROBLEMS,
+    MAX_SHAPLEY_MEMBERS,
 )
+from flexsim.scenario.alliances import LEAD_NAME, SHARE_TOLERANCE, AllianceSpec
 from flexsim.scenario.channels import Channels, CustomerSpec, FinanceSpec
 from flexsim.scenario.fields import ALWAYS_OPEN, Days, Name, PositiveDays, require_unique
 from flexsim.scenario.orderbook import OpeningOrder, problems
@@ -42,6 +44,7 @@ class Scenario(Spec):
     channels: Channels = Channels()
     factories: list[FactorySpec] = Field(min_length=1)
     workshops: list[WorkshopSpec] = []
+    alliances: list[AllianceSpec] = []
     customers: list[CustomerSpec] = []
     sellers: SellersSpec = SellersSpec()
     finance: FinanceSpec = FinanceSpec()
@@ -71,6 +74,7 @@ class Scenario(Spec):
             )
         self._check_references()
         self._check_workshops()
+        self._check_alliances()
         if self.order_book and self.opening_orders:
             raise ValueError("order_book and opening_orders are both given; give one of them")
         for i, column, problem in book_problems(self):
@@ -233,6 +237,97 @@ class Scenario(Spec):
                     f"workshops.{k}: workshop '{workshop.name}' is reached by no factory; list "
                     "it in a factory's subcontract.workshops, or remove it"
                 )
+
+    def _check_alliances(self) -> None:
+        """Each alliance's members against the factories, workshops and sellers (a member in
+        one alliance only), its shares against its rule, its review period against the
+        horizon."""
+        require_unique([a.name for a in self.alliances], "alliance")
+        known = {
+            "core": ([f.name for f in self.factories], "factory", "[[factories]]"),
+            "outside": ([w.name for w in self.workshops], "workshop", "[[workshops]]"),
+        }
+        member_of: dict[str, str] = {}
+        for i, alliance in enumerate(self.alliances):
+            key = f"alliances.{i}"
+            names = [m.name for m in alliance.members]
+            for j, name in enumerate(names):
+                if name in names[:j]:
+                    raise ValueError(f"{key}.members.{j}.name: {quoted(name)} is listed twice")
+            for j, member in enumerate(alliance.members):
+                where = f"{key}.members.{j}.name"
+                if member.role == "lead":
+                    if member.name != LEAD_NAME:
+                        raise ValueError(
+                            f"{where}: the lead member stands for all sellers and is called "
+                            f"'{LEAD_NAME}', not {quoted(member.name)}"
+                        )
+                    if not self.sellers.count:
+                        raise ValueError(
+                            f"{where}: the lead member '{LEAD_NAME}' needs sellers "
+                            "(sellers.count > 0)"
+                        )
+                else:
+                    defined, what, table = known[member.role]
+                    if member.name not in defined:
+                        raise ValueError(
+                            f"{where}: unknown member {quoted(member.name)}: a {member.role} "
+                            f"member is a {what} of the scenario; defined: "
+                            f"{listing(defined) or f'(none: add {table})'}"
+                        )
+                party = f"{member.role}:{member.name}"
+                if party in member_of:
+                    raise ValueError(
+                        f"{where}: {quoted(member.name)} is already a member of alliance "
+                        f"'{member_of[party]}'; a member belongs to one alliance only"
+                    )
+                member_of[party] = alliance.name
+            if len(alliance.core()) < 2:
+                raise ValueError(
+                    f"{key}.members: an alliance needs at least 2 core members (factories, "
+                    f"role 'core'); it has {len(alliance.core())}"
+                )
+            self._check_shares(alliance, key, names)
+            if alliance.rule == "shapley" and len(names) > MAX_SHAPLEY_MEMBERS:
+                raise ValueError(
+                    f"{key}.members: the Shapley rule takes at most {MAX_SHAPLEY_MEMBERS} "
+                    f"members (2^{MAX_SHAPLEY_MEMBERS} coalitions a review); it has "
+                    f"{len(names)}"
+                )
+            if alliance.review_days >= self.horizon_days:
+                raise ValueError(
+                    f"{key}.review_days: {alliance.review_days:g} days is not shorter than "
+                    f"horizon_days ({self.horizon_days:g}), so no review would ever happen"
+                )
+
+    @staticmethod
+    def _check_shares(alliance: AllianceSpec, key: str, names: list[str]) -> None:
+        shares = alliance.shares
+        if alliance.rule != "fixed":
+            if shares:
+                raise ValueError(
+                    f"{key}.shares: shares are for rule 'fixed'; rule '{alliance.rule}' "
+                    "computes each member's share, so remove them"
+                )
+            return
+        for name in shares:
+            if name not in names:
+                raise ValueError(
+                    f"{key}.shares.{shortened(name)}: unknown member {quoted(name)}; the "
+                    f"members: {listing(names)}"
+                )
+        missing = [n for n in names if n not in shares]
+        if missing:
+            raise ValueError(
+                f"{key}.shares: rule 'fixed' needs a share for every member; missing: "
+                f"{listing(missing)}"
+            )
+        total = sum(shares.values())
+        if abs(total - 1) > SHARE_TOLERANCE:
+            raise ValueError(
+                f"{key}.shares: the shares sum to {total:.12g}; they must sum to 1 (within "
+                f"{SHARE_TOLERANCE:g})"
+            )
 
     def longest_term_days(self) -> float:
         """The longest payment term among the channels that carry money, in days after
