@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,15 +74,22 @@ def write_scenario(tmp_path: Path) -> WriteScenario:
 
 TEST_SELLERS = 300
 """The most sellers a test runs a built-in with: taobao-village's 10,000 run for minutes (its
-full size is for benchmarks/test_bench_scaling.py and the slow tests)."""
+full size is for benchmarks/test_bench_village.py)."""
+TEST_REVIEW_DAYS = 20  # an alliance's review period in a test: shorter than the tests' runs
 
 
-def at_test_size(name: str) -> dict[str, int]:
+def at_test_size(name: str) -> dict[str, Any]:
     """Overrides that bring the built-in `name` to a test's size: its sellers cut to
-    TEST_SELLERS; none for a built-in that has no more."""
-    return (
-        {"sellers.count": TEST_SELLERS} if load_builtin(name).sellers.count > TEST_SELLERS else {}
-    )
+    TEST_SELLERS and its alliances reviewing every TEST_REVIEW_DAYS (the tests run a few
+    months); none for a built-in that has neither more sellers nor alliances."""
+    scenario = load_builtin(name)
+    overrides: dict[str, Any] = {
+        f"alliances.{alliance.name}.review_days": TEST_REVIEW_DAYS
+        for alliance in scenario.alliances
+    }
+    if scenario.sellers.count > TEST_SELLERS:
+        overrides["sellers.count"] = TEST_SELLERS
+    return overrides
 
 
 def at_test_size_args(name: str) -> list[str]:
