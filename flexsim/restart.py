@@ -37,6 +37,7 @@ from flexsim.vocabulary import (
     REFUSED,
     SELLER_KINDS,
     WAITING,
+    WORKSHOP_PREFIX,
     factory_party,
 )
 
@@ -63,8 +64,12 @@ def order_book(tables: dict[str, pd.DataFrame], scenario: Scenario, day: float) 
     }
     resumed = pd.Series(list(zip(mine["factory"], mine["line"], strict=True)), index=mine.index)
     status[(status == IN_PRODUCTION) & resumed.isin(polling)] = WAITING
+    # an order out at a workshop starts again waiting at its factory, on no line: a book
+    # names no workshop
+    out = mine["line"].str.startswith(WORKSHOP_PREFIX, na=False)
+    status[(status == IN_PRODUCTION) & out] = WAITING
     booked = {f.name for f in scenario.factories if f.booking is not None}
-    keep_line = (status == IN_PRODUCTION) | mine["factory"].isin(booked)
+    keep_line = ((status == IN_PRODUCTION) | mine["factory"].isin(booked)) & ~out
     book = pd.DataFrame(
         {
             **{c: mine[c] for c in ("customer", "factory", "family", "item", "quantity")},

@@ -131,3 +131,22 @@ def test_a_run_restarted_at_a_day_from_its_open_orders_goes_on_as_the_long_run(
         assert b.covers(a.mean) and a.covers(b.mean), f"{name}: long {a}, restarted {b}"
         if name == "cash_flow":  # a year's lead times barely remember the start's backlog
             assert not a.covers(control.mean), f"{name}: long {a}, without the book {control}"
+
+
+def test_an_order_out_at_a_workshop_restarts_waiting_at_its_factory_on_no_line() -> None:
+    scenario = load_builtin(
+        "tao-factory", {"sellers.count": 0, "horizon_days": 120, "warmup_days": 10}
+    )
+    tables = dict(run(scenario, 1).tables)
+    before = order_book(tables, scenario, 60)
+    orders = tables["orders"].copy()
+    at = 60 * HOURS_PER_DAY
+    making = orders.index[(orders["setup_at"] < at) & ~(orders["finished_at"] < at)]
+    assert len(making), "no order in production at day 60: the check would prove nothing"
+    orders.loc[making[0], "line"] = "workshop/stitch"
+    after = order_book(tables | {"orders": orders}, scenario, 60)
+    changed = before.compare(after)
+    assert len(changed) == 1  # that order alone, now waiting on no line
+    row = after.loc[changed.index[0]]
+    assert row["status"] == "waiting" and row["line"] == "" and np.isnan(row["hours_done"])
+    assert before.loc[changed.index[0], "status"] == "in_production"
