@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from flexsim.cash_flow import postings_of
+from flexsim.cash_flow import rows_by
 from flexsim.dists import (
     Deterministic,
     DistSpec,
@@ -242,7 +242,11 @@ def with_expected_loss(
     if channels is None:
         return cycles
     parties = [party for party in cycles if is_factory(party) or party == PLATFORM]
-    for party, books in postings_of(tables["ledger"], parties).items():
+    factories = [factory_name(party) for party in parties if is_factory(party)]
+    made_by = rows_by(tables["orders"], "factory", factories)
+    for party, books in rows_by(tables["ledger"], "party", parties).items():
         mine = tables | {"ledger": books}
+        if is_factory(party):
+            mine["orders"] = made_by[factory_name(party)]
         cycles[party][KPI] = bad_debt_with_expected_loss(mine, party, start_h, end_h, channels)
     return cycles

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from flexsim.cash_flow import postings_of
+from flexsim.cash_flow import rows_by
 from flexsim.vocabulary import (
     BAD_DEBT,
     CASH,
@@ -322,10 +322,15 @@ def cash_cycles(
     factories = [party for party in rows if is_factory(party)]
     # the factories' cash payments, looked for once: most postings are the sellers'
     paid_out = ledger[(ledger["credit"] == CASH) & ledger["party"].isin(factories)]
-    paid_by = postings_of(paid_out, factories)
+    paid_by = rows_by(paid_out, "party", factories)
+    made_by = rows_by(orders, "factory", [factory_name(party) for party in factories])
     cycles = {
         party: rows[party]
-        | {"cash_to_cash_days": cash_to_cash(paid_by[party], orders, party, start_h, end_h)}
+        | {
+            "cash_to_cash_days": cash_to_cash(
+                paid_by[party], made_by[factory_name(party)], party, start_h, end_h
+            )
+        }
         for party in factories
     }
     sellers = list(filter(is_seller, parties))
