@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import gc
 import itertools
+import struct
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ SORT_KEYS = {
 # records a table has before a look at the clock turns them into columns (class _Columns): a
 # block smaller than this would cost more in NumPy calls than it saves
 BLOCK_ROWS = 1_000
+# the struct code of each numeric column's dtype, in native size and byte order as numpy's
+PACKED = {"int64": "q", "float64": "d", "bool": "?"}
 DEFAULT_SEED = 1  # of a run, and the first replication's of an experiment
 
 
@@ -225,8 +228,9 @@ class _Columns:
                 blocks.append(column)
             elif _one_value(column, size, kind):
                 blocks.append(np.full(size, column[0], kind))
-            else:
-                blocks.append(np.fromiter(column, kind, size))
+            else:  # packed by struct in C, about twice as fast as numpy.fromiter on a tuple
+                packed = struct.Struct(f"{size}{PACKED[kind]}").pack(*column)
+                blocks.append(np.frombuffer(bytearray(packed), kind))
         self.converted += size
         rows.clear()
 
