@@ -268,12 +268,17 @@ def _table(table: _Columns) -> pd.DataFrame:
 
 
 def _strings(blocks: list[tuple[str, ...]], size: int) -> tuple[Any, bool]:
-    """A column of strings, and whether it holds a single value: one that does (a run's one
-    factory, regime or reason "") is that value repeated, which skips checking each of them."""
+    """A column of strings, and whether it holds a single value. Its distinct values (a run's
+    one factory, a line's few states, the orders' statuses) become strings once and the column
+    takes them by code: converting every value to pandas' string type cost about three times
+    as much. A single value (a run's one regime or reason "") needs no codes at all."""
     first = blocks[0][0]
     if sum(block.count(first) for block in blocks) == size:
         return pd.array([first], dtype="str").take(np.zeros(size, dtype=np.intp)), True
-    return pd.array(list(itertools.chain.from_iterable(blocks)), dtype="str"), False
+    values = list(set().union(*blocks))
+    code = {value: i for i, value in enumerate(values)}.__getitem__
+    codes = np.fromiter(map(code, itertools.chain.from_iterable(blocks)), np.intp, size)
+    return pd.array(values, dtype="str").take(codes), False
 
 
 @functools.cache
