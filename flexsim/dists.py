@@ -10,7 +10,9 @@ and, for the integer families, fits numpy's 64-bit integers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
+from itertools import chain, repeat
 from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
@@ -68,7 +70,7 @@ class _Dist(Spec):
         When `rng` is `shared` with other samplers, the blocks stay BLOCK: their sizes decide
         which sampler gets which of the stream's values."""
         return _in_blocks(
-            lambda n: (self.sample(rng, n)[::-1] * scale).tolist(),
+            lambda n: (self.sample(rng, n) * scale).tolist(),
             BLOCK if shared else self.first_block(),
         )
 
@@ -94,8 +96,7 @@ class Deterministic(_Dist):
     def sampler(
         self, rng: np.random.Generator, scale: float = 1.0, shared: bool = False
     ) -> Callable[[], float]:
-        value = self.value * scale
-        return lambda: value
+        return repeat(self.value * scale).__next__  # the value on each call, no Python frame
 
 
 class Exponential(_Dist):
@@ -291,23 +292,22 @@ def mean_at_least(least: float, unit: str, why: str) -> AfterValidator:
 def choice_sampler(rng: np.random.Generator, weights: list[float]) -> Callable[[], int]:
     """A no-argument callable returning an index drawn with the given relative weights."""
     if len(weights) == 1:
-        return lambda: 0
+        return repeat(0).__next__
     p = np.asarray(weights, dtype=float) / sum(weights)
-    return _in_blocks(lambda n: rng.choice(len(p), size=n, p=p)[::-1].tolist(), FIRST_BLOCK)
+    return _in_blocks(lambda n: rng.choice(len(p), size=n, p=p).tolist(), FIRST_BLOCK)
 
 
 def _in_blocks(block: Callable[[int], list[T]], first: int) -> Callable[[], T]:
-    """A no-argument callable returning the values of `block(n)` (n values, last one first)
-    one per call, asking for the next block when they run out: `first` values, then twice as
-    many each time up to BLOCK."""
-    buffer: list[T] = []
-    size = first
+    """A no-argument callable returning the values of `block(n)` one per call, asking for the
+    next block when they run out: `first` values, then twice as many each time up to BLOCK.
 
-    def draw() -> T:
-        nonlocal size
-        if not buffer:
-            buffer.extend(block(size))
+    The callable is `next` on the chained blocks, all of it C: a draw on the hot path (an
+    order's interarrival, its unit time) runs no Python frame; Python runs once per block."""
+
+    def blocks() -> Iterator[list[T]]:
+        size = first
+        while True:
+            yield block(size)
             size = min(2 * size, BLOCK)
-        return buffer.pop()
 
-    return draw
+    return partial(next, chain.from_iterable(blocks()))

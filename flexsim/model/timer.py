@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from heapq import heappop, heappush
+from operator import attrgetter
 from types import FunctionType, MethodType
 from typing import Any
 
@@ -29,6 +30,10 @@ ACTIONS: frozenset[Any] = frozenset({FunctionType, MethodType, partial})
 
 class Environment(simpy.Environment):
     """SimPy's environment; `call_in` schedules a bare call, `steps` processes a block."""
+
+    # SimPy's `now` read without a Python frame: the model reads the clock a few times per
+    # order, and SimPy's property is a Python function; an attrgetter getter is all C.
+    now = property(attrgetter("_now"), doc="The current simulation time.")
 
     def call_in(self, delay: float, action: Action) -> None:
         """Call `action()` when `delay` (≥ 0) hours have passed, where a Timeout of that delay
