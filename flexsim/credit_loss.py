@@ -200,7 +200,10 @@ def at_risk(orders: pd.DataFrame, channels: Channels, regime: str) -> list[Risk]
     """The orders of a regime by channel, with the channel's payment and the term a balance
     runs before it is due: the credit term, or the voucher's repayment period."""
     risks: list[Risk] = []
-    for channel, mine in orders[orders["regime"] == regime].groupby("channel"):
+    of_regime = orders[orders["regime"] == regime]
+    if of_regime.empty:  # a small factory of a village sells on no credit
+        return risks
+    for channel, mine in of_regime.groupby("channel"):
         payment = channels.get(str(channel)).payment
         term: DistSpec = payment.term_days
         if regime == VOUCHER:

@@ -123,6 +123,9 @@ METRICS: dict[str, Callable[[dict[str, pd.DataFrame]], object]] = {
     "cash_to_cash": lambda t: metrics.cash_to_cash(
         t["ledger"], t["orders"], "factory/x", 0.0, 24.0
     ),
+    "cash_to_cash_days": lambda t: metrics.cash_to_cash_days(
+        t["ledger"], t["orders"], ["factory/x"], 0.0, 24.0
+    ),
     "cash_positions": lambda t: metrics.cash_positions(t["ledger"], 24.0),
     "seller_money": lambda t: metrics.seller_money(t["ledger"], 0.0, 24.0, 0.1),
     "vouchers_outstanding_max": lambda t: metrics.vouchers_outstanding_max(

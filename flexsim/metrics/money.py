@@ -16,7 +16,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from flexsim.cash_flow import rows_by
 from flexsim.vocabulary import (
     BAD_DEBT,
     CASH,
@@ -240,10 +239,18 @@ def cash_to_cash(
     in full within [start_h, end_h): from its first cash payment for the order (materials,
     changeover or labour) to `paid_at`, weighted by the order's value. Negative when the buyer
     pays before the factory does; orders the factory paid nothing for are left out."""
-    books = ledger[(ledger["party"] == party) & (ledger["credit"] == CASH)]
+    return cash_to_cash_days(ledger, orders, [party], start_h, end_h)[party]
+
+
+def cash_to_cash_days(
+    ledger: pd.DataFrame, orders: pd.DataFrame, parties: list[str], start_h: float, end_h: float
+) -> dict[str, float]:
+    """`cash_to_cash` of each of the factories `parties`, all in one pass over their postings
+    and orders (an order's postings are its factory's: order ids are the run's)."""
+    books = ledger[(ledger["credit"] == CASH) & ledger["party"].isin(parties)]
     first_out = books[books["order_id"] != NO_ORDER].groupby("order_id")["at"].min()
     paid = orders[
-        (orders["factory"] == factory_name(party))
+        orders["factory"].isin([factory_name(party) for party in parties])
         & (orders["payment"] == PAID)
         & (orders["paid_at"] >= start_h)
         & (orders["paid_at"] < end_h)
@@ -252,8 +259,15 @@ def cash_to_cash(
     known = out_at.notna()
     value = (paid["price"] * paid["quantity"])[known]
     hours = (paid["paid_at"] - out_at)[known]
-    total = float(value.sum())
-    return float((value * hours).sum()) / total / HOURS_PER_DAY if total > 0 else math.nan
+    factory = paid["factory"][known]
+    total = value.groupby(factory).sum()
+    weighted = (value * hours).groupby(factory).sum()
+    days = {}
+    for party in parties:
+        name = factory_name(party)
+        paid_for = float(total.get(name, 0.0))
+        days[party] = float(weighted[name]) / paid_for / HOURS_PER_DAY if paid_for > 0 else math.nan
+    return days
 
 
 def cash_positions(ledger: pd.DataFrame, end_h: float) -> pd.DataFrame:
@@ -320,19 +334,8 @@ def cash_cycles(
     others = money[[not is_seller(party) for party in parties]]
     rows = {str(party): _row(row) for party, row in others.iterrows()}
     factories = [party for party in rows if is_factory(party)]
-    # the factories' cash payments, looked for once: most postings are the sellers'
-    paid_out = ledger[(ledger["credit"] == CASH) & ledger["party"].isin(factories)]
-    paid_by = rows_by(paid_out, "party", factories)
-    made_by = rows_by(orders, "factory", [factory_name(party) for party in factories])
-    cycles = {
-        party: rows[party]
-        | {
-            "cash_to_cash_days": cash_to_cash(
-                paid_by[party], made_by[factory_name(party)], party, start_h, end_h
-            )
-        }
-        for party in factories
-    }
+    days = cash_to_cash_days(ledger, orders, factories, start_h, end_h)
+    cycles = {party: rows[party] | {"cash_to_cash_days": days[party]} for party in factories}
     sellers = list(filter(is_seller, parties))
     if sellers:
         together = combined_money(money, sellers, (end_h - start_h) / HOURS_PER_DAY)

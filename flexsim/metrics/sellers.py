@@ -68,10 +68,11 @@ def seller_factories(tables: dict[str, pd.DataFrame], start_h: float) -> dict[st
     orders = tables["orders"]
     bought = orders[orders["kind"].isin(SELLER_KINDS) & (orders["status"] != REFUSED)]
     bought = bought[bought["item"].isin(items["item"])]
+    made_by = dict(tuple(bought.groupby("factory")))  # a village has 50 factories
     result = {}
     for factory, asked in items.groupby("factory")["seller"]:
         sellers = set(asked)
-        mine = bought[bought["factory"] == factory]
+        mine = made_by.get(factory, bought.iloc[:0])
         repeated = set(mine.loc[mine["kind"] == REPEAT, "customer"])
         result[str(factory)] = {
             "sellers": len(sellers),
