@@ -278,19 +278,29 @@ def cash_positions(ledger: pd.DataFrame, end_h: float) -> pd.DataFrame:
     """The derived `cash` table: the cash, receivables, payables and inventory of each party
     but the world, the sellers taken together as `sellers` (their own days are in
     `seller_money` and the opt-in `seller_days`), at the end of each day d (after every posting
-    stamped before (d + 1) × 24 h), for the days 0 … ⌈end_h / 24⌉ − 1."""
-    books = ledger[ledger["party"] != WORLD]
-    party = books["party"]
-    party = party.where(~party.isin(sellers_among(party.unique())), SELLERS)
+    stamped before (d + 1) × 24 h), for the days 0 … ⌈end_h / 24⌉ − 1, sorted by party and
+    day."""
     days = math.ceil(end_h / HOURS_PER_DAY)
-    day = (books["at"] // HOURS_PER_DAY).clip(upper=days - 1).astype(int)
-    grid = pd.MultiIndex.from_product([sorted(party.unique()), range(days)], names=["party", "day"])
-    table = pd.DataFrame(index=grid)
+    # each posting's (party, day) as one integer, party × days + day, the parties numbered in
+    # name order with every seller as `sellers`: no copy of the ledger, no string keys
+    codes, names = pd.factorize(ledger["party"])
+    groups = sorted({SELLERS if is_seller(name) else str(name) for name in names} - {WORLD})
+    number = {name: k for k, name in enumerate(groups)}
+    of_code = np.array([number.get(SELLERS if is_seller(n) else str(n), -1) for n in names])
+    group = of_code[codes]
+    mine = group >= 0  # the world's postings out
+    day = (ledger["at"].to_numpy()[mine] // HOURS_PER_DAY).clip(max=days - 1).astype(np.int64)
+    key = pd.Series(group[mine].astype(np.int64) * days + day)
+    table = pd.DataFrame(
+        {"party": np.repeat(groups, days), "day": np.tile(np.arange(days), len(groups))}
+    )
     for column, (accounts, sign) in CASH_COLUMNS.items():
-        daily = (sign * _signed(books, accounts)).groupby([party, day]).sum()
-        daily.index.names = ["party", "day"]
-        table[column] = daily.reindex(grid, fill_value=0.0).groupby(level="party").cumsum()
-    return table.reset_index()
+        change = sign * _signed(ledger, accounts).to_numpy()[mine]
+        daily = (
+            pd.Series(change).groupby(key).sum().reindex(range(len(groups) * days), fill_value=0.0)
+        )
+        table[column] = daily.to_numpy().reshape(len(groups), days).cumsum(axis=1).ravel()
+    return table
 
 
 def seller_money(
