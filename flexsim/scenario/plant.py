@@ -304,12 +304,53 @@ class FactorySpec(Spec):
     investment: Money = 0.0
     life_years: LifeYears = 10.0
     subcontract: SubcontractSpec = SubcontractSpec()
+    routing: dict[Name, Annotated[list[Name], Field(min_length=1)]] = Field(
+        default={},
+        description="family → the lines (stations) its orders go through, in order; "
+        "{} = one line makes the whole order",
+    )
 
     @field_validator("lines")
     @classmethod
     def _unique_lines(cls, lines: list[LineSpec]) -> list[LineSpec]:
         require_unique([line.name for line in lines], "line")
         return lines
+
+    @model_validator(mode="after")
+    def _routes(self) -> FactorySpec:
+        """Each routing names the factory's lines, each once, each making the family; the
+        parts that do not work with routings yet are refused."""
+        lines = {line.name: line for line in self.lines}
+        for family, stations in self.routing.items():
+            for k, name in enumerate(stations):
+                key = f"routing.{family}.{k}"
+                if name not in lines:
+                    raise ValueError(
+                        f"{key}: station '{name}' is not a line of factory '{self.name}'; "
+                        f"its lines: {', '.join(lines)}"
+                    )
+                if name in stations[:k]:
+                    raise ValueError(
+                        f"{key}: station '{name}' comes twice in the routing of family "
+                        f"'{family}' (a loop); a routing visits each station once"
+                    )
+                if lines[name].families and family not in lines[name].families:
+                    raise ValueError(
+                        f"{key}: station '{name}' does not make family '{family}'; it makes "
+                        f"{', '.join(lines[name].families)}"
+                    )
+        if self.routing:
+            not_yet = [
+                ("booking", self.booking is not None, "capacity booking"),
+                ("subcontract.rule", self.subcontract.rule != "never", "subcontracting"),
+            ]
+            for key, given, what in not_yet:
+                if given:
+                    raise ValueError(
+                        f"{key}: {what} does not work with routings yet; leave it out of a "
+                        "factory with a `routing`"
+                    )
+        return self
 
     def line_payroll(self, line: LineSpec) -> float:
         """The payroll per open hour of a line: its own rate, else the factory's; 0 unless
