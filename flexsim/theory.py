@@ -6,8 +6,9 @@ Pollaczek-Khinchine mean wait of M/G/1, and Little's law. `queue_model(scenario)
 reduction: it reads a scenario that *is* a textbook queue (one factory, one customer placing
 orders as a Poisson stream, identical always-open first-come-first-served lines) and returns
 its arrival rate, number of servers and service-time moments in hours, or says why the scenario
-is not such a queue. docs/validation.md states each formula with its source; the study
-`experiments/validation.py` holds the cases built on them.
+is not such a queue; `tandem_model(scenario)` likewise reads a routed scenario as single-server
+stations in series, for the Jackson network's sojourn time. docs/validation.md states each
+formula with its source; the study `experiments/validation.py` holds the cases built on them.
 """
 
 from __future__ import annotations
@@ -85,6 +86,20 @@ def md1_wq(lam: float, d: float) -> float:
     Pollaczek-Khinchine with E[S²] = d²: half the M/M/1 wait at the same ρ.
     """
     return mg1_wq(lam, d, d * d)
+
+
+def mm1_sojourn(lam: float, mu: float) -> float:
+    """Mean time in system of M/M/1: W = 1/(μ − λ) (inf when λ ≥ μ)."""
+    if lam >= mu:
+        return math.inf
+    return 1 / (mu - lam)
+
+
+def tandem_sojourn(lam: float, mus: list[float]) -> float:
+    """Mean time through exponential single-server stations in series, fed by a Poisson
+    stream of rate λ (a Jackson network): by Burke's theorem each station's departures are
+    again Poisson, so the stations are independent M/M/1 queues and W = Σᵢ 1/(μᵢ − λ)."""
+    return sum(mm1_sojourn(lam, mu) for mu in mus)
 
 
 def littles_law(lam: float, w: float) -> float:
@@ -258,6 +273,51 @@ class NotAQueue(ValueError):
     """The scenario is not one of the textbook queues queue_model() knows; says why."""
 
 
+@dataclass(frozen=True, slots=True)
+class TandemModel:
+    """A routed scenario reduced to single-server stations in series, in hours: the arrival
+    rate, and each station's service time S = changeover + quantity × unit time; `exponential`
+    says every station's S is exactly exponential (the Jackson formula applies)."""
+
+    arrival_rate_h: float
+    stations: list[Moments]
+    exponential: bool
+
+
+def tandem_model(scenario: Scenario) -> TandemModel:
+    """Reduce a routed scenario to stations in series, or raise NotAQueue naming the first
+    obstacle: as queue_model's one factory and Poisson customer, every family of the customer
+    routed through the same stations, each station always open, first come first served and
+    without breakdowns. The stations keep the arrival order (first come first served, no
+    overtaking), so each sees the customer's items in the order placed and its changeovers
+    have queue_model's chances."""
+    factory, customer = _single_factory_and_customer(scenario)
+    routes = {tuple(factory.routing.get(family, ())) for family in customer.families}
+    if len(routes) != 1 or not next(iter(routes)):
+        raise NotAQueue("every family of the customer needs the same routing")
+    if not isinstance(customer.interarrival_days, Exponential):
+        raise NotAQueue("interarrival_days must be exponential (Poisson arrivals)")
+    quantity = _whole_quantity(customer.quantity, scenario.channels.get(customer.channel).moq)
+    weights = [w / sum(customer.families.values()) for w in customer.families.values()]
+    same_family = sum(w * w for w in weights)
+    p_same = same_family * (1 - 1 / customer.styles_per_family)
+    lines = {line.name: line for line in factory.lines}
+    stations, exponential = [], quantity.variance == 0
+    for name in next(iter(routes)):
+        line = _identical_lines(scenario, [lines[name]], customer)
+        if line.breakdowns is not None:
+            raise NotAQueue(f"station '{name}' must not break down")
+        change = changeover_moments(
+            line.changeover_h.same_family, line.changeover_h.other_family, p_same, 1 - same_family
+        )
+        unit = Moments.of(line.unit_time_h)
+        stations.append(order_service_moments(change, quantity, unit))
+        exponential = (
+            exponential and change.second == 0 and isinstance(line.unit_time_h, Exponential)
+        )
+    return TandemModel(1 / (customer.interarrival_days.mean * HOURS_PER_DAY), stations, exponential)
+
+
 def queue_model(scenario: Scenario) -> QueueModel:
     """Reduce a scenario to M/G/1 or M/G/c, or raise NotAQueue naming the first obstacle.
 
@@ -274,6 +334,8 @@ def queue_model(scenario: Scenario) -> QueueModel:
     other through the item they share, which the formulas ignore.
     """
     factory, customer = _single_factory_and_customer(scenario)
+    if factory.routing:
+        raise NotAQueue("a factory with routings is stations in series: see tandem_model")
     line = _identical_lines(scenario, factory.lines, customer)
     if not isinstance(customer.interarrival_days, Exponential):
         raise NotAQueue("interarrival_days must be exponential (Poisson arrivals)")
