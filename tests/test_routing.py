@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import flexsim
-from flexsim import audit, results
-from flexsim.metrics import scenario_kpis
+from flexsim import audit, metrics, report, results
+from flexsim.metrics import scenario_kpis, station_kpis
 from flexsim.scenario import ScenarioError, validate
 from flexsim.vocabulary import NO_BATCH
 
@@ -195,3 +195,61 @@ def test_without_a_routing_the_steps_table_is_empty() -> None:
     assert plain.tables["steps"].empty
     assert list(plain.tables["steps"].columns) == flexsim.records.TABLES["steps"]
     assert not math.isnan(plain.tables["orders"]["finished_at"].iloc[0])
+
+
+def test_station_kpis_by_hand() -> None:
+    """Two orders through a and b over [0, 10): order 0 queues at a 0-1, is made 1-3, goes
+    straight on at b 3-6; order 1 queues at a 2-3, is made 3-4, waits at b 4-6 and is made
+    6-10 (unfinished at 10). a is busy 3 h of 10, b 7 h: b is the bottleneck."""
+    steps = pd.DataFrame(
+        {
+            "order_id": [0, 0, 1, 1],
+            "step": [0, 1, 0, 1],
+            "factory": ["f"] * 4,
+            "station": ["a", "b", "a", "b"],
+            "queued_at": [0.0, 3.0, 2.0, 4.0],
+            "setup_at": [1.0, 3.0, 3.0, 6.0],
+            "started_at": [1.0, 3.0, 3.0, 6.0],
+            "finished_at": [3.0, 6.0, 4.0, math.nan],
+            "batch_id": [NO_BATCH] * 4,
+        }
+    )
+    states = pd.DataFrame(
+        {
+            "factory": ["f"] * 7,
+            "line": ["a", "a", "a", "b", "b", "b", "b"],
+            "at": [0.0, 1.0, 4.0, 0.0, 3.0, 6.0, 6.0],
+            "state": ["idle", "processing", "idle", "idle", "processing", "idle", "processing"],
+            "order_id": [-1, 0, -1, -1, 0, -1, 1],
+            "overtime": [False] * 7,
+        }
+    )
+    table = station_kpis(steps, states, 0.0, 10.0)
+    assert table.loc["f.a"].to_dict() == pytest.approx(
+        {
+            "busy_share": 0.3,
+            "mean_queue": 0.2,
+            "steps": 2,
+            "mean_wait_h": 1.0,
+            "mean_time_h": 2.5,
+            "bottleneck": 0,
+        }
+    )
+    assert table.loc["f.b", "busy_share"] == pytest.approx(0.7)
+    assert table.loc["f.b", "mean_queue"] == pytest.approx(0.2)
+    assert table.loc["f.b", "mean_time_h"] == pytest.approx(3.0)
+    assert table.loc["f.b", "bottleneck"] == 1
+
+
+def test_a_routed_run_shows_its_stations_and_bottleneck(result: flexsim.RunResult) -> None:
+    kpis = scenario_kpis(result.tables, result.scenario)
+    stations = kpis["stations"]
+    assert set(stations) == {"plant.cut", "plant.sew", "plant.finish"}
+    assert [k for k, v in stations.items() if v["bottleneck"]] == ["plant.sew"]
+    tables, _ = report.kpi_tables(kpis, result.scenario)
+    assert any(table.title.startswith("Stations") for table in tables)
+    assert "stations" not in metrics.kpis(
+        flexsim.run(flexsim.load_builtin("mm1", {"horizon_days": 30.0, "warmup_days": 0.0})).tables,
+        0.0,
+        720.0,
+    )
