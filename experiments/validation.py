@@ -313,6 +313,20 @@ def one_line_for_all_steps(scenario: flexsim.Scenario) -> float:
     return theory.mg1_wq(tandem.arrival_rate_h, mean, second) + mean
 
 
+def bulk_wait(scenario: flexsim.Scenario, batch: int | None = None) -> float:
+    """M/M^[1,K]/1 Wq (h), from the root of its characteristic equation; `batch` another K (a
+    wrong model when it differs)."""
+    bulk = theory.bulk_model(scenario)
+    k = bulk.max_orders if batch is None else batch
+    return theory.bulk_service_wq(bulk.arrival_rate_h, bulk.service_rate_h, k)
+
+
+def one_fast_server_for_batches(scenario: flexsim.Scenario) -> float:
+    """Wrong model: the table as one server K times as fast (M/M/1 at rate Kμ)."""
+    bulk = theory.bulk_model(scenario)
+    return theory.mm1_wq(bulk.arrival_rate_h, bulk.max_orders * bulk.service_rate_h)
+
+
 def one(_scenario: flexsim.Scenario) -> float:
     """Little's law: L/(λW) = 1 in any system in steady state."""
     return 1.0
@@ -379,6 +393,9 @@ CASES: tuple[Case, ...] = (
          (Control("service 10 % slower", lambda s: jackson_sojourn(s, SLOWER)),
           Control("a queue at the bottleneck only", queue_at_the_bottleneck_only),
           Control("one line making both steps (M/G/1)", one_line_for_all_steps))),
+    Case("Bulk service M/M^[1,2]/1", "bulk.toml", "wait_h", bulk_wait,
+         (Control("one server K times as fast (M/M/1, rate Kμ)", one_fast_server_for_batches),
+          Control("batches of K + 1", lambda s: bulk_wait(s, batch=3)))),
     Case("Little's law, tao-factory", "tao-factory", "little", one,
          (Control("W to delivery (transit counted in)", one, "little_transit"),)),
 )  # fmt: skip

@@ -7,7 +7,8 @@ reduction: it reads a scenario that *is* a textbook queue (one factory, one cust
 orders as a Poisson stream, identical always-open first-come-first-served lines) and returns
 its arrival rate, number of servers and service-time moments in hours, or says why the scenario
 is not such a queue; `tandem_model(scenario)` likewise reads a routed scenario as single-server
-stations in series, for the Jackson network's sojourn time. docs/validation.md states each
+stations in series, for the Jackson network's sojourn time, and `bulk_model(scenario)` a
+batch station as the M/M^[1,K]/1 bulk-service queue. docs/validation.md states each
 formula with its source; the study `experiments/validation.py` holds the cases built on them.
 """
 
@@ -16,10 +17,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from flexsim.dists import Deterministic, DistSpec, Exponential, UniformInt
 from flexsim.scenario import (
     ALWAYS_OPEN,
     BreakdownSpec,
+    Changeover,
     CustomerSpec,
     FactorySpec,
     LineSpec,
@@ -100,6 +104,22 @@ def tandem_sojourn(lam: float, mus: list[float]) -> float:
     stream of rate λ (a Jackson network): by Burke's theorem each station's departures are
     again Poisson, so the stations are independent M/M/1 queues and W = Σᵢ 1/(μᵢ − λ)."""
     return sum(mm1_sojourn(lam, mu) for mu in mus)
+
+
+def bulk_service_wq(lam: float, mu: float, k: int) -> float:
+    """Mean wait in queue of M/M^[1,K]/1: one server that takes up to K waiting customers at
+    once (whatever is there, at least one), an exponential service of rate μ whatever the
+    batch's size. With the server busy and n waiting, P(n) = C·r⁰ⁿ, where r₀ is the one root
+    in (0, 1) of μzᴷ⁺¹ − (λ + μ)z + λ = 0, and P(idle) = μC/λ; so C = 1/(1/(1 − r₀) + μ/λ),
+    Lq = C·r₀/(1 − r₀)² and Wq = Lq/λ (inf when λ ≥ Kμ). K = 1 is M/M/1."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    if lam >= k * mu:
+        return math.inf
+    roots = np.roots([mu, *([0.0] * (k - 1)), -(lam + mu), lam])
+    (r0,) = [z.real for z in roots if abs(z.imag) < 1e-9 and 0 < z.real < 1 - 1e-9]
+    c = 1 / (1 / (1 - r0) + mu / lam)
+    return float(c * r0 / (1 - r0) ** 2 / lam)
 
 
 def littles_law(lam: float, w: float) -> float:
@@ -431,4 +451,42 @@ def _whole_quantity(dist: DistSpec, moq: int) -> Moments:
         return Moments.of(dist)
     raise NotAQueue(
         f"quantity must be a whole deterministic number or uniform_int, at least the MOQ {moq}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BulkModel:
+    """A batch station reduced to the M/M^[1,K]/1 queue, in hours: Poisson arrivals of one
+    order each, batches of up to K orders, an exponential lay of rate μ whatever the batch."""
+
+    arrival_rate_h: float
+    service_rate_h: float
+    max_orders: int
+
+
+def bulk_model(scenario: Scenario) -> BulkModel:
+    """Reduce a routed scenario of one batch station to M/M^[1,K]/1, or raise NotAQueue: one
+    factory and Poisson customer as for queue_model; the routing one always-open first come
+    first served station without breakdowns or changeovers, whose batch time is its lay alone
+    (unit time 0), exponential."""
+    factory, customer = _single_factory_and_customer(scenario)
+    routes = {tuple(factory.routing.get(family, ())) for family in customer.families}
+    if len(routes) != 1 or len(next(iter(routes))) != 1:
+        raise NotAQueue("every family of the customer needs the same routing of one station")
+    if not isinstance(customer.interarrival_days, Exponential):
+        raise NotAQueue("interarrival_days must be exponential (Poisson arrivals)")
+    (name,) = next(iter(routes))
+    (line,) = [line for line in factory.lines if line.name == name]
+    line = _identical_lines(scenario, [line], customer)
+    batch = line.batch
+    if batch is None or batch.same_family or not isinstance(batch.lay_h, Exponential):
+        raise NotAQueue(f"station '{name}' must make batches of any family, exponential lays")
+    if line.breakdowns is not None or line.unit_time_h.expectation != 0:
+        raise NotAQueue(f"station '{name}' must take its lay's time only, without breakdowns")
+    if line.changeover_h != Changeover():
+        raise NotAQueue(f"station '{name}' must have no changeovers")
+    return BulkModel(
+        1 / (customer.interarrival_days.mean * HOURS_PER_DAY),
+        1 / batch.lay_h.mean,
+        batch.max_orders,
     )

@@ -253,3 +253,66 @@ def test_a_routed_run_shows_its_stations_and_bottleneck(result: flexsim.RunResul
         0.0,
         720.0,
     )
+
+
+def batched(**batch: Any) -> dict[str, Any]:
+    """The routed scenario with a cutting table laying up to 3 orders at once."""
+    data = routed()
+    data["factories"][0]["lines"][0]["batch"] = {
+        "max_orders": 3,
+        "lay_h": {"dist": "exponential", "mean": 4.0},
+    } | batch
+    for customer in data["customers"]:
+        customer["interarrival_days"] = {"dist": "exponential", "mean": 0.3}
+    return data
+
+
+@pytest.mark.parametrize("same_family", [False, True])
+def test_a_batch_station_makes_up_to_k_orders_together(same_family: bool) -> None:
+    result = flexsim.run(validate(batched(same_family=same_family), "test"), 5)
+    steps, orders = result.tables["steps"], result.tables["orders"]
+    cut = steps[steps["station"] == "cut"]
+    batches = cut[cut["batch_id"] >= 0].groupby("batch_id")
+    sizes = batches.size()
+    assert sizes.max() == 3 and sizes.min() >= 1 and (sizes > 1).any()
+    for column in ("setup_at", "started_at", "finished_at"):  # one operation for the batch
+        assert (batches[column].nunique(dropna=False) == 1).all()
+    family = orders.set_index("order_id")["family"]
+    mixed = batches["order_id"].agg(lambda ids: family[ids].nunique()).max()
+    assert (mixed == 1) if same_family else (mixed == 2)
+    assert (steps.loc[steps["station"] != "cut", "batch_id"] == NO_BATCH).all()
+    ledger = result.tables["ledger"]
+    bought = ledger[(ledger["reason"] == "materials") & (ledger["debit"] == "materials")]
+    taken = cut.loc[cut["setup_at"].notna(), "order_id"]
+    assert set(bought["order_id"]) == set(taken)
+
+
+def test_a_batch_run_folder_passes_its_audit(tmp_path: Path) -> None:
+    result = flexsim.run(validate(batched(), "test"), 2)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    results.write(result, scenario_kpis(result.tables, result.scenario), folder, "test")
+    assert not [finding.line() for finding in audit.audit(folder) if not finding.holds]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"max_orders": 0}, "max_orders"),
+        ({"max_orders": 2, "lay_h": {"dist": "exponential", "mean": -1}}, "lay_h"),
+    ],
+)
+def test_a_bad_batch_is_a_keyed_error(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ScenarioError, match=rf"factories\.0\.lines\.0\.batch\.{message}"):
+        validate(batched(**change), "test")
+
+
+def test_a_batch_needs_a_routing_and_a_dispatch_rule() -> None:
+    data = batched()
+    del data["factories"][0]["routing"]
+    with pytest.raises(ScenarioError, match=r"lines\.0\.batch: batches are made at the stations"):
+        validate(data, "test")
+    data = batched()
+    data["factories"][0]["lines"][0] |= {"dispatch": "cyclic_gated", "families": ["shirts", "tees"]}
+    with pytest.raises(ScenarioError, match="a batch station dispatches by a rule"):
+        validate(data, "test")

@@ -45,6 +45,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "polling_asymmetric_gated.toml": QUEUE_DAYS,
     "breakdowns.toml": QUEUE_DAYS,
     "tandem.toml": QUEUE_DAYS,
+    "bulk.toml": QUEUE_DAYS,
     "tao-factory": LITTLE_DAYS,
 }
 
@@ -223,6 +224,35 @@ def test_tandem_rejects_slower_service_a_single_queue_and_one_line(runs: Results
     assert_rejects(runs, "Tandem", "sojourn_h", "service 10 % slower")
     assert_rejects(runs, "Tandem", "sojourn_h", "a queue at the bottleneck only")
     assert_rejects(runs, "Tandem", "sojourn_h", "one line making both steps")
+
+
+@pytest.mark.slow
+def test_bulk_service_matches_the_characteristic_root(runs: Results) -> None:
+    assert_matches(runs, "Bulk service", "wait_h")
+
+
+@pytest.mark.slow
+def test_bulk_service_rejects_one_fast_server_and_larger_batches(runs: Results) -> None:
+    assert_rejects(runs, "Bulk service", "wait_h", "one server K times as fast")
+    assert_rejects(runs, "Bulk service", "wait_h", "batches of K + 1")
+
+
+def test_bulk_scenario_reduces_to_m_m_1_2_1() -> None:
+    bulk = theory.bulk_model(study.load("bulk.toml"))
+    assert bulk.arrival_rate_h == pytest.approx(0.9 / 24)
+    assert (bulk.service_rate_h, bulk.max_orders) == (1 / 24, 2)
+
+
+def test_bulk_service_wait_by_hand() -> None:
+    """K = 1 is M/M/1; λ = 0.9, μ = 1, K = 2: r₀ = (√4.6 − 1)/2, the root of z² + z − 0.9
+    (z³ − 1.9z + 0.9 = (z − 1)(z² + z − 0.9)), C = 1/(1/(1 − r₀) + 1/0.9), Wq = C·r₀/(1 − r₀)²/λ;
+    larger batches wait less, and λ ≥ Kμ never empties."""
+    assert theory.bulk_service_wq(0.8, 1.0, 1) == pytest.approx(theory.mm1_wq(0.8, 1.0))
+    r0 = (math.sqrt(4.6) - 1) / 2
+    c = 1 / (1 / (1 - r0) + 1 / 0.9)
+    assert theory.bulk_service_wq(0.9, 1.0, 2) == pytest.approx(c * r0 / (1 - r0) ** 2 / 0.9)
+    assert theory.bulk_service_wq(1.6, 0.5, 4) < theory.bulk_service_wq(1.6, 0.5, 3)
+    assert theory.bulk_service_wq(2.0, 0.5, 4) == math.inf
 
 
 def test_tandem_scenario_reduces_to_two_exponential_stations() -> None:

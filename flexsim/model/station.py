@@ -99,7 +99,8 @@ class Routing:
         """A station made its step of the order: record it, then the next station, or the
         factory finishes the order."""
         progress = self.orders[order.order_id]
-        self.record(order, progress, station.line.name, order.finished_at)
+        line = station.line
+        self.record(order, progress, line.name, order.finished_at, line.batch_id)
         if progress.step == 0:
             progress.line, progress.setup_at, progress.start_at = (
                 order.line,
@@ -145,6 +146,7 @@ class Routing:
         progress: Progress,
         station: str,
         finished_at: float,
+        batch_id: int = NO_BATCH,
         at: float = NOT_YET,
     ) -> None:
         """Write a StepRecord row (the only place that builds one); at the horizon `at`, a
@@ -164,7 +166,7 @@ class Routing:
                 setup_at,
                 started_at,
                 finished_at,
-                NO_BATCH,
+                batch_id,
             )
         )
 
@@ -175,13 +177,13 @@ class Routing:
         for station in self.stations.values():
             for order in station.queue:
                 order.setup_at = order.start_at = NOT_YET
-                self.close_step(order, station, at)
-            if station.line.current is not None:
-                self.close_step(station.line.current, station, at)
+                self.close_step(order, station, NO_BATCH, at)
+            for order in station.line.in_hand():
+                self.close_step(order, station, station.line.batch_id, at)
 
-    def close_step(self, order: Order, station: Station, at: float) -> None:
+    def close_step(self, order: Order, station: Station, batch_id: int, at: float) -> None:
         progress = self.orders[order.order_id]
-        self.record(order, progress, station.line.name, NOT_YET, at)
+        self.record(order, progress, station.line.name, NOT_YET, batch_id, at)
         if progress.step == 0:
             progress.line, progress.setup_at, progress.start_at = (
                 order.line,

@@ -13,6 +13,7 @@ import simpy
 
 from flexsim.dists import DistSpec
 from flexsim.model.alliance import Alliance, Member
+from flexsim.model.batch import BatchLine
 from flexsim.model.costs import RunningCosts, invest, pay_running_costs
 from flexsim.model.factory import Fabric, Factory
 from flexsim.model.ledger import Ledger
@@ -127,6 +128,9 @@ def make_line(
         months = month_starts(scenario.start_date, scenario.horizon_days)
         overtime = Overtime(spec.overtime, calendar, extended, months)
     args = (env, factory, spec, calendar, unit_time, failures, by_family, overtime)
+    if spec.batch is not None:
+        lay_h = spec.batch.lay_h.sampler(streams[f"line.lay/{label}"])
+        return BatchLine(*args, lay_h=lay_h)
     if spec.dispatch in POLLING:
         return PollingLine(*args, gated=POLLING[spec.dispatch])
     return Line(*args)
