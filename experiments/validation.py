@@ -313,12 +313,11 @@ def one_line_for_all_steps(scenario: flexsim.Scenario) -> float:
     return theory.mg1_wq(tandem.arrival_rate_h, mean, second) + mean
 
 
-def bulk_wait(scenario: flexsim.Scenario, batch: int | None = None) -> float:
-    """M/M^[1,K]/1 Wq (h), from the root of its characteristic equation; `batch` another K (a
-    wrong model when it differs)."""
+def bulk_wait(scenario: flexsim.Scenario, more: int = 0) -> float:
+    """M/M^[1,K]/1 Wq (h), from the root of its characteristic equation; with `more`, for
+    batches of K + more (a wrong model)."""
     bulk = theory.bulk_model(scenario)
-    k = bulk.max_orders if batch is None else batch
-    return theory.bulk_service_wq(bulk.arrival_rate_h, bulk.service_rate_h, k)
+    return theory.bulk_service_wq(bulk.arrival_rate_h, bulk.service_rate_h, bulk.max_orders + more)
 
 
 def one_fast_server_for_batches(scenario: flexsim.Scenario) -> float:
@@ -395,7 +394,10 @@ CASES: tuple[Case, ...] = (
           Control("one line making both steps (M/G/1)", one_line_for_all_steps))),
     Case("Bulk service M/M^[1,2]/1", "bulk.toml", "wait_h", bulk_wait,
          (Control("one server K times as fast (M/M/1, rate Kμ)", one_fast_server_for_batches),
-          Control("batches of K + 1", lambda s: bulk_wait(s, batch=3)))),
+          Control("batches of K + 1", lambda s: bulk_wait(s, more=1)))),
+    Case("Bulk service M/M^[1,4]/1", "bulk4.toml", "wait_h", bulk_wait,
+         (Control("one server K times as fast (M/M/1, rate Kμ)", one_fast_server_for_batches),
+          Control("batches of K + 1", lambda s: bulk_wait(s, more=1)))),
     Case("Little's law, tao-factory", "tao-factory", "little", one,
          (Control("W to delivery (transit counted in)", one, "little_transit"),)),
 )  # fmt: skip

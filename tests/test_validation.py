@@ -46,6 +46,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "breakdowns.toml": QUEUE_DAYS,
     "tandem.toml": QUEUE_DAYS,
     "bulk.toml": QUEUE_DAYS,
+    "bulk4.toml": QUEUE_DAYS,
     "tao-factory": LITTLE_DAYS,
 }
 
@@ -226,21 +227,29 @@ def test_tandem_rejects_slower_service_a_single_queue_and_one_line(runs: Results
     assert_rejects(runs, "Tandem", "sojourn_h", "one line making both steps")
 
 
-@pytest.mark.slow
-def test_bulk_service_matches_the_characteristic_root(runs: Results) -> None:
-    assert_matches(runs, "Bulk service", "wait_h")
+BULK = ("Bulk service M/M^[1,2]/1", "Bulk service M/M^[1,4]/1")
 
 
 @pytest.mark.slow
-def test_bulk_service_rejects_one_fast_server_and_larger_batches(runs: Results) -> None:
-    assert_rejects(runs, "Bulk service", "wait_h", "one server K times as fast")
-    assert_rejects(runs, "Bulk service", "wait_h", "batches of K + 1")
+@pytest.mark.parametrize("case", BULK)
+def test_bulk_service_matches_the_characteristic_root(runs: Results, case: str) -> None:
+    assert_matches(runs, case, "wait_h")
 
 
-def test_bulk_scenario_reduces_to_m_m_1_2_1() -> None:
+@pytest.mark.slow
+@pytest.mark.parametrize("case", BULK)
+def test_bulk_service_rejects_one_fast_server_and_larger_batches(runs: Results, case: str) -> None:
+    assert_rejects(runs, case, "wait_h", "one server K times as fast")
+    assert_rejects(runs, case, "wait_h", "batches of K + 1")
+
+
+def test_bulk_scenarios_reduce_to_their_queues() -> None:
     bulk = theory.bulk_model(study.load("bulk.toml"))
     assert bulk.arrival_rate_h == pytest.approx(0.9 / 24)
     assert (bulk.service_rate_h, bulk.max_orders) == (1 / 24, 2)
+    bulk = theory.bulk_model(study.load("bulk4.toml"))
+    assert bulk.arrival_rate_h == pytest.approx(1.6 / 24)
+    assert (bulk.service_rate_h, bulk.max_orders) == (1 / 48, 4)
 
 
 def test_bulk_service_wait_by_hand() -> None:
