@@ -316,3 +316,22 @@ def test_a_batch_needs_a_routing_and_a_dispatch_rule() -> None:
     data["factories"][0]["lines"][0] |= {"dispatch": "cyclic_gated", "families": ["shirts", "tees"]}
     with pytest.raises(ScenarioError, match="a batch station dispatches by a rule"):
         validate(data, "test")
+
+
+def test_a_batch_that_waits_to_fill_starts_fuller_and_a_short_one_waits_it_out() -> None:
+    def cut_batches(max_wait_h: float) -> pd.DataFrame:
+        data = batched(max_wait_h=max_wait_h)
+        for customer in data["customers"]:
+            customer["interarrival_days"] = {"dist": "exponential", "mean": 2.0}
+        steps = flexsim.run(validate(data, "test"), 4).tables["steps"]
+        cut = steps[(steps["station"] == "cut") & (steps["batch_id"] >= 0)]
+        return cut.groupby("batch_id").agg(
+            size=("order_id", "size"), first=("queued_at", "min"), setup=("setup_at", "first")
+        )
+
+    at_once, waiting = cut_batches(0.0), cut_batches(24.0)
+    assert waiting["size"].max() == 3 and waiting["size"].mean() > at_once["size"].mean()
+    # a batch that never filled waited its whole wait: a batch of one order starts no sooner
+    # than 24 h after its order reached the station
+    alone = waiting[waiting["size"] == 1]
+    assert ((alone["setup"] - alone["first"]) >= 24.0 - 1e-9).all()

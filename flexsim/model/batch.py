@@ -3,7 +3,9 @@ laying several orders' fabric at once).
 
 the station comes free (or an order wakes it) → it takes the order, then up to K − 1 more of
 those waiting, picked one after another by its dispatch rule (with `same_family` only orders of
-the first one's family) → one changeover, from the last batch's first order's item to this one's →
+the first one's family); short of K, with a maximum wait, it holds them (idle) and adds the
+orders that arrive, until the batch is full or the wait is over → one changeover, from the last
+batch's first order's item to this one's →
 one operation: a `lay_h` draw plus the batch's pieces × one unit-time draw (the first order's
 buyer's stream), with breakdowns and calendar as any line → every order of the batch finished
 at once, each handed to its host in turn → the next batch, or idle. Each batch has a number,
@@ -20,12 +22,13 @@ from flexsim.model.order import Order
 from flexsim.model.overtime import Overtime
 from flexsim.model.timer import Environment
 from flexsim.scenario import LineSpec
+from flexsim.vocabulary import IDLE, NO_ORDER
 
 
 class BatchLine(Line):
     """A line that makes up to `max_orders` orders at a time (a batch station)."""
 
-    __slots__ = ("batch", "batch_id", "lay_h", "max_orders", "same_family")
+    __slots__ = ("batch", "batch_id", "holding", "lay_h", "max_orders", "max_wait_h", "same_family")
 
     def __init__(
         self,
@@ -42,6 +45,8 @@ class BatchLine(Line):
         super().__init__(env, host, spec, calendar, unit_time, breakdowns, by_family, overtime)
         assert spec.batch is not None
         self.max_orders, self.same_family = spec.batch.max_orders, spec.batch.same_family
+        self.max_wait_h = spec.batch.max_wait_h
+        self.holding = False  # a short batch waits for more orders, up to max_wait_h
         self.lay_h = lay_h
         self.batch: list[Order] = []  # the orders in hand, the first one leading
         self.batch_id = -1  # the batch in hand (or last made), counted from 0
@@ -57,14 +62,44 @@ class BatchLine(Line):
         return super().serves(order)
 
     def take(self, order: Order, now: float) -> None:
-        """Gather the batch: the order, then those the rule picks, up to `max_orders`."""
+        """Gather the batch: the order, then those the rule picks, up to `max_orders`; short
+        of them, with `max_wait_h`, hold it for the orders still to come."""
         self.batch = [order]
+        order.line = self.name
         while len(self.batch) < self.max_orders:
             more = self.host.next_for(self, now)
             if more is None:
                 break
             more.line = self.name
             self.batch.append(more)
+        if len(self.batch) < self.max_orders and self.max_wait_h > 0:
+            self.holding = True
+            self.current = order  # not free for the host: arrivals are offered to the batch
+            self.enter(IDLE, NO_ORDER, now)
+            token = self.batch_id
+            self.env.call_in(self.max_wait_h, lambda: self.waited(token))
+            return
+        self.make(now)
+
+    def holds(self, order: Order) -> bool:
+        return self.holding and self.serves(order)
+
+    def offer(self, order: Order, now: float) -> None:
+        """An order arrives while the batch is held: it joins it, which starts once full."""
+        order.line = self.name
+        self.batch.append(order)
+        if len(self.batch) == self.max_orders:
+            self.make(now)
+
+    def waited(self, token: int) -> None:
+        """The longest wait for a full batch is over: the batch held since then starts."""
+        if self.holding and token == self.batch_id:
+            self.make(self.env.now)
+
+    def make(self, now: float) -> None:
+        """Start the gathered batch: its materials, then setup, changeover and work."""
+        self.holding = False
+        order = self.batch[0]
         self.batch_id += 1
         if self.host.material_cost:
             for other in self.batch[1:]:

@@ -376,6 +376,14 @@ class Line:  # writes LineStateRecord rows
         order.line = self.name
         self.bookings.book(order, hours)
 
+    def holds(self, order: Order) -> bool:
+        """Whether the line holds a batch the order may join (model/batch.py): never."""
+        return False
+
+    def offer(self, order: Order, now: float) -> None:
+        """Give the order to the batch the line holds (model/batch.py)."""
+        raise NotImplementedError("only a batch station holds a batch")
+
     def in_hand(self) -> list[Order]:
         """The orders the line is working on: its order in hand, if any."""
         return [] if self.current is None else [self.current]

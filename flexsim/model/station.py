@@ -219,6 +219,8 @@ class Station:
         if line is not None and line.serves(order):
             self.idle = None
             line.wake(order, now)
+        elif self.line.holds(order):  # a batch station waiting to fill its batch
+            self.line.offer(order, now)
         else:
             self.queue.append(order)
 

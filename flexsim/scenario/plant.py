@@ -198,6 +198,9 @@ class BatchSpec(Spec):
         default=Deterministic(value=0), description="hours per batch, whatever its size"
     )
     same_family: bool = False
+    max_wait_h: NonNegative = Field(
+        default=0.0, description="hours a short batch waits to fill; 0: it starts at once"
+    )
 
 
 class LineSpec(Spec):
