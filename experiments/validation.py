@@ -75,6 +75,13 @@ def mean_wait_h(result: flexsim.RunResult) -> float:
     return float(done["waiting_h"].mean())
 
 
+def mean_sojourn_h(result: flexsim.RunResult) -> float:
+    """Mean time in the factory (placed → its last step finished) of the orders placed after
+    the warm-up that were made."""
+    done = finished_orders(result.tables["orders"], result.scenario.warmup_h)
+    return float(done["lead_time_h"].mean())
+
+
 def busy_share(result: flexsim.RunResult) -> float:
     """Share of [warm-up, horizon) the lines spent processing or changing over, averaged over
     the lines (a single line: its own share)."""
@@ -131,6 +138,7 @@ class Quantity(NamedTuple):
 
 QUANTITIES: dict[str, Quantity] = {
     "wait_h": Quantity("mean wait in queue (h)", mean_wait_h),
+    "sojourn_h": Quantity("mean time in the factory (h)", mean_sojourn_h),
     "busy": Quantity("busy share of a line", busy_share),
     "little": Quantity("L / (λW), orders in the factory", little_ratio),
     "little_transit": Quantity("L / (λW) with W to delivery", little_ratio_with_transit),
@@ -276,6 +284,48 @@ def symmetric_polling(scenario: flexsim.Scenario, gated: bool | None = None) -> 
     )
 
 
+def jackson_sojourn(scenario: flexsim.Scenario, slower: float = 1.0) -> float:
+    """Stations in series as independent M/M/1 queues (Jackson): W = Σᵢ 1/(μᵢ − λ) (h);
+    `slower` stretches every station's mean service time (a wrong model when ≠ 1)."""
+    tandem = theory.tandem_model(scenario)
+    if not tandem.exponential:
+        raise NotAQueue(f"{scenario.name}: a station's service time is not exponential")
+    rates = [1 / (station.mean * slower) for station in tandem.stations]
+    return theory.tandem_sojourn(tandem.arrival_rate_h, rates)
+
+
+def queue_at_the_bottleneck_only(scenario: flexsim.Scenario) -> float:
+    """Wrong model: orders queue only at the busiest station (its M/M/1 sojourn) and pass
+    the others in their bare service time (h)."""
+    tandem = theory.tandem_model(scenario)
+    lam = tandem.arrival_rate_h
+    slowest = max(tandem.stations, key=lambda station: station.mean)
+    others = sum(s.mean for s in tandem.stations) - slowest.mean
+    return theory.mm1_sojourn(lam, 1 / slowest.mean) + others
+
+
+def one_line_for_all_steps(scenario: flexsim.Scenario) -> float:
+    """Wrong model: one line making every step of an order in one go, an M/G/1 queue with
+    S = S₁ + S₂ + … (independent steps); its mean wait plus E[S] (h)."""
+    tandem = theory.tandem_model(scenario)
+    mean = sum(s.mean for s in tandem.stations)
+    second = mean**2 + sum(s.variance for s in tandem.stations)
+    return theory.mg1_wq(tandem.arrival_rate_h, mean, second) + mean
+
+
+def bulk_wait(scenario: flexsim.Scenario, more: int = 0) -> float:
+    """M/M^[1,K]/1 Wq (h), from the root of its characteristic equation; with `more`, for
+    batches of K + more (a wrong model)."""
+    bulk = theory.bulk_model(scenario)
+    return theory.bulk_service_wq(bulk.arrival_rate_h, bulk.service_rate_h, bulk.max_orders + more)
+
+
+def one_fast_server_for_batches(scenario: flexsim.Scenario) -> float:
+    """Wrong model: the table as one server K times as fast (M/M/1 at rate Kμ)."""
+    bulk = theory.bulk_model(scenario)
+    return theory.mm1_wq(bulk.arrival_rate_h, bulk.max_orders * bulk.service_rate_h)
+
+
 def one(_scenario: flexsim.Scenario) -> float:
     """Little's law: L/(λW) = 1 in any system in steady state."""
     return 1.0
@@ -338,6 +388,16 @@ CASES: tuple[Case, ...] = (
          (Control("the law for exhaustive service", lambda s: polling_law(s, gated=False)),)),
     Case("Breakdowns, M/G/1", "breakdowns.toml", "wait_h", pk_wait,
          (Control("Pollaczek-Khinchine without the repairs", pk_wait_without_repairs),)),
+    Case("Tandem (Jackson), two M/M/1 stations", "tandem.toml", "sojourn_h", jackson_sojourn,
+         (Control("service 10 % slower", lambda s: jackson_sojourn(s, SLOWER)),
+          Control("a queue at the bottleneck only", queue_at_the_bottleneck_only),
+          Control("one line making both steps (M/G/1)", one_line_for_all_steps))),
+    Case("Bulk service M/M^[1,2]/1", "bulk.toml", "wait_h", bulk_wait,
+         (Control("one server K times as fast (M/M/1, rate Kμ)", one_fast_server_for_batches),
+          Control("batches of K + 1", lambda s: bulk_wait(s, more=1)))),
+    Case("Bulk service M/M^[1,4]/1", "bulk4.toml", "wait_h", bulk_wait,
+         (Control("one server K times as fast (M/M/1, rate Kμ)", one_fast_server_for_batches),
+          Control("batches of K + 1", lambda s: bulk_wait(s, more=1)))),
     Case("Little's law, tao-factory", "tao-factory", "little", one,
          (Control("W to delivery (transit counted in)", one, "little_transit"),)),
 )  # fmt: skip

@@ -160,6 +160,22 @@ class AllianceReviewRecord(NamedTuple):
     withdrawn: bool  # the core member withdraws at this review
 
 
+class StepRecord(NamedTuple):
+    """One step of a routed order at one station (a factory with a `routing`), written when the
+    step is finished, or at the horizon for a step the order has reached. Timestamps not
+    reached (yet) are NaN."""
+
+    order_id: int
+    step: int  # 0 for the routing's first station, 1 for the next, …
+    factory: str
+    station: str  # the line that makes this step
+    queued_at: float  # the order reached the station's queue
+    setup_at: float  # the station takes the order (changeover, or processing when none)
+    started_at: float  # processing begins
+    finished_at: float  # the step is done
+    batch_id: int  # the batch the step was made in; -1 for a single-order step
+
+
 TABLES: dict[str, list[str]] = {
     "orders": list(OrderRecord._fields),
     "line_states": list(LineStateRecord._fields),
@@ -169,6 +185,7 @@ TABLES: dict[str, list[str]] = {
     "seller_days": list(SellerDayRecord._fields),
     "capacity": list(CapacityRecord._fields),
     "alliance_reviews": list(AllianceReviewRecord._fields),
+    "steps": list(StepRecord._fields),
 }
 """Table name → column names; every Recorder list has a table of this name."""
 
@@ -180,6 +197,7 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
         (
             *(OrderRecord, LineStateRecord, LedgerRecord, ItemRecord),
             *(SalesDayRecord, SellerDayRecord, CapacityRecord, AllianceReviewRecord),
+            StepRecord,
         ),
         strict=True,
     )
@@ -200,6 +218,7 @@ class Recorder:
         self.seller_days: list[Row] = []  # SellerDayRecord
         self.capacity: list[Row] = []  # CapacityRecord
         self.alliance_reviews: list[Row] = []  # AllianceReviewRecord
+        self.steps: list[Row] = []  # StepRecord
 
     def lists(self) -> dict[str, list[tuple[object, ...]]]:
         """Each table's name with its records, in TABLES order."""

@@ -39,6 +39,7 @@ SORT_KEYS = {
     "seller_days": ["seller", "at"],
     "capacity": ["factory", "line", "at", "day_at"],
     "alliance_reviews": ["alliance", "end_at"],
+    "steps": ["order_id", "step"],
 }
 
 # records a table has before a look at the clock turns them into columns (class _Columns): a

@@ -6,8 +6,10 @@ Pollaczek-Khinchine mean wait of M/G/1, and Little's law. `queue_model(scenario)
 reduction: it reads a scenario that *is* a textbook queue (one factory, one customer placing
 orders as a Poisson stream, identical always-open first-come-first-served lines) and returns
 its arrival rate, number of servers and service-time moments in hours, or says why the scenario
-is not such a queue. docs/validation.md states each formula with its source; the study
-`experiments/validation.py` holds the cases built on them.
+is not such a queue; `tandem_model(scenario)` likewise reads a routed scenario as single-server
+stations in series, for the Jackson network's sojourn time, and `bulk_model(scenario)` a
+batch station as the M/M^[1,K]/1 bulk-service queue. docs/validation.md states each
+formula with its source; the study `experiments/validation.py` holds the cases built on them.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from flexsim.dists import Deterministic, DistSpec, Exponential, UniformInt
 from flexsim.scenario import (
     ALWAYS_OPEN,
     BreakdownSpec,
+    Changeover,
     CustomerSpec,
     FactorySpec,
     LineSpec,
@@ -85,6 +90,36 @@ def md1_wq(lam: float, d: float) -> float:
     Pollaczek-Khinchine with E[S²] = d²: half the M/M/1 wait at the same ρ.
     """
     return mg1_wq(lam, d, d * d)
+
+
+def mm1_sojourn(lam: float, mu: float) -> float:
+    """Mean time in system of M/M/1: W = 1/(μ − λ) (inf when λ ≥ μ)."""
+    if lam >= mu:
+        return math.inf
+    return 1 / (mu - lam)
+
+
+def tandem_sojourn(lam: float, mus: list[float]) -> float:
+    """Mean time through exponential single-server stations in series, fed by a Poisson
+    stream of rate λ (a Jackson network): by Burke's theorem each station's departures are
+    again Poisson, so the stations are independent M/M/1 queues and W = Σᵢ 1/(μᵢ − λ)."""
+    return sum(mm1_sojourn(lam, mu) for mu in mus)
+
+
+def bulk_service_wq(lam: float, mu: float, k: int) -> float:
+    """Mean wait in queue of M/M^[1,K]/1: one server that takes up to K waiting customers at
+    once (whatever is there, at least one), an exponential service of rate μ whatever the
+    batch's size. With the server busy and n waiting, P(n) = C·r⁰ⁿ, where r₀ is the one root
+    in (0, 1) of μzᴷ⁺¹ − (λ + μ)z + λ = 0, and P(idle) = μC/λ; so C = 1/(1/(1 − r₀) + μ/λ),
+    Lq = C·r₀/(1 − r₀)² and Wq = Lq/λ (inf when λ ≥ Kμ). K = 1 is M/M/1."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    if lam >= k * mu:
+        return math.inf
+    roots = np.roots([mu, *([0.0] * (k - 1)), -(lam + mu), lam])
+    (r0,) = [z.real for z in roots if abs(z.imag) < 1e-9 and 0 < z.real < 1 - 1e-9]
+    c = 1 / (1 / (1 - r0) + mu / lam)
+    return float(c * r0 / (1 - r0) ** 2 / lam)
 
 
 def littles_law(lam: float, w: float) -> float:
@@ -258,6 +293,51 @@ class NotAQueue(ValueError):
     """The scenario is not one of the textbook queues queue_model() knows; says why."""
 
 
+@dataclass(frozen=True, slots=True)
+class TandemModel:
+    """A routed scenario reduced to single-server stations in series, in hours: the arrival
+    rate, and each station's service time S = changeover + quantity × unit time; `exponential`
+    says every station's S is exactly exponential (the Jackson formula applies)."""
+
+    arrival_rate_h: float
+    stations: list[Moments]
+    exponential: bool
+
+
+def tandem_model(scenario: Scenario) -> TandemModel:
+    """Reduce a routed scenario to stations in series, or raise NotAQueue naming the first
+    obstacle: as queue_model's one factory and Poisson customer, every family of the customer
+    routed through the same stations, each station always open, first come first served and
+    without breakdowns. The stations keep the arrival order (first come first served, no
+    overtaking), so each sees the customer's items in the order placed and its changeovers
+    have queue_model's chances."""
+    factory, customer = _single_factory_and_customer(scenario)
+    routes = {tuple(factory.routing.get(family, ())) for family in customer.families}
+    if len(routes) != 1 or not next(iter(routes)):
+        raise NotAQueue("every family of the customer needs the same routing")
+    if not isinstance(customer.interarrival_days, Exponential):
+        raise NotAQueue("interarrival_days must be exponential (Poisson arrivals)")
+    quantity = _whole_quantity(customer.quantity, scenario.channels.get(customer.channel).moq)
+    weights = [w / sum(customer.families.values()) for w in customer.families.values()]
+    same_family = sum(w * w for w in weights)
+    p_same = same_family * (1 - 1 / customer.styles_per_family)
+    lines = {line.name: line for line in factory.lines}
+    stations, exponential = [], quantity.variance == 0
+    for name in next(iter(routes)):
+        line = _identical_lines(scenario, [lines[name]], customer)
+        if line.breakdowns is not None:
+            raise NotAQueue(f"station '{name}' must not break down")
+        change = changeover_moments(
+            line.changeover_h.same_family, line.changeover_h.other_family, p_same, 1 - same_family
+        )
+        unit = Moments.of(line.unit_time_h)
+        stations.append(order_service_moments(change, quantity, unit))
+        exponential = (
+            exponential and change.second == 0 and isinstance(line.unit_time_h, Exponential)
+        )
+    return TandemModel(1 / (customer.interarrival_days.mean * HOURS_PER_DAY), stations, exponential)
+
+
 def queue_model(scenario: Scenario) -> QueueModel:
     """Reduce a scenario to M/G/1 or M/G/c, or raise NotAQueue naming the first obstacle.
 
@@ -274,6 +354,8 @@ def queue_model(scenario: Scenario) -> QueueModel:
     other through the item they share, which the formulas ignore.
     """
     factory, customer = _single_factory_and_customer(scenario)
+    if factory.routing:
+        raise NotAQueue("a factory with routings is stations in series: see tandem_model")
     line = _identical_lines(scenario, factory.lines, customer)
     if not isinstance(customer.interarrival_days, Exponential):
         raise NotAQueue("interarrival_days must be exponential (Poisson arrivals)")
@@ -369,4 +451,42 @@ def _whole_quantity(dist: DistSpec, moq: int) -> Moments:
         return Moments.of(dist)
     raise NotAQueue(
         f"quantity must be a whole deterministic number or uniform_int, at least the MOQ {moq}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BulkModel:
+    """A batch station reduced to the M/M^[1,K]/1 queue, in hours: Poisson arrivals of one
+    order each, batches of up to K orders, an exponential lay of rate μ whatever the batch."""
+
+    arrival_rate_h: float
+    service_rate_h: float
+    max_orders: int
+
+
+def bulk_model(scenario: Scenario) -> BulkModel:
+    """Reduce a routed scenario of one batch station to M/M^[1,K]/1, or raise NotAQueue: one
+    factory and Poisson customer as for queue_model; the routing one always-open first come
+    first served station without breakdowns or changeovers, whose batch time is its lay alone
+    (unit time 0), exponential."""
+    factory, customer = _single_factory_and_customer(scenario)
+    routes = {tuple(factory.routing.get(family, ())) for family in customer.families}
+    if len(routes) != 1 or len(next(iter(routes))) != 1:
+        raise NotAQueue("every family of the customer needs the same routing of one station")
+    if not isinstance(customer.interarrival_days, Exponential):
+        raise NotAQueue("interarrival_days must be exponential (Poisson arrivals)")
+    (name,) = next(iter(routes))
+    (line,) = [line for line in factory.lines if line.name == name]
+    line = _identical_lines(scenario, [line], customer)
+    batch = line.batch
+    if batch is None or batch.same_family or not isinstance(batch.lay_h, Exponential):
+        raise NotAQueue(f"station '{name}' must make batches of any family, exponential lays")
+    if line.breakdowns is not None or line.unit_time_h.expectation != 0:
+        raise NotAQueue(f"station '{name}' must take its lay's time only, without breakdowns")
+    if line.changeover_h != Changeover():
+        raise NotAQueue(f"station '{name}' must have no changeovers")
+    return BulkModel(
+        1 / (customer.interarrival_days.mean * HOURS_PER_DAY),
+        1 / batch.lay_h.mean,
+        batch.max_orders,
     )

@@ -129,6 +129,7 @@ SUBCONTRACT = "subcontract"  # a workshop's fee for the good pieces of an order 
 OPENING_BALANCE = "opening_balance"  # what an order book brings into a factory's books at time 0
 
 NO_ORDER = -1  # the order_id of a posting or line state that belongs to no order
+NO_BATCH = -1  # the batch_id of a step made for one order alone (the steps table)
 
 # ── orders ───────────────────────────────────────────────────────────────────────────────────
 ECOMMERCE, OFFLINE = "ecommerce", "offline"

@@ -18,11 +18,13 @@ from typing import Any
 
 import pytest
 import test_orderbook
+import test_routing
 from conftest import at_test_size
 
 import flexsim
 from flexsim.model.order import Buyer, Order
 from flexsim.records import COLUMN_TYPES, TABLES, CapacityRecord, OrderRecord, Recorder
+from flexsim.scenario import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 engine = importlib.import_module("flexsim.run")  # the module; flexsim.run is its function
@@ -37,6 +39,7 @@ WRITERS = {
     "seller_days": {"flexsim.model.shelf:Shelf.record_days"},
     "capacity": {"flexsim.model.factory:Factory.publish"},
     "alliance_reviews": {"flexsim.model.alliance:Alliance.review"},
+    "steps": {"flexsim.model.station:Routing.record"},
 }
 KINDS: dict[str, type] = {"int64": int, "float64": float, "str": str, "bool": bool}
 
@@ -103,14 +106,15 @@ def row_problems(table: str, rows: Iterable[Any]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def recorders(tmp_path_factory: pytest.TempPathFactory) -> list[WrittenRecorder]:
-    """The recorders of short runs of each built-in and validation scenario, and of the order
-    book test's scenario (opening orders of every status)."""
+    """The recorders of short runs of each built-in and validation scenario, of the order
+    book test's scenario (opening orders of every status) and of the routing test's."""
     cases = [flexsim.load_builtin(n, at_test_size(n)) for n in flexsim.builtin_names()]
     cases += [
         flexsim.load(path) for path in sorted((ROOT / "experiments/validation").glob("*.toml"))
     ]
     cases.append(flexsim.load(test_orderbook.write(tmp_path_factory.mktemp("book"))))
     cases.append(flexsim.load(ROOT / "experiments/alliance/guild.toml"))  # an alliance's reviews
+    cases.append(validate(test_routing.routed(), "routed"))  # stations' steps
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(engine, "Recorder", WrittenRecorder)
         MADE.clear()

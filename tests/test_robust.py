@@ -136,6 +136,7 @@ METRICS: dict[str, Callable[[dict[str, pd.DataFrame]], object]] = {
     "seller_factories": lambda t: metrics.seller_factories(t, 0.0),
     "subcontracting": lambda t: metrics.subcontracting(t["orders"], t["line_states"], 0.0, 24.0),
     "alliance_kpis": lambda t: metrics.alliance_kpis(t["alliance_reviews"], 0.0, 24.0),
+    "station_kpis": lambda t: metrics.station_kpis(t["steps"], t["line_states"], 0.0, 24.0),
     "sample_kpis": lambda t: metrics.sample_kpis(t["items"]),
     "cash_cycles": lambda t: metrics.cash_cycles(t, 0.0, 24.0, 0.1),
     "kpis": lambda t: metrics.kpis(t, 0.0, 24.0, 0.1),

@@ -44,6 +44,9 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "polling_asymmetric_exhaustive.toml": QUEUE_DAYS,
     "polling_asymmetric_gated.toml": QUEUE_DAYS,
     "breakdowns.toml": QUEUE_DAYS,
+    "tandem.toml": QUEUE_DAYS,
+    "bulk.toml": QUEUE_DAYS,
+    "bulk4.toml": QUEUE_DAYS,
     "tao-factory": LITTLE_DAYS,
 }
 
@@ -208,6 +211,75 @@ def test_breakdowns_match_pollaczek_khinchine_with_repairs(runs: Results) -> Non
 @pytest.mark.slow
 def test_breakdowns_reject_a_model_without_repairs(runs: Results) -> None:
     assert_rejects(runs, "Breakdowns, M/G/1", "wait_h", "Pollaczek-Khinchine without")
+
+
+@pytest.mark.slow
+def test_tandem_matches_jackson(runs: Results) -> None:
+    assert_matches(runs, "Tandem", "sojourn_h")
+
+
+@pytest.mark.slow
+def test_tandem_rejects_slower_service_a_single_queue_and_one_line(runs: Results) -> None:
+    """Two queues in series: not one queue at the bottleneck (9 % short), nor one line making
+    both steps (more than twice as long)."""
+    assert_rejects(runs, "Tandem", "sojourn_h", "service 10 % slower")
+    assert_rejects(runs, "Tandem", "sojourn_h", "a queue at the bottleneck only")
+    assert_rejects(runs, "Tandem", "sojourn_h", "one line making both steps")
+
+
+BULK = ("Bulk service M/M^[1,2]/1", "Bulk service M/M^[1,4]/1")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", BULK)
+def test_bulk_service_matches_the_characteristic_root(runs: Results, case: str) -> None:
+    assert_matches(runs, case, "wait_h")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", BULK)
+def test_bulk_service_rejects_one_fast_server_and_larger_batches(runs: Results, case: str) -> None:
+    assert_rejects(runs, case, "wait_h", "one server K times as fast")
+    assert_rejects(runs, case, "wait_h", "batches of K + 1")
+
+
+def test_bulk_scenarios_reduce_to_their_queues() -> None:
+    bulk = theory.bulk_model(study.load("bulk.toml"))
+    assert bulk.arrival_rate_h == pytest.approx(0.9 / 24)
+    assert (bulk.service_rate_h, bulk.max_orders) == (1 / 24, 2)
+    bulk = theory.bulk_model(study.load("bulk4.toml"))
+    assert bulk.arrival_rate_h == pytest.approx(1.6 / 24)
+    assert (bulk.service_rate_h, bulk.max_orders) == (1 / 48, 4)
+
+
+def test_bulk_service_wait_by_hand() -> None:
+    """K = 1 is M/M/1; λ = 0.9, μ = 1, K = 2: r₀ = (√4.6 − 1)/2, the root of z² + z − 0.9
+    (z³ − 1.9z + 0.9 = (z − 1)(z² + z − 0.9)), C = 1/(1/(1 − r₀) + 1/0.9), Wq = C·r₀/(1 − r₀)²/λ;
+    larger batches wait less, and λ ≥ Kμ never empties."""
+    assert theory.bulk_service_wq(0.8, 1.0, 1) == pytest.approx(theory.mm1_wq(0.8, 1.0))
+    r0 = (math.sqrt(4.6) - 1) / 2
+    c = 1 / (1 / (1 - r0) + 1 / 0.9)
+    assert theory.bulk_service_wq(0.9, 1.0, 2) == pytest.approx(c * r0 / (1 - r0) ** 2 / 0.9)
+    assert theory.bulk_service_wq(1.6, 0.5, 4) < theory.bulk_service_wq(1.6, 0.5, 3)
+    assert theory.bulk_service_wq(2.0, 0.5, 4) == math.inf
+
+
+def test_tandem_scenario_reduces_to_two_exponential_stations() -> None:
+    """The tandem file is λ = 0.5/day through stations of mean 14.4 h and 24 h: W = 68.6 h."""
+    tandem = theory.tandem_model(study.load("tandem.toml"))
+    assert tandem.exponential
+    assert tandem.arrival_rate_h == pytest.approx(0.5 / 24)
+    assert [s.mean for s in tandem.stations] == [14.4, 24.0]
+    assert study.jackson_sojourn(study.load("tandem.toml")) == pytest.approx(14.4 / 0.7 + 48)
+    with pytest.raises(theory.NotAQueue, match="stations in series"):
+        theory.queue_model(study.load("tandem.toml"))
+
+
+def test_tandem_sojourn_of_one_station_is_mm1() -> None:
+    """One station: W = Wq + 1/μ; a station at or above capacity never empties."""
+    assert theory.tandem_sojourn(0.8, [1.0]) == pytest.approx(theory.mm1_wq(0.8, 1.0) + 1.0)
+    assert theory.tandem_sojourn(0.5, [1.0, 2.0]) == pytest.approx(2.0 + 1 / 1.5)
+    assert theory.tandem_sojourn(1.0, [2.0, 1.0]) == math.inf
 
 
 def test_polling_formulas_agree_with_each_other() -> None:

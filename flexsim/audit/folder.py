@@ -16,7 +16,7 @@ from flexsim.scenario import Scenario
 
 DERIVED = ("cash", "seller_money")  # tables results.write derives from the ledger
 # tables added after folders were first written: a folder from before has none, read as empty
-LATER = ("alliance_reviews",)
+LATER = ("alliance_reviews", "steps")
 FILES = ("kpis.json", "scenario.json", "manifest.json")
 
 

@@ -94,6 +94,11 @@ def check_kpi(name: str, scenario: Scenario, where: str) -> None:
         )
 
 
+def _routed_stations(routing: dict[str, list[str]]) -> list[str]:
+    """The stations a factory's routings name, each once, in the order first named."""
+    return list(dict.fromkeys(name for route in routing.values() for name in route))
+
+
 def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:
     """Each KPI section's keys a run of `scenario` can have (None: a section of plain KPIs)."""
     lines = [f"{f.name}.{line.name}" for f in scenario.factories for line in f.lines]
@@ -115,6 +120,9 @@ def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:
             key
             for a in scenario.alliances
             for key in [a.name, *(f"{a.name}.{m.name}" for m in a.members)]
+        ],
+        "stations": [
+            f"{f.name}.{name}" for f in scenario.factories for name in _routed_stations(f.routing)
         ],
     }
     return sections

@@ -44,6 +44,7 @@ from flexsim.metrics.money import (
 )
 from flexsim.metrics.orders import STAGES, backlog, finished_orders, lead_times, order_counts
 from flexsim.metrics.sellers import item_timing, sample_kpis, seller_factories, seller_kpis
+from flexsim.metrics.stations import station_kpis
 from flexsim.metrics.workshops import subcontracting
 from flexsim.scenario import Channels, Scenario
 
@@ -78,6 +79,7 @@ __all__ = [
     "seller_money",
     "split_kpi_name",
     "state_durations",
+    "station_kpis",
     "subcontracting",
     "utilisation",
     "vouchers_outstanding_max",
@@ -94,6 +96,7 @@ SECTIONS = (
     "seller_factories",
     "subcontracting",
     "alliance",
+    "stations",
 )
 
 
@@ -128,6 +131,7 @@ def kpis(
         ),
         # only a run with alliances has the section: without, the KPIs are as they were
         **_alliance(tables, start_h, end_h),
+        **_stations(tables, start_h, end_h),  # likewise only a run with routings
     }
 
 
@@ -136,6 +140,14 @@ def _alliance(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> 
     if reviews is None or reviews.empty:
         return {}
     return {"alliance": _plain(alliance_kpis(reviews, start_h, end_h))}
+
+
+def _stations(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> dict[str, Any]:
+    steps = tables.get("steps")
+    if steps is None or steps.empty:
+        return {}
+    table = station_kpis(steps, tables["line_states"], start_h, end_h)
+    return {"stations": _plain(table.to_dict(orient="index"))}
 
 
 def scenario_kpis(tables: dict[str, pd.DataFrame], scenario: Scenario) -> dict[str, Any]:

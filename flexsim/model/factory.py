@@ -25,6 +25,7 @@ import simpy
 from flexsim.model.ledger import Ledger
 from flexsim.model.line import Line
 from flexsim.model.order import Order
+from flexsim.model.station import Routing
 from flexsim.model.timer import Environment, after
 from flexsim.model.workshop import Workshop
 from flexsim.records import Recorder
@@ -116,6 +117,7 @@ class Factory:
         self.workshops: list[Workshop] = []  # where it may go, set by the world
         self.fees: dict[str, float] = {}  # workshop party → price per good piece
         self.outgoing: dict[int, Workshop] = {}  # accepted orders to be sent out
+        self.routing: Routing | None = None  # with routings, its lines are stations
         # when it withdrew from its alliance (model/alliance.py): from then on the sellers
         # place it no new orders; it finishes those it has
         self.withdrawn_at = math.inf
@@ -170,8 +172,9 @@ class Factory:
         self.catching_up = False
 
     def schedule_wake(self) -> None:
-        """Make sure an idle line hears of the streams' next arrival when it comes."""
-        if not self.idle or not self.streams:
+        """Make sure an idle line hears of the streams' next arrival when it comes (with
+        routings every arrival is heard of: the first stations idle on their own)."""
+        if not (self.idle or self.routing) or not self.streams:
             return
         streams = self.streams
         first = streams[0].next_at if len(streams) == 1 else min(map(_next_at, streams))
@@ -226,6 +229,11 @@ class Factory:
         """The completion date the factory would quote for the order at `at`: the earliest
         among its lines, from their booked hours (or without booking their queued work)."""
         self.catch_up(at)
+        if self.routing is not None:  # each station in turn, from the one before's quote
+            done = at
+            for station in self.routing.routes[order.family]:
+                done = station.line.quote(order, done)[0]
+            return done
         return self.best_line(order, at)[1]
 
     def best_line(self, order: Order, at: float) -> tuple[Line, float, float]:
@@ -282,6 +290,9 @@ class Factory:
                 self.buy_materials(order)
                 self.issue_materials(order)
             self.outgoing.pop(order.order_id).send(order, self.take_back)
+            return
+        if self.routing is not None:
+            self.routing.start(order)
             return
         if self.idle:
             for i, line in enumerate(self.idle):
@@ -387,3 +398,5 @@ class Factory:
         self.catch_up(before)
         for line in self.lines:
             line.close(at, paid_at=before)  # the last overtime's premium, before the horizon
+        if self.routing is not None:
+            self.routing.close(at)

@@ -31,6 +31,7 @@ from flexsim.vocabulary import (
     CHANNELS,
     DOWN,
     IDLE,
+    NO_BATCH,
     NO_ORDER,
     OFF_SHIFT,
     OTHER_FAMILY,
@@ -99,6 +100,7 @@ class Line:  # writes LineStateRecord rows
         "state", "state_order", "states", "takes_oldest", "unit_time", "until_failure",
         "visiting", "work_left",
     )  # fmt: skip
+    batch_id = NO_BATCH  # the batch its order in hand is made in: none, one order at a time
 
     def __init__(
         self,
@@ -373,6 +375,18 @@ class Line:  # writes LineStateRecord rows
     def book(self, order: Order, hours: float) -> None:
         order.line = self.name
         self.bookings.book(order, hours)
+
+    def holds(self, order: Order) -> bool:
+        """Whether the line holds a batch the order may join (model/batch.py): never."""
+        return False
+
+    def offer(self, order: Order, now: float) -> None:
+        """Give the order to the batch the line holds (model/batch.py)."""
+        raise NotImplementedError("only a batch station holds a batch")
+
+    def in_hand(self) -> list[Order]:
+        """The orders the line is working on: its order in hand, if any."""
+        return [] if self.current is None else [self.current]
 
     def committed_h(self, now: float) -> float:
         """Open hours of work the line has in hand and booked, from now."""

@@ -13,10 +13,11 @@ import simpy
 
 from flexsim.dists import DistSpec
 from flexsim.model.alliance import Alliance, Member
+from flexsim.model.batch import BatchLine
 from flexsim.model.costs import RunningCosts, invest, pay_running_costs
 from flexsim.model.factory import Fabric, Factory
 from flexsim.model.ledger import Ledger
-from flexsim.model.line import Breakdowns, Line, UnitTimes
+from flexsim.model.line import Breakdowns, Host, Line, UnitTimes
 from flexsim.model.opening import open_orders
 from flexsim.model.overtime import Overtime
 from flexsim.model.polling import PollingLine
@@ -25,6 +26,7 @@ from flexsim.model.samples import SampleRoom
 from flexsim.model.seasons import SeasonCalendar
 from flexsim.model.seller import Seller
 from flexsim.model.shelf import Shelf
+from flexsim.model.station import Routing, Station
 from flexsim.model.timer import Environment
 from flexsim.model.trade import Trade
 from flexsim.model.wholesale import OrderStream
@@ -102,10 +104,10 @@ def month_starts(start_date: dt.date, horizon_days: float) -> list[float]:
 
 
 def make_line(
-    env: Environment, factory: Factory, spec: LineSpec, scenario: Scenario, streams: Streams
+    env: Environment, factory: Host, spec: LineSpec, scenario: Scenario, streams: Streams
 ) -> Line:
-    """A line with its calendars and its random streams: unit times per buyer, breakdowns of
-    its own."""
+    """A line of a factory (or of one of its stations, whose name is the factory's) with its
+    calendars and its random streams: unit times per buyer, breakdowns of its own."""
     calendar_spec = scenario.calendars.get(spec.calendar)
     calendar = build_calendar(calendar_spec, scenario.start_date)
     label = f"{factory.name}.{spec.name}"
@@ -126,6 +128,9 @@ def make_line(
         months = month_starts(scenario.start_date, scenario.horizon_days)
         overtime = Overtime(spec.overtime, calendar, extended, months)
     args = (env, factory, spec, calendar, unit_time, failures, by_family, overtime)
+    if spec.batch is not None:
+        lay_h = spec.batch.lay_h.sampler(streams[f"line.lay/{label}"])
+        return BatchLine(*args, lay_h=lay_h)
     if spec.dispatch in POLLING:
         return PollingLine(*args, gated=POLLING[spec.dispatch])
     return Line(*args)
@@ -157,8 +162,15 @@ def make_factory(
                 lambda rng: fabric.lead_days.sampler(rng, HOURS_PER_DAY),
             ),
         )
-    for line in spec.lines:
-        factory.add_line(make_line(env, factory, line, scenario, streams))
+    if spec.routing:  # each line a station with its own queue, the orders going through them
+        stations = {line.name: Station(env, factory) for line in spec.lines}
+        factory.routing = Routing(env, factory, stations, spec.routing)
+        for line in spec.lines:
+            stations[line.name].line = make_line(env, stations[line.name], line, scenario, streams)
+            factory.add_line(stations[line.name].line)
+    else:
+        for line in spec.lines:
+            factory.add_line(make_line(env, factory, line, scenario, streams))
     if spec.booking is not None:
         env.process(factory.publish())
     costs = running_costs(spec, factory)

@@ -120,6 +120,15 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
             "alliances",
             "no alliance reviewed",
         )
+    if kpis.get("stations"):  # only a scenario with routings has the section
+        add(
+            "Stations of routed factories: busy share of calendar time, mean number of orders "
+            "in the queue, steps that reached the station after the warm-up and their mean "
+            "wait and time there (h); the bottleneck (1) has its factory's highest busy share",
+            _frame(kpis["stations"], "station"),
+            "stations",
+            "no routed order reached a station",
+        )
     return tables, _left_out(left_out)
 
 

@@ -60,6 +60,7 @@ from flexsim.scenario.files import (
     parse_value,
 )
 from flexsim.scenario.plant import (
+    BatchSpec,
     BookingSpec,
     BreakdownSpec,
     CalendarSpec,
@@ -97,6 +98,7 @@ __all__ = [
     "POLLING_RULES",
     "WEEKDAYS",
     "AllianceSpec",
+    "BatchSpec",
     "BookingSpec",
     "BreakdownSpec",
     "CalendarSpec",

@@ -86,6 +86,10 @@ def problems(
         else:
             factory = factories[order.factory]
             payment = channels.get(customer.channel).payment
+            if factory.routing:
+                problem = f"factory {quoted(order.factory)} has routings, which an order book "
+                yield i, "factory", problem + "cannot open orders at yet"
+                continue
             yield from _row_problems(i, order, start, customer.channel, payment, factory)
         if order.status == IN_PRODUCTION and order.line is not None:
             if (order.factory, order.line) in in_hand:

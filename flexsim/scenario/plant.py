@@ -187,6 +187,22 @@ class OvertimeSpec(Spec):
     premium_per_hour: Money = 0.0
 
 
+class BatchSpec(Spec):
+    """A batch station: up to `max_orders` orders made together in one operation, taken when
+    the station comes free from those waiting (by its dispatch rule, with `same_family` only
+    orders of the first one's family); the operation takes one `lay_h` draw plus the batch's
+    pieces × one unit-time draw."""
+
+    max_orders: Annotated[int, Field(ge=1, le=int(MAX_NUMBER))]
+    lay_h: DistSpec = Field(
+        default=Deterministic(value=0), description="hours per batch, whatever its size"
+    )
+    same_family: bool = False
+    max_wait_h: NonNegative = Field(
+        default=0.0, description="hours a short batch waits to fill; 0: it starts at once"
+    )
+
+
 class LineSpec(Spec):
     """A production line: one order at a time, during its calendar's open hours; with its
     own costs: a fixed cost per day, a payroll rate overriding the factory's, an investment."""
@@ -212,6 +228,7 @@ class LineSpec(Spec):
     )
     dispatch: DispatchName = "fifo"
     breakdowns: BreakdownSpec | None = None
+    batch: BatchSpec | None = None
     fixed_cost_per_day: Money = 0.0
     payroll_per_hour: PerOpenHour | None = None  # None: the factory's
     investment: Money = 0.0
@@ -224,6 +241,10 @@ class LineSpec(Spec):
                 f"dispatch '{self.dispatch}' visits families in the order of `families`: list them"
             )
         require_unique(self.families, "family")
+        if self.batch is not None and self.dispatch in POLLING_RULES:
+            raise ValueError(
+                f"batch: a batch station dispatches by a rule, not by polling ('{self.dispatch}')"
+            )
         if self.families:
             for family in self.unit_time_by_family:
                 if family not in self.families:
@@ -304,12 +325,60 @@ class FactorySpec(Spec):
     investment: Money = 0.0
     life_years: LifeYears = 10.0
     subcontract: SubcontractSpec = SubcontractSpec()
+    routing: dict[Name, Annotated[list[Name], Field(min_length=1)]] = Field(
+        default={},
+        description="family → the lines (stations) its orders go through, in order; "
+        "{} = one line makes the whole order",
+    )
 
     @field_validator("lines")
     @classmethod
     def _unique_lines(cls, lines: list[LineSpec]) -> list[LineSpec]:
         require_unique([line.name for line in lines], "line")
         return lines
+
+    @model_validator(mode="after")
+    def _routes(self) -> FactorySpec:
+        """Each routing names the factory's lines, each once, each making the family; the
+        parts that do not work with routings yet are refused."""
+        lines = {line.name: line for line in self.lines}
+        for j, line in enumerate(self.lines):
+            if line.batch is not None and not self.routing:
+                raise ValueError(
+                    f"lines.{j}.batch: batches are made at the stations of a factory with a "
+                    "`routing` only (not yet at a line making whole orders); give the factory "
+                    "a routing through this line"
+                )
+        for family, stations in self.routing.items():
+            for k, name in enumerate(stations):
+                key = f"routing.{family}.{k}"
+                if name not in lines:
+                    raise ValueError(
+                        f"{key}: station '{name}' is not a line of factory '{self.name}'; "
+                        f"its lines: {', '.join(lines)}"
+                    )
+                if name in stations[:k]:
+                    raise ValueError(
+                        f"{key}: station '{name}' comes twice in the routing of family "
+                        f"'{family}' (a loop); a routing visits each station once"
+                    )
+                if lines[name].families and family not in lines[name].families:
+                    raise ValueError(
+                        f"{key}: station '{name}' does not make family '{family}'; it makes "
+                        f"{', '.join(lines[name].families)}"
+                    )
+        if self.routing:
+            not_yet = [
+                ("booking", self.booking is not None, "capacity booking"),
+                ("subcontract.rule", self.subcontract.rule != "never", "subcontracting"),
+            ]
+            for key, given, what in not_yet:
+                if given:
+                    raise ValueError(
+                        f"{key}: {what} does not work with routings yet; leave it out of a "
+                        "factory with a `routing`"
+                    )
+        return self
 
     def line_payroll(self, line: LineSpec) -> float:
         """The payroll per open hour of a line: its own rate, else the factory's; 0 unless

@@ -191,11 +191,31 @@ class Scenario(Spec):
                     f"defined: {listing(list(factories))}"
                 )
             for family in families:
-                if not any(line.serves(channel, family) for line in served_by.lines):
+                if served_by.routing:
+                    self._check_route(where, served_by, channel, family)
+                elif not any(line.serves(channel, family) for line in served_by.lines):
                     raise ValueError(
                         f"{where}: no line of factory '{factory_name}' makes family "
                         f"'{family}' for channel '{channel}', so those orders could never be made"
                     )
+
+    def _check_route(self, where: str, factory: FactorySpec, channel: str, family: str) -> None:
+        """A routed factory has a routing for each family its buyers order, through stations
+        that make the channel's orders."""
+        key = f"factories.{self.factories.index(factory)}.routing"
+        route = factory.routing.get(family)
+        if route is None:
+            raise ValueError(
+                f"{key}: factory '{factory.name}' declares routings but none for family "
+                f"'{family}', which {where} orders; add `{family} = [STATION, …]`"
+            )
+        lines = {line.name: line for line in factory.lines}
+        for k, name in enumerate(route):
+            if channel not in lines[name].channels:
+                raise ValueError(
+                    f"{key}.{family}.{k}: station '{name}' makes no {channel} orders, "
+                    f"which {where} places; add '{channel}' to its channels"
+                )
 
     def _check_workshops(self) -> None:
         """Each factory's subcontracting against the workshops: names defined, a rule that can

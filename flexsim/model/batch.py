@@ -1,0 +1,136 @@
+"""BatchLine: a station that makes up to K orders together in one operation (a cutting table
+laying several orders' fabric at once).
+
+the station comes free (or an order wakes it) → it takes the order, then up to K − 1 more of
+those waiting, picked one after another by its dispatch rule (with `same_family` only orders of
+the first one's family); short of K, with a maximum wait, it holds them (idle) and adds the
+orders that arrive, until the batch is full or the wait is over → one changeover, from the last
+batch's first order's item to this one's →
+one operation: a `lay_h` draw plus the batch's pieces × one unit-time draw (the first order's
+buyer's stream), with breakdowns and calendar as any line → every order of the batch finished
+at once, each handed to its host in turn → the next batch, or idle. Each batch has a number,
+counted from 0 at each station: the steps table's batch_id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flexsim.calendar import Calendar
+from flexsim.model.line import Breakdowns, Host, Line, UnitTimes
+from flexsim.model.order import Order
+from flexsim.model.overtime import Overtime
+from flexsim.model.timer import Environment
+from flexsim.scenario import LineSpec
+from flexsim.vocabulary import IDLE, NO_ORDER
+
+
+class BatchLine(Line):
+    """A line that makes up to `max_orders` orders at a time (a batch station)."""
+
+    __slots__ = ("batch", "batch_id", "holding", "lay_h", "max_orders", "max_wait_h", "same_family")
+
+    def __init__(
+        self,
+        env: Environment,
+        host: Host,
+        spec: LineSpec,
+        calendar: Calendar,
+        unit_time: UnitTimes,
+        breakdowns: Breakdowns | None,
+        by_family: dict[str, UnitTimes] | None,
+        overtime: Overtime | None,
+        lay_h: Callable[[], float],
+    ) -> None:
+        super().__init__(env, host, spec, calendar, unit_time, breakdowns, by_family, overtime)
+        assert spec.batch is not None
+        self.max_orders, self.same_family = spec.batch.max_orders, spec.batch.same_family
+        self.max_wait_h = spec.batch.max_wait_h
+        self.holding = False  # a short batch waits for more orders, up to max_wait_h
+        self.lay_h = lay_h
+        self.batch: list[Order] = []  # the orders in hand, the first one leading
+        self.batch_id = -1  # the batch in hand (or last made), counted from 0
+        self.plain = False  # the fast path makes one order
+        if self.same_family:  # the dispatch rule must ask `serves` of every order
+            self.serves_all = self.takes_oldest = False
+
+    def serves(self, order: Order) -> bool:
+        """As a line; while a batch is being gathered under `same_family`, only orders of its
+        family."""
+        if self.same_family and self.batch and order.family != self.batch[0].family:
+            return False
+        return super().serves(order)
+
+    def take(self, order: Order, now: float) -> None:
+        """Gather the batch: the order, then those the rule picks, up to `max_orders`; short
+        of them, with `max_wait_h`, hold it for the orders still to come."""
+        self.batch = [order]
+        order.line = self.name
+        while len(self.batch) < self.max_orders:
+            more = self.host.next_for(self, now)
+            if more is None:
+                break
+            more.line = self.name
+            self.batch.append(more)
+        if len(self.batch) < self.max_orders and self.max_wait_h > 0:
+            self.holding = True
+            self.current = order  # not free for the host: arrivals are offered to the batch
+            self.enter(IDLE, NO_ORDER, now)
+            token = self.batch_id
+            self.env.call_in(self.max_wait_h, lambda: self.waited(token))
+            return
+        self.make(now)
+
+    def holds(self, order: Order) -> bool:
+        return self.holding and self.serves(order)
+
+    def offer(self, order: Order, now: float) -> None:
+        """An order arrives while the batch is held: it joins it, which starts once full."""
+        order.line = self.name
+        self.batch.append(order)
+        if len(self.batch) == self.max_orders:
+            self.make(now)
+
+    def waited(self, token: int) -> None:
+        """The longest wait for a full batch is over: the batch held since then starts."""
+        if self.holding and token == self.batch_id:
+            self.make(self.env.now)
+
+    def make(self, now: float) -> None:
+        """Start the gathered batch: its materials, then setup, changeover and work."""
+        self.holding = False
+        order = self.batch[0]
+        self.batch_id += 1
+        if self.host.material_cost:
+            for other in self.batch[1:]:
+                self.host.buy_materials(other)
+        super().take(order, now)
+        for other in self.batch[1:]:  # set up together, whether a changeover runs first or not
+            other.setup_at = order.setup_at
+
+    def process(self, order: Order, now: float) -> None:
+        super().process(order, now)
+        for other in self.batch[1:]:
+            other.setup_at, other.start_at = order.setup_at, order.start_at
+            if self.host.material_cost:
+                self.host.issue_materials(other)
+
+    def work_h(self, order: Order) -> float:
+        """One lay draw, plus the batch's pieces × one unit-time draw."""
+        by_family = self.by_family
+        draws = self.unit_time if by_family is None else by_family.get(order.family, self.unit_time)
+        pieces = sum(one.quantity for one in self.batch)
+        return self.lay_h() + pieces * draws[order.customer]()
+
+    def finished(self) -> None:
+        """Every order of the batch is made: the others are handed over first, then the
+        leading one, after which the line takes its next batch."""
+        now = self.env.now
+        for other in self.batch[1:]:
+            other.finished_at = now
+            self.host.finish(other)
+        self.batch = []
+        super().finished()
+
+    def in_hand(self) -> list[Order]:
+        return list(self.batch)

@@ -1,0 +1,277 @@
+"""Station: a line of a routed factory, with a queue of its own; Routing: an order's way from
+station to station.
+
+order accepted (fabric in) → the first station of its family's routing: taken at once by its
+idle line, or queued there → made (setup, changeover, processing, breakdowns, in the station's
+open hours, as any line) → the step is recorded → the next station's queue, … → after the last
+station the factory finishes and ships it (model/factory.py `Factory.finish`). A station is
+the Host of its line (model/line.py), as an outside workshop is (model/workshop.py), so its
+states are line-state records under the factory's name. The order keeps its first step's setup
+and start and its last step's finish, so the orders table reads as it does without routings;
+the steps table has one row per step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from flexsim.model.line import Line
+from flexsim.model.order import NOT_YET, Order
+from flexsim.model.timer import Environment
+from flexsim.records import Recorder
+from flexsim.vocabulary import CHANGEOVERS, NO_BATCH, NO_CHANGEOVER
+
+# an order's changeover is the largest kind over its steps
+CHANGE_SIZE = {kind: size for size, kind in enumerate(CHANGEOVERS)}
+
+
+class Maker(Protocol):
+    """What a station asks of its factory: its name and recorder, its order streams, and the
+    money and hand-over of the order's last step (model/factory.py's Factory is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def recorder(self) -> Recorder: ...
+    @property
+    def material_cost(self) -> float: ...
+    @property
+    def next_arrival(self) -> float: ...
+
+    def catch_up(self, until: float) -> None: ...
+    def buy_materials(self, order: Order) -> None: ...
+    def issue_materials(self, order: Order) -> None: ...
+    def spend(self, order: Order, amount: float, reason: str) -> None: ...
+    def spend_on_line(self, amount: float, reason: str, at: float | None = None) -> None: ...
+    def finish(self, order: Order) -> None: ...
+
+
+class Progress:
+    """Where a routed order is: its step, when it reached that step's queue, and what its
+    earlier steps leave in the orders table (the first setup and start, changeovers)."""
+
+    __slots__ = (
+        "changeover",
+        "changeover_cost",
+        "line",
+        "queued_at",
+        "setup_at",
+        "start_at",
+        "step",
+    )
+
+    def __init__(self, queued_at: float) -> None:
+        self.step, self.queued_at = 0, queued_at
+        self.line, self.setup_at, self.start_at = "", NOT_YET, NOT_YET
+        self.changeover, self.changeover_cost = NO_CHANGEOVER, 0.0
+
+
+class Routing:
+    """A factory's routings: each family's stations in order, and its orders on their way."""
+
+    def __init__(
+        self,
+        env: Environment,
+        maker: Maker,
+        stations: dict[str, Station],
+        routing: dict[str, list[str]],
+    ) -> None:
+        self.env, self.maker, self.stations = env, maker, stations
+        self.routes = {
+            family: [stations[name] for name in names] for family, names in routing.items()
+        }
+        self.steps = maker.recorder.steps
+        self.orders: dict[int, Progress] = {}
+        for station in stations.values():
+            station.routing = self
+
+    def start(self, order: Order) -> None:
+        """An accepted order whose fabric is in goes to its routing's first station."""
+        now = self.env.now
+        self.orders[order.order_id] = Progress(now)
+        self.routes[order.family][0].arrive(order, now)
+
+    def step_of(self, order: Order) -> int:
+        return self.orders[order.order_id].step
+
+    def done(self, order: Order, station: Station) -> None:
+        """A station made its step of the order: record it, then the next station, or the
+        factory finishes the order."""
+        progress = self.orders[order.order_id]
+        line = station.line
+        self.record(order, progress, line.name, order.finished_at, line.batch_id)
+        if progress.step == 0:
+            progress.line, progress.setup_at, progress.start_at = (
+                order.line,
+                order.setup_at,
+                order.start_at,
+            )
+        self.keep_changeover(order, progress)
+        route = self.routes[order.family]
+        progress.step += 1
+        if progress.step < len(route):
+            progress.queued_at = now = self.env.now
+            self.as_first(order, progress)
+            order.finished_at = NOT_YET
+            route[progress.step].arrive(order, now)
+            return
+        del self.orders[order.order_id]
+        self.as_first(order, progress, changeover=True)
+        self.maker.finish(order)
+
+    def keep_changeover(self, order: Order, progress: Progress) -> None:
+        """The order's changeover so far: the largest kind over its steps, their costs summed;
+        the order's own fields are cleared for its next step's line to set."""
+        if CHANGE_SIZE[order.changeover] > CHANGE_SIZE[progress.changeover]:
+            progress.changeover = order.changeover
+        progress.changeover_cost += order.changeover_cost
+        order.changeover, order.changeover_cost = NO_CHANGEOVER, 0.0
+
+    def as_first(self, order: Order, progress: Progress, changeover: bool = False) -> None:
+        """Give the order its first step's line, setup and start, and with `changeover` (once
+        it has no step left to make) its changeovers over its steps."""
+        order.line, order.setup_at, order.start_at = (
+            progress.line,
+            progress.setup_at,
+            progress.start_at,
+        )
+        if changeover:
+            order.changeover = progress.changeover
+            order.changeover_cost = progress.changeover_cost
+
+    def record(
+        self,
+        order: Order,
+        progress: Progress,
+        station: str,
+        finished_at: float,
+        batch_id: int = NO_BATCH,
+        at: float = NOT_YET,
+    ) -> None:
+        """Write a StepRecord row (the only place that builds one); at the horizon `at`, a
+        timestamp at or after it has not happened (NaN)."""
+        setup_at, started_at = order.setup_at, order.start_at
+        if setup_at >= at:
+            setup_at = NOT_YET
+        if started_at >= at:
+            started_at = NOT_YET
+        self.steps.append(
+            (
+                order.order_id,
+                progress.step,
+                self.maker.name,
+                station,
+                progress.queued_at,
+                setup_at,
+                started_at,
+                finished_at,
+                batch_id,
+            )
+        )
+
+    def close(self, at: float) -> None:
+        """At the horizon: each order on its way has its step so far recorded (its setup and
+        start when its station has taken it, NaN when it is queued there), and its first
+        step's timestamps back for the orders table."""
+        for station in self.stations.values():
+            for order in station.queue:
+                order.setup_at = order.start_at = NOT_YET
+                self.close_step(order, station, NO_BATCH, at)
+            for order in station.line.in_hand():
+                self.close_step(order, station, station.line.batch_id, at)
+
+    def close_step(self, order: Order, station: Station, batch_id: int, at: float) -> None:
+        progress = self.orders[order.order_id]
+        self.record(order, progress, station.line.name, NOT_YET, batch_id, at)
+        if progress.step == 0:
+            progress.line, progress.setup_at, progress.start_at = (
+                order.line,
+                order.setup_at,
+                order.start_at,
+            )
+        self.keep_changeover(order, progress)
+        self.as_first(order, progress, changeover=True)
+
+
+class Station:
+    """One station of a routed factory: the Host of its line, with its own queue."""
+
+    booking = None  # a routed factory gives no capacity booking yet (Host)
+    line: Line  # set once made (model/world.py), before it starts
+
+    def __init__(self, env: Environment, maker: Maker) -> None:
+        self.env, self.maker = env, maker
+        self.name = maker.name  # the line's records are under the factory's name
+        self.recorder = maker.recorder
+        self.queue: list[Order] = []
+        self.idle: Line | None = None
+        self.routing: Routing | None = None  # set by the factory's Routing
+
+    @property
+    def material_cost(self) -> float:
+        return self.maker.material_cost
+
+    def arrive(self, order: Order, now: float) -> None:
+        """An order reaches the station: its idle line takes it, or it joins the queue."""
+        order.line = ""  # the station's line checks that the order is not another line's
+        line = self.idle
+        if line is not None and line.serves(order):
+            self.idle = None
+            line.wake(order, now)
+        elif self.line.holds(order):  # a batch station waiting to fill its batch
+            self.line.offer(order, now)
+        else:
+            self.queue.append(order)
+
+    def first_step(self, order: Order) -> bool:
+        assert self.routing is not None
+        return self.routing.step_of(order) == 0
+
+    # -- Host: what the station's line asks of it -----------------------------------------------
+
+    def waiting(self) -> Sequence[Order]:
+        return self.queue
+
+    def enqueue(self, order: Order) -> None:
+        self.queue.append(order)
+
+    def catch_up(self, until: float) -> None:
+        self.maker.catch_up(until)
+
+    def next_for(self, line: Line, now: float) -> Order | None:
+        """The queued order the line's dispatch rule picks, removed from the queue; the
+        factory's stream orders placed up to now are brought in first."""
+        if self.maker.next_arrival <= now:
+            self.maker.catch_up(now)
+        if not self.queue:
+            return None
+        if line.takes_oldest:
+            return self.queue.pop(0)
+        i = line.rule(self.queue, line)
+        return self.queue.pop(i) if i >= 0 else None
+
+    def go_idle(self, line: Line) -> None:
+        self.idle = line
+
+    def end_idle(self, line: Line) -> None:
+        self.idle = None
+
+    def buy_materials(self, order: Order) -> None:
+        """Materials are bought for the order's first step only."""
+        if self.first_step(order):
+            self.maker.buy_materials(order)
+
+    def issue_materials(self, order: Order) -> None:
+        if self.first_step(order):
+            self.maker.issue_materials(order)
+
+    def spend(self, order: Order, amount: float, reason: str) -> None:
+        self.maker.spend(order, amount, reason)
+
+    def spend_on_line(self, amount: float, reason: str, at: float | None = None) -> None:
+        self.maker.spend_on_line(amount, reason, at)
+
+    def finish(self, order: Order) -> None:
+        assert self.routing is not None
+        self.routing.done(order, self)

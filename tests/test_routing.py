@@ -1,0 +1,337 @@
+"""Routings: orders made in steps at stations (a factory's `routing`), the steps table, and the
+keyed errors of a routing that cannot work."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import flexsim
+from flexsim import audit, metrics, report, results
+from flexsim.metrics import scenario_kpis, station_kpis
+from flexsim.scenario import ScenarioError, validate
+from flexsim.vocabulary import NO_BATCH
+
+
+def routed(**factory: Any) -> dict[str, Any]:
+    """A scenario of one factory cutting, sewing and finishing shirts, and sewing tees straight
+    from the cut; two customers, one per family, with changeovers, a shift calendar on the
+    sewing line, materials and piece rates."""
+    plant = {
+        "name": "plant",
+        "material_cost": 2.0,
+        "labour_cost": 1.0,
+        "routing": {"shirts": ["cut", "sew", "finish"], "tees": ["cut", "sew"]},
+        "lines": [
+            {"name": "cut", "unit_time_h": {"dist": "exponential", "mean": 0.05}},
+            {
+                "name": "sew",
+                "unit_time_h": {"dist": "exponential", "mean": 0.1},
+                "calendar": "day",
+                "changeover_h": {"same_family": 0.5, "other_family": 2.0},
+                "changeover_cost": {"same_family": 10.0, "other_family": 40.0},
+                "dispatch": "edd",
+            },
+            {"name": "finish", "unit_time_h": {"dist": "deterministic", "value": 0.02}},
+            {"name": "spare", "unit_time_h": {"dist": "deterministic", "value": 1.0}},
+        ],
+    } | factory
+    customers = [
+        {
+            "name": name,
+            "factory": "plant",
+            "interarrival_days": {"dist": "exponential", "mean": 1.5},
+            "quantity": 50,
+            "due_days": 10,
+            "families": {family: 1.0},
+            "styles_per_family": 3,
+        }
+        for name, family in (("shirt-buyer", "shirts"), ("tee-buyer", "tees"))
+    ]
+    return {
+        "name": "routed",
+        "horizon_days": 200,
+        "warmup_days": 20,
+        "calendars": {"day": {"shifts": [{"start": "08:00", "end": "18:00"}]}},
+        "factories": [plant],
+        "customers": customers,
+    }
+
+
+@pytest.fixture(scope="module")
+def result() -> flexsim.RunResult:
+    return flexsim.run(validate(routed(), "test"), 3)
+
+
+def test_every_accepted_order_goes_through_its_familys_stations_in_order(
+    result: flexsim.RunResult,
+) -> None:
+    orders, steps = result.tables["orders"], result.tables["steps"]
+    route = {"shirts": ["cut", "sew", "finish"], "tees": ["cut", "sew"]}
+    family = orders.set_index("order_id")["family"]
+    for order_id, its in steps.groupby("order_id"):
+        stations = list(its["station"])
+        assert list(its["step"]) == list(range(len(stations)))
+        assert stations == route[family[order_id]][: len(stations)]
+    assert (steps["batch_id"] == NO_BATCH).all()
+    assert not (steps["station"] == "spare").any()
+
+
+def test_a_step_queues_when_the_one_before_finishes_and_each_runs_in_order(
+    result: flexsim.RunResult,
+) -> None:
+    steps = result.tables["steps"]
+    made = steps.dropna(subset=["finished_at"])
+    assert (made["queued_at"] <= made["setup_at"]).all()
+    assert (made["setup_at"] <= made["started_at"]).all()
+    assert (made["started_at"] < made["finished_at"]).all()
+    following = steps.merge(made, on="order_id", suffixes=("", "_before"))
+    following = following[following["step"] == following["step_before"] + 1]
+    assert len(following)
+    assert (following["queued_at"] == following["finished_at_before"]).all()
+
+
+def test_an_order_reads_its_first_step_start_and_its_last_step_finish(
+    result: flexsim.RunResult,
+) -> None:
+    orders, steps = result.tables["orders"], result.tables["steps"]
+    first = steps[steps["step"] == 0].set_index("order_id")
+    last = steps.groupby("order_id").tail(1).set_index("order_id")
+    accepted = orders[orders["status"] != "refused"].set_index("order_id")
+    assert set(first.index) == set(accepted.index)
+    pd.testing.assert_series_equal(
+        accepted["setup_at"], first["setup_at"].reindex(accepted.index), check_names=False
+    )
+    pd.testing.assert_series_equal(
+        accepted["start_at"], first["started_at"].reindex(accepted.index), check_names=False
+    )
+    pd.testing.assert_series_equal(
+        accepted["finished_at"], last["finished_at"].reindex(accepted.index), check_names=False
+    )
+    taken = accepted["setup_at"].notna()
+    assert (accepted.loc[taken, "line"] == "cut").all()
+    assert accepted["status"].isin(["in_production", "in_transit", "delivered"]).any()
+    open_steps = steps[steps["finished_at"].isna()]
+    assert len(open_steps), "some orders are on their way at the horizon"
+
+
+def test_changeovers_at_a_station_are_paid_and_summed_on_the_order(
+    result: flexsim.RunResult,
+) -> None:
+    orders, states = result.tables["orders"], result.tables["line_states"]
+    assert (states.loc[states["line"] == "sew", "state"] == "changeover").any()
+    assert not (states.loc[states["line"] == "cut", "state"] == "changeover").any()
+    assert set(orders["changeover"]) <= {"none", "same_family", "other_family"}
+    assert orders["changeover_cost"].isin([0.0, 10.0, 40.0]).all()
+    ledger = result.tables["ledger"]
+    paid = ledger[(ledger["reason"] == "changeover") & (ledger["party"] == "factory/plant")]
+    assert paid["amount"].sum() == pytest.approx(orders["changeover_cost"].sum())
+
+
+def test_materials_are_bought_once_and_labour_paid_once_per_order(
+    result: flexsim.RunResult,
+) -> None:
+    orders, ledger = result.tables["orders"], result.tables["ledger"]
+    mine = ledger[ledger["party"] == "factory/plant"]
+    bought = mine[(mine["reason"] == "materials") & (mine["debit"] == "materials")]
+    bought = bought.groupby("order_id")["amount"].sum()
+    quantity = orders.set_index("order_id")["quantity"]
+    assert bought.eq(2.0 * quantity.reindex(bought.index)).all()
+    labour = mine[mine["reason"] == "labour"].groupby("order_id")["amount"].sum()
+    finished = orders.loc[orders["finished_at"].notna(), "order_id"]
+    assert sorted(labour.index) == sorted(finished)
+
+
+def test_stations_write_their_states_under_the_factory(result: flexsim.RunResult) -> None:
+    states = result.tables["line_states"]
+    assert set(states["factory"]) == {"plant"}
+    assert set(states["line"]) == {"cut", "sew", "finish", "spare"}
+    assert (states.loc[states["line"] == "sew", "state"] == "off_shift").any()
+
+
+def test_a_run_folder_with_steps_passes_its_audit(
+    tmp_path: Path, result: flexsim.RunResult
+) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    results.write(result, scenario_kpis(result.tables, result.scenario), folder, "test")
+    failed = [finding.line() for finding in audit.audit(folder) if not finding.holds]
+    assert not failed
+    assert len(results.read_tables(folder, ["steps"])["steps"]) == len(result.tables["steps"])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"routing": {"shirts": ["cut", "press"], "tees": ["cut"]}},
+         "routing.shirts.1: station 'press' is not a line of factory 'plant'"),
+        ({"routing": {"shirts": ["cut", "sew", "cut"], "tees": ["cut"]}},
+         "routing.shirts.2: station 'cut' comes twice in the routing of family 'shirts' (a loop)"),
+        ({"routing": {"shirts": ["cut", "sew", "finish"]}},
+         "factories.0.routing: factory 'plant' declares routings but none for family 'tees'"),
+        ({"routing": {"shirts": [], "tees": ["cut"]}}, "routing.shirts"),
+        ({"booking": {}}, "booking: capacity booking does not work with routings yet"),
+    ],
+)  # fmt: skip
+def test_a_routing_that_cannot_work_is_a_keyed_error(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ScenarioError) as error:
+        validate(routed(**change), "test")
+    assert message in str(error.value)
+
+
+def test_a_station_that_leaves_out_the_family_is_a_keyed_error() -> None:
+    data = routed()
+    data["factories"][0]["lines"][2]["families"] = ["tees"]
+    with pytest.raises(ScenarioError, match=r"routing\.shirts\.2: station 'finish' does not make"):
+        validate(data, "test")
+
+
+def test_without_a_routing_the_steps_table_is_empty() -> None:
+    plain = flexsim.run(flexsim.load_builtin("mm1", {"horizon_days": 30.0, "warmup_days": 0.0}))
+    assert plain.tables["steps"].empty
+    assert list(plain.tables["steps"].columns) == flexsim.records.TABLES["steps"]
+    assert not math.isnan(plain.tables["orders"]["finished_at"].iloc[0])
+
+
+def test_station_kpis_by_hand() -> None:
+    """Two orders through a and b over [0, 10): order 0 queues at a 0-1, is made 1-3, goes
+    straight on at b 3-6; order 1 queues at a 2-3, is made 3-4, waits at b 4-6 and is made
+    6-10 (unfinished at 10). a is busy 3 h of 10, b 7 h: b is the bottleneck."""
+    steps = pd.DataFrame(
+        {
+            "order_id": [0, 0, 1, 1],
+            "step": [0, 1, 0, 1],
+            "factory": ["f"] * 4,
+            "station": ["a", "b", "a", "b"],
+            "queued_at": [0.0, 3.0, 2.0, 4.0],
+            "setup_at": [1.0, 3.0, 3.0, 6.0],
+            "started_at": [1.0, 3.0, 3.0, 6.0],
+            "finished_at": [3.0, 6.0, 4.0, math.nan],
+            "batch_id": [NO_BATCH] * 4,
+        }
+    )
+    states = pd.DataFrame(
+        {
+            "factory": ["f"] * 7,
+            "line": ["a", "a", "a", "b", "b", "b", "b"],
+            "at": [0.0, 1.0, 4.0, 0.0, 3.0, 6.0, 6.0],
+            "state": ["idle", "processing", "idle", "idle", "processing", "idle", "processing"],
+            "order_id": [-1, 0, -1, -1, 0, -1, 1],
+            "overtime": [False] * 7,
+        }
+    )
+    table = station_kpis(steps, states, 0.0, 10.0)
+    assert table.loc["f.a"].to_dict() == pytest.approx(
+        {
+            "busy_share": 0.3,
+            "mean_queue": 0.2,
+            "steps": 2,
+            "mean_wait_h": 1.0,
+            "mean_time_h": 2.5,
+            "bottleneck": 0,
+        }
+    )
+    assert table.loc["f.b", "busy_share"] == pytest.approx(0.7)
+    assert table.loc["f.b", "mean_queue"] == pytest.approx(0.2)
+    assert table.loc["f.b", "mean_time_h"] == pytest.approx(3.0)
+    assert table.loc["f.b", "bottleneck"] == 1
+
+
+def test_a_routed_run_shows_its_stations_and_bottleneck(result: flexsim.RunResult) -> None:
+    kpis = scenario_kpis(result.tables, result.scenario)
+    stations = kpis["stations"]
+    assert set(stations) == {"plant.cut", "plant.sew", "plant.finish"}
+    assert [k for k, v in stations.items() if v["bottleneck"]] == ["plant.sew"]
+    tables, _ = report.kpi_tables(kpis, result.scenario)
+    assert any(table.title.startswith("Stations") for table in tables)
+    assert "stations" not in metrics.kpis(
+        flexsim.run(flexsim.load_builtin("mm1", {"horizon_days": 30.0, "warmup_days": 0.0})).tables,
+        0.0,
+        720.0,
+    )
+
+
+def batched(**batch: Any) -> dict[str, Any]:
+    """The routed scenario with a cutting table laying up to 3 orders at once."""
+    data = routed()
+    data["factories"][0]["lines"][0]["batch"] = {
+        "max_orders": 3,
+        "lay_h": {"dist": "exponential", "mean": 4.0},
+    } | batch
+    for customer in data["customers"]:
+        customer["interarrival_days"] = {"dist": "exponential", "mean": 0.3}
+    return data
+
+
+@pytest.mark.parametrize("same_family", [False, True])
+def test_a_batch_station_makes_up_to_k_orders_together(same_family: bool) -> None:
+    result = flexsim.run(validate(batched(same_family=same_family), "test"), 5)
+    steps, orders = result.tables["steps"], result.tables["orders"]
+    cut = steps[steps["station"] == "cut"]
+    batches = cut[cut["batch_id"] >= 0].groupby("batch_id")
+    sizes = batches.size()
+    assert sizes.max() == 3 and sizes.min() >= 1 and (sizes > 1).any()
+    for column in ("setup_at", "started_at", "finished_at"):  # one operation for the batch
+        assert (batches[column].nunique(dropna=False) == 1).all()
+    family = orders.set_index("order_id")["family"]
+    mixed = batches["order_id"].agg(lambda ids: family[ids].nunique()).max()
+    assert (mixed == 1) if same_family else (mixed == 2)
+    assert (steps.loc[steps["station"] != "cut", "batch_id"] == NO_BATCH).all()
+    ledger = result.tables["ledger"]
+    bought = ledger[(ledger["reason"] == "materials") & (ledger["debit"] == "materials")]
+    taken = cut.loc[cut["setup_at"].notna(), "order_id"]
+    assert set(bought["order_id"]) == set(taken)
+
+
+def test_a_batch_run_folder_passes_its_audit(tmp_path: Path) -> None:
+    result = flexsim.run(validate(batched(), "test"), 2)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    results.write(result, scenario_kpis(result.tables, result.scenario), folder, "test")
+    assert not [finding.line() for finding in audit.audit(folder) if not finding.holds]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"max_orders": 0}, "max_orders"),
+        ({"max_orders": 2, "lay_h": {"dist": "exponential", "mean": -1}}, "lay_h"),
+    ],
+)
+def test_a_bad_batch_is_a_keyed_error(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ScenarioError, match=rf"factories\.0\.lines\.0\.batch\.{message}"):
+        validate(batched(**change), "test")
+
+
+def test_a_batch_needs_a_routing_and_a_dispatch_rule() -> None:
+    data = batched()
+    del data["factories"][0]["routing"]
+    with pytest.raises(ScenarioError, match=r"lines\.0\.batch: batches are made at the stations"):
+        validate(data, "test")
+    data = batched()
+    data["factories"][0]["lines"][0] |= {"dispatch": "cyclic_gated", "families": ["shirts", "tees"]}
+    with pytest.raises(ScenarioError, match="a batch station dispatches by a rule"):
+        validate(data, "test")
+
+
+def test_a_batch_that_waits_to_fill_starts_fuller_and_a_short_one_waits_it_out() -> None:
+    def cut_batches(max_wait_h: float) -> pd.DataFrame:
+        data = batched(max_wait_h=max_wait_h)
+        for customer in data["customers"]:
+            customer["interarrival_days"] = {"dist": "exponential", "mean": 2.0}
+        steps = flexsim.run(validate(data, "test"), 4).tables["steps"]
+        cut = steps[(steps["station"] == "cut") & (steps["batch_id"] >= 0)]
+        return cut.groupby("batch_id").agg(
+            size=("order_id", "size"), first=("queued_at", "min"), setup=("setup_at", "first")
+        )
+
+    at_once, waiting = cut_batches(0.0), cut_batches(24.0)
+    assert waiting["size"].max() == 3 and waiting["size"].mean() > at_once["size"].mean()
+    # a batch that never filled waited its whole wait: a batch of one order starts no sooner
+    # than 24 h after its order reached the station
+    alone = waiting[waiting["size"] == 1]
+    assert ((alone["setup"] - alone["first"]) >= 24.0 - 1e-9).all()
