@@ -87,6 +87,9 @@ CCC_PARTS = {
 }
 
 
+CCC_COLUMNS = 4
+
+
 def cash_cycle(estimates: pd.DataFrame) -> Figure:
     """DIO, DSO, −DPO and CCC of every party whose cash cycle is defined, per variant, with
     their intervals when there are replications. The platform has none (no stock, no
@@ -102,13 +105,19 @@ def cash_cycle(estimates: pd.DataFrame) -> Figure:
         return nothing("cash-cycle", CCC_TITLE, CCC_CAPTION, why)
     variants = list(dict.fromkeys(rows["variant"]))
     colours = palette(len(variants))
+    # at most CCC_COLUMNS panels a row: a village's 50 factories make a grid, not a strip
+    cols = min(len(parties), CCC_COLUMNS)
+    grid_rows = math.ceil(len(parties) / cols)
     with style():
-        figure, axes = canvas(1.2 + 0.5 * len(variants) * 4, 1, len(parties), sharey=True)
-        for ax, party in zip(axes, parties, strict=True):
+        height = (1.2 + 0.5 * len(variants) * 4) * grid_rows
+        figure, axes = canvas(height, grid_rows, cols, sharey=True)
+        for ax, party in zip(axes, parties, strict=False):
             mine = rows[rows["key"] == party]
             _ccc_panel(ax, mine, variants, colours)
             ax.set_title(party)
             ax.set_xlabel("days")
+        for ax in axes[len(parties) :]:
+            ax.axis("off")  # the last row's empty places
         if len(variants) > 1:
             legend_below(figure, axes[0], 4)
     return finish("cash-cycle", CCC_TITLE, CCC_CAPTION, figure)
