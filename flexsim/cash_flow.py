@@ -42,12 +42,3 @@ def with_cash_flow(
     for party, flow in cash_flows_per_day(ledger, factories, start_h, end_h).items():
         cycles[party][KPI] = flow
     return cycles
-
-
-def rows_by(table: pd.DataFrame, column: str, keys: list[str]) -> dict[str, pd.DataFrame]:
-    """Each key's rows of `table` (those whose `column` holds it), in table order (none: an
-    empty table), found in one pass rather than one per key: with thousands of sellers, most
-    postings are theirs, and a factory's orders are a fiftieth of a village's."""
-    mine = table[table[column].isin(keys)]
-    found = {str(key): rows for key, rows in mine.groupby(column, sort=False)}
-    return {key: found.get(key, mine.iloc[:0]) for key in keys}

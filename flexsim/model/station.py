@@ -101,13 +101,7 @@ class Routing:
         progress = self.orders[order.order_id]
         line = station.line
         self.record(order, progress, line.name, order.finished_at, line.batch_id)
-        if progress.step == 0:
-            progress.line, progress.setup_at, progress.start_at = (
-                order.line,
-                order.setup_at,
-                order.start_at,
-            )
-        self.keep_changeover(order, progress)
+        self.keep_step(order, progress)
         route = self.routes[order.family]
         progress.step += 1
         if progress.step < len(route):
@@ -120,9 +114,16 @@ class Routing:
         self.as_first(order, progress, changeover=True)
         self.maker.finish(order)
 
-    def keep_changeover(self, order: Order, progress: Progress) -> None:
-        """The order's changeover so far: the largest kind over its steps, their costs summed;
-        the order's own fields are cleared for its next step's line to set."""
+    def keep_step(self, order: Order, progress: Progress) -> None:
+        """What a step leaves in the orders table: the first step's line, setup and start; the
+        order's changeover so far, the largest kind over its steps, their costs summed (the
+        order's own fields are cleared for its next step's line to set)."""
+        if progress.step == 0:
+            progress.line, progress.setup_at, progress.start_at = (
+                order.line,
+                order.setup_at,
+                order.start_at,
+            )
         if CHANGE_SIZE[order.changeover] > CHANGE_SIZE[progress.changeover]:
             progress.changeover = order.changeover
         progress.changeover_cost += order.changeover_cost
@@ -184,13 +185,7 @@ class Routing:
     def close_step(self, order: Order, station: Station, batch_id: int, at: float) -> None:
         progress = self.orders[order.order_id]
         self.record(order, progress, station.line.name, NOT_YET, batch_id, at)
-        if progress.step == 0:
-            progress.line, progress.setup_at, progress.start_at = (
-                order.line,
-                order.setup_at,
-                order.start_at,
-            )
-        self.keep_changeover(order, progress)
+        self.keep_step(order, progress)
         self.as_first(order, progress, changeover=True)
 
 
