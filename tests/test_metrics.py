@@ -160,3 +160,42 @@ def test_backlog_matches_a_plain_loop_over_a_run() -> None:
             and not order.finished_at < end
         )
         assert pieces == expected, (factory, day)
+
+
+def test_peak_service_by_hand() -> None:
+    """Peak windows [10, 20) and [40, 50), end at 100 h. Channel e: A placed at 12, due 30,
+    finished 25 (on time); B at 45, due 60, finished 70 (late); C at 15, refused; D at 30 (not
+    in a peak); E at 48, due 90, never finished (late: due before the end); F at 49, due 200
+    (not yet due, lead time unknown). Channel o: G at 11, due 150, finished 20."""
+    nan = math.nan
+    orders = pd.DataFrame(
+        {
+            "channel": ["e", "e", "e", "e", "e", "e", "o"],
+            "placed_at": [12.0, 45.0, 15.0, 30.0, 48.0, 49.0, 11.0],
+            "due_at": [30.0, 60.0, 40.0, 50.0, 90.0, 200.0, 150.0],
+            "finished_at": [25.0, 70.0, nan, 35.0, nan, nan, 20.0],
+            "status": ["delivered", "delivered", "refused", "delivered", "waiting", "waiting",
+                       "delivered"],
+        }
+    )  # fmt: skip
+    service = metrics.peak_service(orders, [(10.0, 20.0), (40.0, 50.0)], 100.0)
+    e, o = service["e"], service["o"]
+    assert e["n"] == 4 and e["refused_share"] == pytest.approx(1 / 5)
+    assert e["on_time_share"] == pytest.approx(1 / 3)  # A of A, B, E
+    assert e["mean_h"] == pytest.approx((13 + 25) / 2)
+    assert o["n"] == 1 and math.isnan(o["on_time_share"]) and o["mean_h"] == 9.0
+    assert metrics.peak_service(orders, [], 100.0) == {}
+
+
+def test_the_peak_section_comes_with_a_season_in_the_window() -> None:
+    """tao-factory's Double Eleven (20 Oct - 11 Nov 2026) lies in its warm-up: no `peak`
+    section; measured from September it has one, and the experiment layer knows its keys."""
+    short = {"horizon_days": 60, "warmup_days": 10}
+    scenario = flexsim.load_builtin("tao-factory", short)
+    assert "peak" not in metrics.scenario_kpis(flexsim.run(scenario, 1).tables, scenario)
+    autumn = flexsim.load_builtin("tao-factory", {"warmup_days": 280, "horizon_days": 320})
+    kpis = metrics.scenario_kpis(flexsim.run(autumn, 1).tables, autumn)
+    assert kpis["peak"]["ecommerce"]["n"] > 0
+    assert 0 <= kpis["peak"]["ecommerce"]["on_time_share"] <= 1
+    keys = flexsim.experiment.names.kpi_keys(autumn)["peak"]
+    assert keys is not None and set(kpis["peak"]) <= set(keys)

@@ -12,7 +12,14 @@ from flexsim.experiment.errors import ExperimentError
 from flexsim.metrics import split_kpi_name
 from flexsim.scenario import Scenario
 from flexsim.spec import did_you_mean
-from flexsim.vocabulary import PLATFORM, SELLER_KINDS, SELLERS, factory_party, workshop_party
+from flexsim.vocabulary import (
+    CHANNELS,
+    PLATFORM,
+    SELLER_KINDS,
+    SELLERS,
+    factory_party,
+    workshop_party,
+)
 
 FACTORS = "factors"  # the sub-table of a variant that holds its own factors
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -124,6 +131,7 @@ def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:
         "stations": [
             f"{f.name}.{name}" for f in scenario.factories for name in _routed_stations(f.routing)
         ],
+        "peak": list(CHANNELS),
     }
     return sections
 

@@ -42,7 +42,14 @@ from flexsim.metrics.money import (
     seller_money,
     vouchers_outstanding_max,
 )
-from flexsim.metrics.orders import STAGES, backlog, finished_orders, lead_times, order_counts
+from flexsim.metrics.orders import (
+    STAGES,
+    backlog,
+    finished_orders,
+    lead_times,
+    order_counts,
+    peak_service,
+)
 from flexsim.metrics.sellers import item_timing, sample_kpis, seller_factories, seller_kpis
 from flexsim.metrics.stations import station_kpis
 from flexsim.metrics.workshops import subcontracting
@@ -72,6 +79,7 @@ __all__ = [
     "lead_times",
     "order_counts",
     "party_money",
+    "peak_service",
     "sample_kpis",
     "scenario_kpis",
     "seller_factories",
@@ -97,6 +105,7 @@ SECTIONS = (
     "subcontracting",
     "alliance",
     "stations",
+    "peak",
 )
 
 
@@ -106,9 +115,11 @@ def kpis(
     end_h: float,
     discount_rate: float = 0.0,
     channels: Channels | None = None,
+    peaks: list[tuple[float, float]] | None = None,
 ) -> dict[str, Any]:
     """All KPIs of one run as a JSON-ready dict; `discount_rate` (per year) for the NPVs, the
-    `channels`' payment terms for the bad debt with expected loss."""
+    `channels`' payment terms for the bad debt with expected loss, the `peaks` (hour windows,
+    the sellers' seasons) for the service in them."""
     lead = lead_times(tables["orders"], start_h, tables["items"])
     util = utilisation(tables["line_states"], start_h, end_h)
     util.index = [f"{factory}.{line}" for factory, line in util.index]
@@ -132,7 +143,14 @@ def kpis(
         # only a run with alliances has the section: without, the KPIs are as they were
         **_alliance(tables, start_h, end_h),
         **_stations(tables, start_h, end_h),  # likewise only a run with routings
+        # and only a run whose measured window meets a season
+        **_peak(tables["orders"], peaks or [], end_h),
     }
+
+
+def _peak(orders: pd.DataFrame, peaks: list[tuple[float, float]], end_h: float) -> dict[str, Any]:
+    service = peak_service(orders, peaks, end_h)
+    return {"peak": _plain(service)} if service else {}
 
 
 def _alliance(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> dict[str, Any]:
@@ -153,8 +171,15 @@ def _stations(tables: dict[str, pd.DataFrame], start_h: float, end_h: float) -> 
 def scenario_kpis(tables: dict[str, pd.DataFrame], scenario: Scenario) -> dict[str, Any]:
     """`kpis()` of a run of `scenario`: over its measured window, at its discount rate, with its
     channels' payment terms, as every command and experiment measures a run."""
-    window = (scenario.warmup_h, scenario.horizon_h)
-    return kpis(tables, *window, scenario.finance.discount_rate, scenario.channels)
+    start_h, end_h = scenario.warmup_h, scenario.horizon_h
+    peaks = [
+        (max(first, start_h), min(last, end_h))
+        for first, last in (
+            season.hours(scenario.start_date) for season in scenario.sellers.seasons
+        )
+        if first < end_h and last > start_h
+    ]
+    return kpis(tables, start_h, end_h, scenario.finance.discount_rate, scenario.channels, peaks)
 
 
 def kpi_row(kpis: dict[str, Any]) -> dict[str, Any]:

@@ -78,6 +78,38 @@ def lead_times(
     return table
 
 
+def peak_service(
+    orders: pd.DataFrame, windows: list[tuple[float, float]], end_h: float
+) -> dict[str, dict[str, float]]:
+    """Per channel, the service of the orders placed in the peak `windows` (the sellers'
+    seasons, cut to the measured window): `n` placed there and not refused, `refused_share` of
+    all placed there, `on_time_share` of those due before `end_h` (an order not finished by
+    then counts as late), and the mean and 95th percentile ex-works lead time of those
+    finished. Empty without windows."""
+    if not windows:
+        return {}
+    placed = orders["placed_at"]
+    inside = np.zeros(len(orders), dtype=bool)
+    for first, last in windows:
+        inside |= ((placed >= first) & (placed < last)).to_numpy()
+    peak = orders[inside]
+    result: dict[str, dict[str, float]] = {}
+    for channel, mine in peak.groupby("channel", sort=True):
+        accepted = mine[mine["status"] != REFUSED]
+        due = accepted[accepted["due_at"] < end_h]
+        lead = (accepted["finished_at"] - accepted["placed_at"]).dropna()
+        result[str(channel)] = {
+            "n": len(accepted),
+            "refused_share": 1 - len(accepted) / len(mine),
+            "on_time_share": float((due["finished_at"] <= due["due_at"]).mean())
+            if len(due)
+            else math.nan,
+            "mean_h": float(lead.mean()) if len(lead) else math.nan,
+            "p95_h": float(lead.quantile(0.95)) if len(lead) else math.nan,
+        }
+    return result
+
+
 def order_counts(orders: pd.DataFrame) -> dict[str, int]:
     """Orders placed, by physical status and by payment state at the horizon."""
     status, payment = orders["status"].value_counts(), orders["payment"].value_counts()

@@ -129,6 +129,15 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
             "stations",
             "no routed order reached a station",
         )
+    if kpis.get("peak"):  # only a run whose window meets one of the sellers' seasons
+        add(
+            "Service in the peak (orders placed on the days of the sellers' seasons after the "
+            "warm-up): accepted orders, share refused, share of those due by the horizon "
+            "finished on time, ex-works lead time (h)",
+            _frame(kpis["peak"], "channel"),
+            "peak",
+            "no order was placed in a season",
+        )
     return tables, _left_out(left_out)
 
 
