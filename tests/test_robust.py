@@ -146,6 +146,7 @@ METRICS: dict[str, Callable[[dict[str, pd.DataFrame]], object]] = {
     ),
     "split_kpi_name": lambda t: metrics.split_kpi_name("orders.placed"),
     "backlog": lambda t: metrics.backlog(t["orders"], 24.0),
+    "peak_service": lambda t: metrics.peak_service(t["orders"], [(0.0, 12.0)], 24.0),
 }
 
 
