@@ -296,3 +296,17 @@ def test_workshop_mm1_check_rejects_ten_percent_slower_service() -> None:
     """Negative control: the same check fails for a workshop 10 % slower than theory assumes."""
     interval = mean_interval(waits(workshop_mm1(26.4, LONG), 48))
     assert not interval.covers(mm1_wq_h(LAMBDA, MU)), interval
+
+
+def test_a_workshops_line_is_its_name_under_its_party(mixed: flexsim.RunResult) -> None:
+    states = mixed.tables["line_states"]
+    shops = states[states["factory"].str.startswith("workshop/")]
+    assert set(zip(shops["factory"], shops["line"], strict=True)) == {
+        ("workshop/alpha", "alpha"),
+        ("workshop/beta", "beta"),
+    }
+    kpis = flexsim.metrics.scenario_kpis(mixed.tables, mixed.scenario)["utilisation"]
+    assert {"workshop/alpha.alpha", "workshop/beta.beta"} <= set(kpis)
+    assert not any(key.count("workshop/") > 1 for key in kpis)
+    orders = mixed.tables["orders"]
+    assert orders["line"].isin(["workshop/alpha", "workshop/beta"]).any()  # its orders' maker
