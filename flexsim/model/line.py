@@ -96,8 +96,8 @@ class Line:  # writes LineStateRecord rows
     __slots__ = (
         "always", "bookings", "breakdowns", "by_family", "calendar", "changeover_cost",
         "changeover_h", "channels", "current", "env", "factory_name", "families", "family",
-        "host", "item", "label", "name", "normal", "overtime", "plain", "rule", "serves_all", "since",
-        "state", "state_order", "states", "takes_oldest", "unit_time", "until_failure",
+        "host", "item", "label", "name", "normal", "overtime", "plain", "rule", "serves_all",
+        "since", "state", "state_order", "states", "takes_oldest", "unit_time", "until_failure",
         "visiting", "work_left",
     )  # fmt: skip
     batch_id = NO_BATCH  # the batch its order in hand is made in: none, one order at a time

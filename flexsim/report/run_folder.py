@@ -12,6 +12,7 @@ from flexsim import metrics, plots
 from flexsim.experiment.execute import party_cash
 from flexsim.experiment.names import headline_kpis
 from flexsim.experiment.output import significant
+from flexsim.report import spread
 from flexsim.report.page import (
     Page,
     ReportError,
@@ -23,12 +24,11 @@ from flexsim.report.page import (
 )
 from flexsim.report.tables import MISSING, kpi_tables
 from flexsim.results import read_tables
-from flexsim.scenario import ScenarioError, load
-from flexsim.vocabulary import (
-    HOURS_PER_DAY,
-)
+from flexsim.scenario import Scenario, ScenarioError, load
+from flexsim.vocabulary import HOURS_PER_DAY, factory_party, is_workshop
 
 GANTT_DAYS = 14  # the Gantt strip's default window: the last two weeks
+DAYS = "days"
 
 
 def run_page(folder: Path, gantt_days: tuple[float, float] | None = None) -> Page:
@@ -69,7 +69,7 @@ def run_page(folder: Path, gantt_days: tuple[float, float] | None = None) -> Pag
             f"Changed from {manifest['source']}: {changed}." if changed else "",
         ],
         facts=provenance_facts(manifest) | {"seed": str(manifest["seed"])},
-        headline=_cards(row, headline_kpis(scenario), scenario.currency),
+        headline=_headline(row, kpis, scenario),
         figures=figures,
         tables=kpi_frames,
         note=note,
@@ -88,6 +88,99 @@ def _gantt_window(days: tuple[float, float] | None, end_h: float) -> tuple[float
             "(the run's days)"
         )
     return first * HOURS_PER_DAY, last * HOURS_PER_DAY
+
+
+def _headline(row: Mapping[str, Any], kpis: Mapping[str, Any], scenario: Scenario) -> str:
+    """The headline cards: each factory's and line's KPIs, or with many factories their
+    totals and spreads across the factories; then the lead time of each kind of order."""
+    names = headline_kpis(scenario)
+    if not spread.many_factories(scenario):
+        return _cards(row, names, scenario.currency)
+    lead = [name for name in names if name.startswith("lead_time.")]
+    cards = _spread_cards(kpis, scenario) + _cards(row, lead, scenario.currency)
+    return cards.replace('</div><div class="cards">', "")  # one grid
+
+
+def _spread_cards(kpis: Mapping[str, Any], scenario: Scenario) -> str:
+    """Cards of many factories: their revenue and profit together, the spread of profit and
+    of the cash conversion cycle across them, their lines' mean busy share of open time with
+    its spread and the busiest and idlest lines (and the workshops' share of the work)."""
+    currency, factories = scenario.currency, len(scenario.factories)
+    parties = [factory_party(f.name) for f in scenario.factories]
+    money = [kpis["cash_cycle"].get(party) or {} for party in parties]
+    lines = {
+        key: row.get("busy_of_open")
+        for key, row in kpis["utilisation"].items()
+        if not is_workshop(key)
+    }
+    cards = [
+        _card(f"Revenue, the {factories} factories together", _total(money, "revenue"), currency),
+        _card(f"Profit, the {factories} factories together", _total(money, "profit"), currency),
+        _spread_card("Profit per factory", [m.get("profit") for m in money], currency),
+        _spread_card("Cash conversion cycle per factory", [m.get("ccc_days") for m in money], DAYS),
+        _card(
+            f"Busy share of open time, mean of the {len(lines)} factory lines",
+            spread.spread(lines.values())["mean"],
+            "share",
+        ),
+        _spread_card("Busy share of open time per line", list(lines.values()), "share"),
+    ]
+    busy = {key: {"busy": value} for key, value in lines.items()}
+    top, bottom = spread.top_and_bottom(spread.ranked(busy, "busy"))
+    cards.append(_list_card(f"Busiest {len(top)} lines", top, lines))
+    cards.append(_list_card(f"Idlest {len(bottom)} lines", bottom[::-1], lines))
+    if scenario.workshops:
+        out = kpis.get("subcontracting") or {}
+        made = _sum([(out.get(p) or {}).get("orders") for p in parties])
+        sent = _sum([(out.get(p) or {}).get("orders_out") for p in parties])
+        share = sent / made if made and sent is not None else None
+        cards.append(_card("Share of the sending factories' orders sent out", share, "share"))
+        shops = [row.get("busy_share") for key, row in out.items() if is_workshop(key)]
+        cards.append(_spread_card("Busy share of calendar time per workshop", shops, "share"))
+    return '<div class="cards">' + "".join(cards) + "</div>"
+
+
+def _sum(values: list[Any]) -> float | None:
+    xs = [x for x in map(spread.known, values) if x is not None]
+    return sum(xs) if xs else None
+
+
+def _total(rows: list[Mapping[str, Any]], kpi: str) -> float | None:
+    return _sum([row.get(kpi) for row in rows])
+
+
+def _card(what: str, value: float | None, unit: str) -> str:
+    """A card of one number made of several KPIs (a total, a mean): no single flat name."""
+    return (
+        f'<div class="card"><div class="what">{html.escape(what)}</div>'
+        f'<div class="value" data-value="{raw_value(value)}">'
+        f"{html.escape(_shown(value, unit))}</div></div>"
+    )
+
+
+def _spread_card(what: str, values: list[Any], unit: str) -> str:
+    """A card of a spread across factories or lines: min, median and max."""
+    stats = spread.spread(values)
+    shown = " / ".join(_shown(stats[s], unit) for s in ("min", "median", "max"))
+    if unit and unit != "share":  # the unit once, at the end
+        shown = shown.replace(f" {unit} / ", " / ")
+    return (
+        f'<div class="card"><div class="what">{html.escape(what)}: min / median / max</div>'
+        f'<div class="spread">{html.escape(shown)}</div></div>'
+    )
+
+
+def _list_card(what: str, keys: list[str], values: Mapping[str, Any]) -> str:
+    """A card naming a few lines with their busy share."""
+    items = "<br>".join(
+        f"{html.escape(key)} <small>{html.escape(_shown(spread.known(values[key]), 'share'))}"
+        "</small>"
+        for key in keys
+    )
+    return (
+        f'<div class="card"><div class="what">{html.escape(what)} by busy share of open '
+        f'time</div><div class="spread">{items}</div></div>'
+    )
 
 
 def _cards(row: Mapping[str, Any], names: list[str], currency: str) -> str:
