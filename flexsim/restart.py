@@ -68,11 +68,16 @@ def order_book(tables: dict[str, pd.DataFrame], scenario: Scenario, day: float) 
     # names no workshop
     out = mine["line"].str.startswith(WORKSHOP_PREFIX, na=False)
     status[(status == IN_PRODUCTION) & out] = WAITING
+    # a made order delivers, and is billed for, the pieces its workshop did not scrap
+    pieces = mine["quantity"] - mine["scrapped"].where(
+        status.isin([IN_TRANSIT, DELIVERED_UNPAID]), 0
+    )
     booked = {f.name for f in scenario.factories if f.booking is not None}
     keep_line = ((status == IN_PRODUCTION) | mine["factory"].isin(booked)) & ~out
     book = pd.DataFrame(
         {
-            **{c: mine[c] for c in ("customer", "factory", "family", "item", "quantity")},
+            **{c: mine[c] for c in ("customer", "factory", "family", "item")},
+            "quantity": pieces,
             "line": mine["line"].where(keep_line, ""),
             "placed_date": _dates(scenario, mine["placed_at"]),
             "due_date": _dates(scenario, mine["due_at"]),
@@ -80,7 +85,7 @@ def order_book(tables: dict[str, pd.DataFrame], scenario: Scenario, day: float) 
             "hours_done": _hours_done(tables["line_states"], mine, at).where(
                 status == IN_PRODUCTION, np.nan
             ),
-            "value": mine["price"] * mine["quantity"],
+            "value": mine["price"] * pieces,
             "payment_due_date": _dates(
                 scenario, _payment_due(mine, scenario).where(status == DELIVERED_UNPAID)
             ),

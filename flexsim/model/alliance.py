@@ -83,7 +83,9 @@ class Alliance:
         the lead's none: the margin a coalition earns only with all of them."""
         if not maker.active or self.ended_at < math.inf:
             return
-        parts = {maker.index: order.value - order.cost}
+        # noted before the trade ships it: billed for the pieces delivered (model/trade.py)
+        value = order.price * order.delivered if order.scrapped else order.value
+        parts = {maker.index: value - order.cost}
         lead = self.lead
         if lead is not None and lead.active and order.kind in SELLER_KINDS:
             parts[lead.index] = 0.0
