@@ -8,7 +8,8 @@ over the period → the pool (the profits summed) split by the rule (model/shari
 core member's return (allocation / costs) against the outside option; bad periods in a row
 counted → after `bad_periods` of them the factory withdraws: it finishes the orders it has
 accepted, and the sellers place it no new ones but choose again among the factories left
-(model/seller.py) → the alliance ends when fewer than 2 core members are left (its survival).
+(model/seller.py) → the alliance ends when fewer than 2 core members are left (its survival):
+the factories that withdrew are ordinary factories again, open to the sellers' orders.
 """
 
 from __future__ import annotations
@@ -145,6 +146,9 @@ class Alliance:
                 member.factory.withdrawn_at = end
         if sum(m.active and m.role == "core" for m in self.members) < 2:
             self.ended_at = end
+            for member in self.members:  # no alliance left to stay out of: the factories that
+                if member.factory is not None:  # withdrew take the sellers' orders again
+                    member.factory.withdrawn_at = math.inf
             return True
         return False
 
