@@ -66,7 +66,7 @@ class Alliance:
         self.lead = next((m for m in members if m.role == "lead"), None)
         self.outside = {m.parties[0]: m for m in members if m.role == "outside"}
         self.joint: dict[int, float] = {}  # participants' mask → margins since the last review
-        self.ended_at = math.inf
+        self.ended_at = 0.0 if spec.ended() else math.inf  # (a restart after its end)
 
     def watch(self, member: Member, ship: Callable[[Order], None]) -> Callable[[Order], None]:
         """The core factory's shipping, noting each finished order first."""
@@ -101,10 +101,14 @@ class Alliance:
             self.members[i].joint_part += part
 
     def reviews(self) -> Generator[simpy.Event, Any, None]:
-        """Every review period, from time 0, until fewer than 2 core members are left."""
+        """Every review period, from time 0 (the first after `first_review_days`, when a
+        restart gives it), until fewer than 2 core members are left."""
         period_h, start = self.spec.review_days * HOURS_PER_DAY, 0.0
+        first = self.spec.first_review_days
+        wait_h = period_h if first is None else first * HOURS_PER_DAY
         while True:
-            yield self.env.timeout(period_h)
+            yield self.env.timeout(wait_h)
+            wait_h = period_h
             if self.review(start, self.env.now):
                 return
             start = self.env.now
