@@ -63,9 +63,10 @@ def test_the_village_console_shows_spreads_not_a_column_per_factory(
     ranked = [table for table in tables if table.ranked_by]
     assert len(ranked) == 1 and len(ranked[0].frame) == len(scenario.factories) == 50
     for table in tables:
-        if not table.ranked_by:  # no factory is a row or column of its own but there
+        if not table.ranked_by:  # a row or column per factory only for a few (those sending out)
             labels = [*map(str, table.frame.index), *map(str, table.frame.columns)]
-            assert not any(label.startswith(("big-", "small-", "factory/")) for label in labels)
+            own = [label for label in labels if label.startswith(("big-", "small-", "factory/"))]
+            assert len(own) <= spread.MANY_FACTORIES, (table.title, own)
     cash = next(table.frame for table in tables if table.title.startswith("Cash conversion"))
     profits = [kpis["cash_cycle"][f"factory/{f.name}"]["profit"] for f in scenario.factories]
     assert cash.loc["profit", "factories total"] == pytest.approx(sum(profits))
@@ -106,3 +107,30 @@ def test_the_default_scenario_shows_each_factory_and_line(reported_run: Path) ->
     page = (reported_run / "report.html").read_text()
     assert '<div class="rows">' not in page
     assert 'data-kpi="cash_cycle.factory/' in page and "factories together" not in page
+
+
+def test_the_village_figures_show_the_busiest_lines_and_the_ends_of_cash(
+    reported_village: tuple[Path, str], reported_run: Path
+) -> None:
+    """The Gantt strip and the cash panels of 50 factories: a few of them, and say which."""
+    from flexsim.report.run_folder import BUSIEST, CASH_FEW, GANTT_FEW, _busiest, _ends_of_cash
+    from flexsim.results import read_tables
+
+    folder, _ = reported_village
+    page = (folder / "report.html").read_text()
+    assert GANTT_FEW.strip() in page and CASH_FEW.strip() in page
+    default = (reported_run / "report.html").read_text()
+    assert GANTT_FEW.strip() not in default and CASH_FEW.strip() not in default
+    tables = read_tables(folder, ("line_states", "cash"))
+    states = tables["line_states"]
+    end = float(states["at"].max())
+    kept = _busiest(states, (end - 14 * 24, end))
+    assert kept[["factory", "line"]].drop_duplicates().shape[0] == BUSIEST
+    cash = tables["cash"].rename(columns={})
+    cash = cash.groupby(["party", "day"], as_index=False)["cash"].sum()
+    ends = set(_ends_of_cash(cash)["party"])
+    factories = {p for p in ends if p.startswith("factory/")}
+    assert len(factories) == 2 * spread.EDGE
+    last = cash[cash["day"] == cash["day"].max()].set_index("party")["cash"]
+    richest = last[last.index.str.startswith("factory/")].idxmax()
+    assert richest in factories

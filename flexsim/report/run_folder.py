@@ -3,10 +3,13 @@ scenario.json and manifest.json."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from flexsim import metrics, plots
 from flexsim.experiment.execute import party_cash
@@ -25,7 +28,7 @@ from flexsim.report.page import (
 from flexsim.report.tables import MISSING, kpi_tables
 from flexsim.results import read_tables
 from flexsim.scenario import Scenario, ScenarioError, load
-from flexsim.vocabulary import HOURS_PER_DAY, factory_party, is_workshop
+from flexsim.vocabulary import BUSY_STATES, HOURS_PER_DAY, factory_party, is_workshop
 
 GANTT_DAYS = 14  # the Gantt strip's default window: the last two weeks
 DAYS = "days"
@@ -45,14 +48,16 @@ def run_page(folder: Path, gantt_days: tuple[float, float] | None = None) -> Pag
     row = metrics.kpi_row(kpis)
     estimates = plots.run_estimates(row, scenario.name)
     orders = tables["orders"]
+    many = spread.many_factories(scenario)
+    states, cash = tables["line_states"], party_cash(tables["cash"]).reset_index()
+    if many:  # a strip and a panel for each of the busiest lines, the richest and poorest
+        states, cash = _busiest(states, window), _ends_of_cash(cash)
     figures: list[Callable[[], plots.Figure]] = [
         lambda: plots.lead_time(orders, start),
         lambda: plots.time_split(estimates),
-        lambda: plots.gantt(tables["line_states"], orders, window),
+        lambda: _noted(plots.gantt(states, orders, window), many, GANTT_FEW),
         lambda: plots.backlog(metrics.backlog(orders, end), tables["capacity"], start),
-        lambda: plots.cash(
-            party_cash(tables["cash"]).reset_index(), start / HOURS_PER_DAY, scenario.currency
-        ),
+        lambda: _noted(plots.cash(cash, start / HOURS_PER_DAY, scenario.currency), many, CASH_FEW),
         lambda: plots.cash_cycle(estimates),
     ]
     if scenario.sellers.count:
@@ -74,6 +79,43 @@ def run_page(folder: Path, gantt_days: tuple[float, float] | None = None) -> Pag
         tables=kpi_frames,
         note=note,
     )
+
+
+BUSIEST = 4 * spread.EDGE  # the Gantt strip's lines, with many factories
+GANTT_FEW = (
+    f" With many factories, the {BUSIEST} lines busiest in these days (processing and changeover)."
+)
+CASH_FEW = (
+    f" With many factories, the {spread.EDGE} factories (and workshops) with the most cash at "
+    f"the end and the {spread.EDGE} with the least; the cash table has every one."
+)
+
+
+def _busiest(states: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
+    """The line-state records of the BUSIEST lines in the window."""
+    hours = metrics.state_durations(states, *window)
+    busy = hours[[c for c in hours.columns if c in BUSY_STATES]].sum(axis=1)
+    keep = busy.sort_values(ascending=False, kind="stable").index[:BUSIEST]
+    lines = pd.MultiIndex.from_frame(states[["factory", "line"]])
+    return states[lines.isin(keep)]
+
+
+def _ends_of_cash(cash: pd.DataFrame) -> pd.DataFrame:
+    """The daily cash of the factories (and of the workshops) with the most and the least at
+    the end, and of every other party (the sellers, the platform)."""
+    last = cash.sort_values("day", kind="stable").groupby("party", sort=False)["cash"].last()
+    keep = set(last.index)
+    for prefix in ("factory/", "workshop/"):
+        group = last[last.index.astype(str).str.startswith(prefix)]
+        if len(group) > spread.MANY_FACTORIES:
+            top, bottom = spread.top_and_bottom(list(group.sort_values(ascending=False).index))
+            keep -= set(group.index) - set(top) - set(bottom)
+    return cash[cash["party"].isin(keep)]
+
+
+def _noted(figure: plots.Figure, many: bool, note: str) -> plots.Figure:
+    """The figure with a sentence more in its caption when it shows only some of the many."""
+    return dataclasses.replace(figure, caption=figure.caption + note) if many else figure
 
 
 def _gantt_window(days: tuple[float, float] | None, end_h: float) -> tuple[float, float]:
