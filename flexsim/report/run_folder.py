@@ -28,7 +28,7 @@ from flexsim.report.page import (
 from flexsim.report.tables import MISSING, kpi_tables
 from flexsim.results import read_tables
 from flexsim.scenario import Scenario, ScenarioError, load
-from flexsim.vocabulary import BUSY_STATES, HOURS_PER_DAY, factory_party, is_workshop
+from flexsim.vocabulary import BUSY_STATES, HOURS_PER_DAY, factory_party, is_factory, is_workshop
 
 GANTT_DAYS = 14  # the Gantt strip's default window: the last two weeks
 DAYS = "days"
@@ -105,8 +105,8 @@ def _ends_of_cash(cash: pd.DataFrame) -> pd.DataFrame:
     the end, and of every other party (the sellers, the platform)."""
     last = cash.sort_values("day", kind="stable").groupby("party", sort=False)["cash"].last()
     keep = set(last.index)
-    for prefix in ("factory/", "workshop/"):
-        group = last[last.index.astype(str).str.startswith(prefix)]
+    for kind in (is_factory, is_workshop):
+        group = last[[kind(str(party)) for party in last.index]]
         if len(group) > spread.MANY_FACTORIES:
             top, bottom = spread.top_and_bottom(list(group.sort_values(ascending=False).index))
             keep -= set(group.index) - set(top) - set(bottom)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flexsim.scenario import Scenario
-from flexsim.vocabulary import factory_party, is_workshop
+from flexsim.vocabulary import factory_party, is_factory, is_workshop
 
 MANY_FACTORIES = 8  # a scenario with more factories is shown as spreads across them
 EDGE = 3  # the top and bottom few: the console's rows of the per-factory table, the cards
@@ -102,7 +102,7 @@ def line_groups() -> list[Group]:
 def party_groups() -> list[Group]:
     """The parties of the cash cycle and subcontracting: factories, then workshops."""
     return [
-        ("factory", "factories", lambda key: key.startswith("factory/")),
+        ("factory", "factories", is_factory),
         ("workshop", "workshops", is_workshop),
     ]
 
