@@ -16,6 +16,7 @@ books before t, as the cash table has it at the end of day − 1.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +69,16 @@ def order_book(tables: dict[str, pd.DataFrame], scenario: Scenario, day: float) 
     # names no workshop
     out = mine["line"].str.startswith(WORKSHOP_PREFIX, na=False)
     status[(status == IN_PRODUCTION) & out] = WAITING
+    # a made order delivers, and is billed for, the pieces its workshop did not scrap
+    pieces = mine["quantity"] - mine["scrapped"].where(
+        status.isin([IN_TRANSIT, DELIVERED_UNPAID]), 0
+    )
     booked = {f.name for f in scenario.factories if f.booking is not None}
     keep_line = ((status == IN_PRODUCTION) | mine["factory"].isin(booked)) & ~out
     book = pd.DataFrame(
         {
-            **{c: mine[c] for c in ("customer", "factory", "family", "item", "quantity")},
+            **{c: mine[c] for c in ("customer", "factory", "family", "item")},
+            "quantity": pieces,
             "line": mine["line"].where(keep_line, ""),
             "placed_date": _dates(scenario, mine["placed_at"]),
             "due_date": _dates(scenario, mine["due_at"]),
@@ -80,7 +86,7 @@ def order_book(tables: dict[str, pd.DataFrame], scenario: Scenario, day: float) 
             "hours_done": _hours_done(tables["line_states"], mine, at).where(
                 status == IN_PRODUCTION, np.nan
             ),
-            "value": mine["price"] * mine["quantity"],
+            "value": mine["price"] * pieces,
             "payment_due_date": _dates(
                 scenario, _payment_due(mine, scenario).where(status == DELIVERED_UNPAID)
             ),
@@ -105,11 +111,45 @@ def cash_at(tables: dict[str, pd.DataFrame], scenario: Scenario, day: float) -> 
     return cash
 
 
+def alliance_state(reviews: pd.DataFrame, scenario: Scenario, day: float) -> dict[str, Any]:
+    """The `--set` keys that carry each alliance's state at `day` into a restart: the core
+    members that had withdrawn by then (`withdrawn`; with fewer than 2 core members left the
+    alliance has ended, and the restart starts it ended), each core member's bad periods in a
+    row (`bad_streak`) and the days to its next review (`first_review_days`). A review at
+    `day` itself counts as held."""
+    at, overrides = day * HOURS_PER_DAY, dict[str, Any]()
+    for alliance in scenario.alliances:
+        key = f"alliances.{alliance.name}"
+        held = reviews[(reviews["alliance"] == alliance.name) & (reviews["end_at"] <= at)]
+        for member in alliance.members:
+            if member.role != "core":
+                continue
+            mine = held[held["member"] == member.name].sort_values("end_at", kind="stable")
+            withdrawn = member.withdrawn or bool(mine["withdrawn"].any())
+            bad = mine["bad"].astype(bool).tolist()
+            trailing = bad[::-1].index(False) if False in bad else len(bad)
+            streak = trailing + (member.bad_streak if all(bad) else 0)
+            if withdrawn and not member.withdrawn:
+                overrides[f"{key}.members.{member.name}.withdrawn"] = True
+            if not withdrawn and streak != member.bad_streak:
+                overrides[f"{key}.members.{member.name}.bad_streak"] = streak
+        period_h = alliance.review_days * HOURS_PER_DAY
+        first_h = (alliance.first_review_days or alliance.review_days) * HOURS_PER_DAY
+        laps = 0 if at < first_h else math.floor((at - first_h) / period_h) + 1
+        overrides[f"{key}.first_review_days"] = (first_h + laps * period_h - at) / HOURS_PER_DAY
+    return overrides
+
+
 def restart_overrides(
-    scenario: Scenario, day: float, book: Path, cash: dict[str, float]
+    scenario: Scenario,
+    day: float,
+    book: Path,
+    cash: dict[str, float],
+    reviews: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The `--set` keys that start the scenario at `day` from the order book at `book` and
-    each factory's cash: the same calendar dates, the rest of the horizon and warm-up."""
+    each factory's cash: the same calendar dates, the rest of the horizon and warm-up, and
+    each alliance's state then from its `reviews` (alliance_state)."""
     overrides: dict[str, Any] = {
         "start_date": scenario.start_date + dt.timedelta(days=day),
         "horizon_days": scenario.horizon_days - day,
@@ -125,6 +165,10 @@ def restart_overrides(
                 "with a factory overdrawn (initial_cash is at least 0)"
             )
         overrides[f"factories.{name}.initial_cash"] = amount
+    if scenario.alliances:
+        if reviews is None:
+            raise ValueError("a scenario with alliances restarts with its alliance_reviews table")
+        overrides |= alliance_state(reviews, scenario, day)
     return overrides
 
 
@@ -177,5 +221,5 @@ def _materials_due(
     terms = orders["factory"].map(
         {f.name: f.supplier_terms_days * HOURS_PER_DAY for f in scenario.factories}
     )
-    due = bought_at + terms
+    due = bought_at.astype(float) + terms.astype(float)  # (typed even without open orders)
     return due.where(due >= at)

@@ -116,6 +116,7 @@ SALE = "sale"
 DEPOSIT = "deposit"
 BALANCE = "balance"
 BALANCE_BEFORE_SHIPMENT = "balance_before_shipment"
+REFUND = "refund"  # paid back to the buyer: what it paid ahead for pieces scrapped at a workshop
 BUYER_DEFAULT = "buyer_default"
 VOUCHER_PAYOUT = "voucher_payout"
 VOUCHER_REPAYMENT = "voucher_repayment"

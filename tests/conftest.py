@@ -4,6 +4,8 @@ audit of every run folder a test leaves in its tmp_path (`flexsim audit`, every 
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -120,6 +122,19 @@ def reported_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert main(["run", *SHORT_DEFAULT, "--out", str(folder), "--report", "--quiet"]) == 0
     assert_audit_passes(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def reported_village(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A short run of taobao-village at test size (50 factories) written with --report, and
+    what `flexsim run` printed; read only, as reported_run."""
+    folder = tmp_path_factory.mktemp("reported") / "village"
+    argv = ["run", "taobao-village", *at_test_size_args("taobao-village"), *SHORT_DEFAULT]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main([*argv, "--out", str(folder), "--report"]) == 0
+    assert_audit_passes(folder)
+    return folder, printed.getvalue()
 
 
 @pytest.fixture(scope="session")

@@ -306,3 +306,35 @@ def test_the_audit_reads_a_run_folder_from_before_alliances(tmp_path: Path) -> N
     assert flexsim.cli.main(["run", "mm1", "--set", "horizon_days=600", "--out", str(folder)]) == 0
     (folder / "alliance_reviews.csv.gz").unlink()
     assert flexsim.cli.main(["audit", str(folder)]) == 0
+
+
+# the large and the middle factory get 2 % of the pool each: both withdraw at one review,
+# which leaves one core member, and the alliance ends
+TWO_UNDERPAID = {
+    **SMALL,
+    "alliances.guild.shares": {
+        "large": 0.02, "middle": 0.02, "small": 0.58, "sellers": 0.33, "stitch": 0.05,
+    },
+    "alliances.guild.outside_return": 0.1,
+}  # fmt: skip
+
+
+def test_a_factory_that_withdrew_takes_seller_orders_again_once_the_alliance_ends() -> None:
+    """Withdrawal is from the alliance: while it goes on the sellers place the factory no new
+    orders; once it has ended (fewer than 2 core members) the factories that withdrew are
+    ordinary factories again, chosen by quote and reputation like any other."""
+    result = flexsim.run(scenario(TWO_UNDERPAID), 1)
+    reviews = result.tables["alliance_reviews"]
+    gone = reviews[reviews["withdrawn"]]
+    assert sorted(gone["member"]) == ["large", "middle"]
+    ended = float(gone["end_at"].max())
+    assert gone["end_at"].nunique() == 1 and reviews["end_at"].max() == ended  # no review after
+    kpis = flexsim.metrics.scenario_kpis(result.tables, result.scenario)["alliance"]["guild"]
+    assert kpis["survival_days"] == ended / HOURS_PER_DAY and kpis["censored"] == 0
+    orders = result.tables["orders"]
+    sellers = orders[orders["kind"].isin(SELLER_KINDS) & (orders["status"] != "refused")]
+    after = sellers[sellers["placed_at"] >= ended]
+    assert {"large", "middle"} <= set(after["factory"])
+    items = result.tables["items"]
+    later = items[items["launched_at"] >= ended]
+    assert {"large", "middle"} & set(later["factory"])  # new items go to them too

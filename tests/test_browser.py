@@ -153,3 +153,26 @@ def test_an_experiment_report_in_chromium(browser: Any, reported_experiment: Pat
     assert len(values) == len(summary)
     for on_page in values:
         assert_same(float(summary[(on_page["kpi"], on_page["variant"])]), on_page)
+
+
+def test_a_village_report_fits_the_window_in_chromium(
+    browser: Any, reported_village: tuple[Path, str]
+) -> None:
+    """50 factories: nothing on the page is wider than the window; the table of factories
+    scrolls in its own box."""
+    folder, _ = reported_village
+    browser.set_window_size(1280, 900)
+    values = open_report(browser, folder)
+    browser.set_window_size(1280, 900)
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    assert browser.execute_script("return document.body.scrollWidth") <= width
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    box = browser.execute_script(
+        "const b = document.querySelector('.rows'); return [b.clientWidth, b.scrollWidth]"
+    )
+    assert box[0] <= width
+    row = metrics.kpi_row(json.loads((folder / "kpis.json").read_text()))
+    assert values and all(v["kpi"].startswith("lead_time.") for v in values)
+    for on_page in values:
+        value = row[on_page["kpi"]]
+        assert_same(math.nan if value is None else float(value), on_page)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from flexsim.cli import main
@@ -150,3 +152,113 @@ def test_an_order_out_at_a_workshop_restarts_waiting_at_its_factory_on_no_line()
     row = after.loc[changed.index[0]]
     assert row["status"] == "waiting" and row["line"] == "" and np.isnan(row["hours_done"])
     assert before.loc[changed.index[0], "status"] == "in_production"
+
+
+# -- alliances: a restart carries their state ---------------------------------------------------
+
+GUILD = Path(__file__).resolve().parents[1] / "experiments" / "alliance" / "guild.toml"
+# the guild's large factory gets 2 % of the pool: a bad period at day 30, withdrawn at day 60
+UNDERPAID = {
+    "horizon_days": 210.0,
+    "sellers.count": 40,
+    "alliances.guild.shares": {
+        "large": 0.02, "middle": 0.3, "small": 0.3, "sellers": 0.33, "stitch": 0.05,
+    },
+    "alliances.guild.outside_return": 0.1,
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def guild_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("guild") / "run"
+    sets = [arg for key, value in UNDERPAID.items() for arg in ("--set", f"{key}={value}")]
+    sets = [s.replace("'", '"').replace(": ", " = ") for s in sets]  # the shares as TOML
+    assert main(["run", str(GUILD), *sets, "--out", str(folder), "--quiet"]) == 0
+    return folder
+
+
+def restart_command(
+    folder: Path, day: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> list[str]:
+    """`flexsim orderbook FOLDER --at-day DAY`'s printed command, as arguments of main."""
+    capsys.readouterr()
+    book = str(tmp_path / f"book-{day}.csv")
+    assert main(["orderbook", str(folder), "--at-day", str(day), "--out", book]) == 0
+    return shlex.split(capsys.readouterr().out.splitlines()[1])[1:]
+
+
+def test_a_restart_after_a_withdrawal_keeps_the_factory_out_of_the_alliance(
+    guild_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = restart_command(guild_run, 90, tmp_path, capsys)
+    assert "--set=alliances.guild.members.large.withdrawn=true" in command
+    assert "--set=alliances.guild.first_review_days=30.0" in command  # reviews at 120, 150, …
+    out = tmp_path / "restart"
+    assert main([*command, "--out", str(out), "--quiet"]) == 0
+    run_ = audit_read(out)
+    reviews = run_.tables["alliance_reviews"]
+    assert "large" not in set(reviews["member"])  # out from the start, never reviewed
+    assert reviews["end_at"].min() == 30 * HOURS_PER_DAY
+    orders = run_.tables["orders"]
+    sellers = orders[orders["kind"].isin(["trial", "repeat"])]
+    assert len(sellers) and not (sellers["factory"] == "large").any()
+
+
+def test_a_restart_keeps_the_bad_periods_in_a_row(
+    guild_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At day 45 the large factory has had one bad period of the two that make it withdraw:
+    the restart's first review, 15 days in (day 60 of the long run), is its second."""
+    command = restart_command(guild_run, 45, tmp_path, capsys)
+    assert "--set=alliances.guild.members.large.bad_streak=1" in command
+    assert "--set=alliances.guild.first_review_days=15.0" in command
+    out = tmp_path / "restart"
+    assert main([*command, "--out", str(out), "--quiet"]) == 0
+    reviews = audit_read(out).tables["alliance_reviews"]
+    first = reviews[reviews["end_at"] == reviews["end_at"].min()]
+    assert first["end_at"].iloc[0] == 15 * HOURS_PER_DAY
+    large = first[first["member"] == "large"]
+    assert bool(large["bad"].iloc[0]) and bool(large["withdrawn"].iloc[0])  # 1 + 1 = 2 bad
+
+
+def test_alliance_state_of_an_alliance_that_ended_starts_it_ended() -> None:
+    """Two of the three core members gone by the day: the restart starts the alliance over,
+    so its withdrawn factories take the sellers' orders (docs/scenario.md, Alliances)."""
+    import flexsim
+    from flexsim.restart import alliance_state
+
+    scenario = flexsim.load(GUILD, UNDERPAID)
+    reviews = pd.DataFrame(
+        {
+            "alliance": ["guild"] * 3,
+            "member": ["large", "middle", "small"],
+            "end_at": [720.0] * 3,
+            "bad": [True, True, False],
+            "withdrawn": [True, True, False],
+        }
+    )
+    state = alliance_state(reviews, scenario.with_overrides({"alliances.guild.bad_periods": 1}), 40)
+    assert state["alliances.guild.members.large.withdrawn"] is True
+    assert state["alliances.guild.members.middle.withdrawn"] is True
+    restarted_ = flexsim.load(GUILD, UNDERPAID | state | {"horizon_days": 100})
+    assert restarted_.alliances[0].ended()
+    result = flexsim.run(restarted_, 1)
+    assert result.tables["alliance_reviews"].empty  # no reviews: the alliance is over
+    orders = result.tables["orders"]
+    assert {"large", "middle"} & set(orders.loc[orders["kind"] == "trial", "factory"])
+
+
+def test_bad_alliance_state_gets_a_keyed_error() -> None:
+    import flexsim
+    from flexsim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"alliances\.0\.members\.0\.bad_streak"):
+        flexsim.load(GUILD, {"alliances.guild.members.large.bad_streak": 3})
+    with pytest.raises(ScenarioError, match=r"alliances\.0\.members\.4\.withdrawn"):
+        flexsim.load(GUILD, {"alliances.guild.members.stitch.withdrawn": True})
+
+
+def audit_read(folder: Path) -> Any:
+    from flexsim.audit import read_run
+
+    return read_run(folder)

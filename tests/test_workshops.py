@@ -296,3 +296,69 @@ def test_workshop_mm1_check_rejects_ten_percent_slower_service() -> None:
     """Negative control: the same check fails for a workshop 10 % slower than theory assumes."""
     interval = mean_interval(waits(workshop_mm1(26.4, LONG), 48))
     assert not interval.covers(mm1_wq_h(LAMBDA, MU)), interval
+
+
+def test_a_workshops_line_is_its_name_under_its_party(mixed: flexsim.RunResult) -> None:
+    states = mixed.tables["line_states"]
+    shops = states[states["factory"].str.startswith("workshop/")]
+    assert set(zip(shops["factory"], shops["line"], strict=True)) == {
+        ("workshop/alpha", "alpha"),
+        ("workshop/beta", "beta"),
+    }
+    kpis = flexsim.metrics.scenario_kpis(mixed.tables, mixed.scenario)["utilisation"]
+    assert {"workshop/alpha.alpha", "workshop/beta.beta"} <= set(kpis)
+    assert not any(key.count("workshop/") > 1 for key in kpis)
+    orders = mixed.tables["orders"]
+    assert orders["line"].isin(["workshop/alpha", "workshop/beta"]).any()  # its orders' maker
+
+
+# -- the buyer pays for the pieces it gets ---------------------------------------------------
+
+SCRAPPY = {"workshops.alpha.scrap_probability": 0.6, "workshops.alpha.rework_probability": 0.0}
+
+
+@pytest.mark.parametrize("regime", ["offline_credit", "prepaid", "deposit_balance", "voucher"])
+def test_the_buyer_pays_price_times_the_pieces_delivered(regime: str, tmp_path: Path) -> None:
+    """Scrap at a workshop lowers what an order delivers and what its buyer pays: the sale,
+    and the money the factory keeps from the buyer (deposits and balances less refunds, or the
+    voucher's payout and fee), are price × delivered pieces; a deposit above that (60 % scrap
+    beats a 50 % deposit, and prepaid) is paid back; the ledger balances (the audit)."""
+    overrides = {
+        **SCRAPPY,
+        "channels.offline.payment.regime": regime,
+        "channels.offline.payment.deposit_share": 0.5,
+        "horizon_days": 200,
+    }
+    scenario = flexsim.load(scenario_file(tmp_path, MIXED), overrides)
+    result = flexsim.run(scenario, 5)
+    orders, ledger = result.tables["orders"], result.tables["ledger"]
+    mine = ledger[ledger["party"] == "factory/plant"].set_index("order_id")
+    settled = (orders["payment"] == "paid") & (orders["status"] == "delivered")
+    paid = orders[settled & (orders["scrapped"] > 0)]
+    assert len(paid) >= 5, "the test needs paid orders with scrap"
+    billed = (paid["price"] * (paid["quantity"] - paid["scrapped"])).to_numpy()
+    sales = mine[(mine["reason"] == "sale") & (mine["credit"] == "revenue")]["amount"]
+    assert sales.reindex(paid["order_id"]).to_numpy() == pytest.approx(billed)
+    cash = mine[(mine["debit"] == "cash") | (mine["credit"] == "cash")]
+    signed = cash["amount"].where(cash["debit"] == "cash", -cash["amount"])
+    from_buyer = signed[cash["reason"].isin(["deposit", "balance", "balance_before_shipment"])]
+    refunds = signed[cash["reason"] == "refund"]
+    voucher = signed[cash["reason"] == "voucher_payout"]
+    fees = mine[mine["reason"] == "platform_fee"]["amount"]
+    kept = (
+        from_buyer.groupby(level=0).sum().reindex(paid["order_id"], fill_value=0.0)
+        + refunds.groupby(level=0).sum().reindex(paid["order_id"], fill_value=0.0)
+        + voucher.groupby(level=0).sum().reindex(paid["order_id"], fill_value=0.0)
+        + fees.groupby(level=0).sum().reindex(paid["order_id"], fill_value=0.0)
+    )
+    assert kept.to_numpy() == pytest.approx(billed)
+    if regime in ("offline_credit", "prepaid", "deposit_balance"):
+        assert len(refunds) and (refunds < 0).all()  # deposits above the value paid back
+    else:
+        assert not len(refunds)
+    kpis = flexsim.metrics.scenario_kpis(result.tables, scenario)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    write(result, kpis, folder, source="test")
+    broken = [finding.line() for finding in audit(folder) if not finding.holds]
+    assert not broken

@@ -143,15 +143,18 @@ def expected_factory_cash(
     factory = next(f for f in scenario.factories if factory_name in (None, f.name))
     orders, ledger, end = tables["orders"], tables["ledger"], scenario.horizon_h
     orders = orders[(orders["factory"] == factory.name) & ~orders["opening"].astype(bool)]
-    value = orders["price"] * orders["quantity"]
     accepted = orders["status"] != REFUSED
     made = orders["finished_at"].notna()
+    # billed for the pieces delivered: a workshop's scrap lowers the value once the order is
+    # back (made); a deposit above it is paid back then
+    full = orders["price"] * orders["quantity"]
+    value = orders["price"] * (orders["quantity"] - orders["scrapped"].where(made, 0))
     paid = orders["payment"] == PAID
     cash_in = 0.0
     for channel in ("ecommerce", "offline"):
         payment = scenario.channels.get(channel).payment
         mine = accepted & (orders["channel"] == channel)
-        deposit = payment.deposit_share * value
+        deposit = np.minimum(payment.deposit_share * full, value)
         if payment.regime == "offline_credit":
             cash_in += deposit[mine].sum() + (value - deposit)[mine & paid].sum()
         elif payment.regime == "voucher":

@@ -63,16 +63,21 @@ def _orderbook(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out}: no folder {out.parent} to write it in")
     book = restart.order_book(run.tables, run.scenario, day)
     try:
-        overrides = restart.restart_overrides(
-            run.scenario, day, out.resolve(), restart.cash_at(run.tables, run.scenario, day)
-        )
+        cash = restart.cash_at(run.tables, run.scenario, day)
+        reviews = run.tables.get("alliance_reviews")
+        overrides = restart.restart_overrides(run.scenario, day, out.resolve(), cash, reviews)
         restart.write_book(book, out)
     except (ValueError, OSError) as error:
         raise UsageError(f"--out {args.out}: {error}") from None
-    sets = " ".join(shlex.quote(f"--set={key}={value}") for key, value in overrides.items())
+    sets = " ".join(shlex.quote(f"--set={key}={_toml(value)}") for key, value in overrides.items())
     print(f"wrote {out}: {len(book):,} open orders at day {day:g}; start from them with")
     print(f"flexsim run {shlex.quote(str(Path(args.folder) / 'scenario.json'))} {sets}")
     return 0
+
+
+def _toml(value: Any) -> str:
+    """A `--set` value as TOML reads it back (true, not Python's True)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _progress(bar: Any) -> experiment.runner.Progress:

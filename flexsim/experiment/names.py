@@ -110,6 +110,7 @@ def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:
     """Each KPI section's keys a run of `scenario` can have (None: a section of plain KPIs)."""
     lines = [f"{f.name}.{line.name}" for f in scenario.factories for line in f.lines]
     shops = [workshop_party(w.name) for w in scenario.workshops]
+    shop_lines = [f"{workshop_party(w.name)}.{w.name}" for w in scenario.workshops]
     sending = [f.name for f in scenario.factories if f.subcontract.rule != "never"]
     factories = [f.name for f in scenario.factories]
     kinds = list(SELLER_KINDS) + sorted({c.channel for c in scenario.customers})
@@ -117,7 +118,7 @@ def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:
     sections: dict[str, list[str] | None] = {
         "orders": None,
         "lead_time": kinds,
-        "utilisation": lines + [f"{shop}.{shop}" for shop in shops],
+        "utilisation": lines + shop_lines,
         "cash_cycle": parties,
         "sellers": None,
         "capacity": lines,

@@ -261,7 +261,7 @@ def cash_to_cash_days(
     ]
     out_at = paid["order_id"].map(first_out)
     known = out_at.notna()
-    value = (paid["price"] * paid["quantity"])[known]
+    value = (paid["price"] * (paid["quantity"] - paid.get("scrapped", 0)))[known]  # billed
     hours = (paid["paid_at"] - out_at)[known]
     factory = paid["factory"][known]
     total = value.groupby(factory).sum()
@@ -324,11 +324,16 @@ def vouchers_outstanding_max(orders: pd.DataFrame, ledger: pd.DataFrame) -> floa
         return 0.0
     repaid = ledger[(ledger["party"] == PLATFORM) & (ledger["reason"] == VOUCHER_REPAYMENT)]
     value = vouchers["price"] * vouchers["quantity"]
+    # pieces a workshop scrapped are unlocked when the order is back (model/voucher.py)
+    scrapped = vouchers.get("scrapped", pd.Series(0, index=vouchers.index))
+    cut = (vouchers["price"] * scrapped).where(vouchers["finished_at"].notna(), 0.0)
     repaid_at = vouchers["order_id"].map(repaid.set_index("order_id")["at"])
+    seller = vouchers["customer"]
     changes = pd.concat(
         [
-            pd.DataFrame({"seller": vouchers["customer"], "at": vouchers["placed_at"], "v": value}),
-            pd.DataFrame({"seller": vouchers["customer"], "at": repaid_at, "v": -value}).dropna(),
+            pd.DataFrame({"seller": seller, "at": vouchers["placed_at"], "v": value}),
+            pd.DataFrame({"seller": seller, "at": vouchers["finished_at"], "v": -cut})[cut > 0],
+            pd.DataFrame({"seller": seller, "at": repaid_at, "v": cut - value}).dropna(),
         ]
     )  # at equal times the repayment goes first: sort by time, then by change
     changes = changes.sort_values(["seller", "at", "v"], kind="stable")

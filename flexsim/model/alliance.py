@@ -8,7 +8,8 @@ over the period → the pool (the profits summed) split by the rule (model/shari
 core member's return (allocation / costs) against the outside option; bad periods in a row
 counted → after `bad_periods` of them the factory withdraws: it finishes the orders it has
 accepted, and the sellers place it no new ones but choose again among the factories left
-(model/seller.py) → the alliance ends when fewer than 2 core members are left (its survival).
+(model/seller.py) → the alliance ends when fewer than 2 core members are left (its survival):
+the factories that withdrew are ordinary factories again, open to the sellers' orders.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class Alliance:
         self.lead = next((m for m in members if m.role == "lead"), None)
         self.outside = {m.parties[0]: m for m in members if m.role == "outside"}
         self.joint: dict[int, float] = {}  # participants' mask → margins since the last review
-        self.ended_at = math.inf
+        self.ended_at = 0.0 if spec.ended() else math.inf  # (a restart after its end)
 
     def watch(self, member: Member, ship: Callable[[Order], None]) -> Callable[[Order], None]:
         """The core factory's shipping, noting each finished order first."""
@@ -83,7 +84,9 @@ class Alliance:
         the lead's none: the margin a coalition earns only with all of them."""
         if not maker.active or self.ended_at < math.inf:
             return
-        parts = {maker.index: order.value - order.cost}
+        # noted before the trade ships it: billed for the pieces delivered (model/trade.py)
+        value = order.price * order.delivered if order.scrapped else order.value
+        parts = {maker.index: value - order.cost}
         lead = self.lead
         if lead is not None and lead.active and order.kind in SELLER_KINDS:
             parts[lead.index] = 0.0
@@ -98,10 +101,14 @@ class Alliance:
             self.members[i].joint_part += part
 
     def reviews(self) -> Generator[simpy.Event, Any, None]:
-        """Every review period, from time 0, until fewer than 2 core members are left."""
+        """Every review period, from time 0 (the first after `first_review_days`, when a
+        restart gives it), until fewer than 2 core members are left."""
         period_h, start = self.spec.review_days * HOURS_PER_DAY, 0.0
+        first = self.spec.first_review_days
+        wait_h = period_h if first is None else first * HOURS_PER_DAY
         while True:
-            yield self.env.timeout(period_h)
+            yield self.env.timeout(wait_h)
+            wait_h = period_h
             if self.review(start, self.env.now):
                 return
             start = self.env.now
@@ -143,6 +150,9 @@ class Alliance:
                 member.factory.withdrawn_at = end
         if sum(m.active and m.role == "core" for m in self.members) < 2:
             self.ended_at = end
+            for member in self.members:  # no alliance left to stay out of: the factories that
+                if member.factory is not None:  # withdrew take the sellers' orders again
+                    member.factory.withdrawn_at = math.inf
             return True
         return False
 

@@ -30,6 +30,7 @@ from flexsim.vocabulary import (
     PAYABLES,
     PREPAYMENTS,
     RECEIVABLES,
+    REFUND,
     WRITTEN_OFF,
     factory_party,
 )
@@ -78,6 +79,18 @@ class OfflineCredit(Regime):
         order.deposit = self.upfront(order)
         if self.limit is not None:
             self.owe(order, balance(order))
+
+    def rebilled(self, order: Order, billed: float) -> None:
+        """The balance falls with the value; a deposit above the new value (prepaid, or a
+        deposit share above the share of pieces delivered) is paid back to the buyer."""
+        owed = billed - order.deposit
+        excess = order.deposit - order.value
+        if excess > 0:
+            factory, buyer = factory_party(order.factory), order.buyer.party
+            self.ledger.pay(factory, DEPOSITS, buyer, PREPAYMENTS, excess, order.order_id, REFUND)
+            order.deposit = order.value
+        if self.limit is not None:  # what the buyer owes: the new balance for the old
+            self.owe(order, balance(order) - owed)
 
     def owe(self, order: Order, amount: float) -> None:
         """Add `amount` (negative: subtract) to what the buyer owes the factory."""

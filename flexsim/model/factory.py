@@ -119,7 +119,8 @@ class Factory:
         self.outgoing: dict[int, Workshop] = {}  # accepted orders to be sent out
         self.routing: Routing | None = None  # with routings, its lines are stations
         # when it withdrew from its alliance (model/alliance.py): from then on the sellers
-        # place it no new orders; it finishes those it has
+        # place it no new orders (it finishes those it has) until the alliance ends, when it
+        # is back to infinity: an ordinary factory again
         self.withdrawn_at = math.inf
 
     def add_line(self, line: Line) -> None:

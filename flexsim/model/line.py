@@ -96,8 +96,8 @@ class Line:  # writes LineStateRecord rows
     __slots__ = (
         "always", "bookings", "breakdowns", "by_family", "calendar", "changeover_cost",
         "changeover_h", "channels", "current", "env", "factory_name", "families", "family",
-        "host", "item", "name", "normal", "overtime", "plain", "rule", "serves_all", "since",
-        "state", "state_order", "states", "takes_oldest", "unit_time", "until_failure",
+        "host", "item", "label", "name", "normal", "overtime", "plain", "rule", "serves_all",
+        "since", "state", "state_order", "states", "takes_oldest", "unit_time", "until_failure",
         "visiting", "work_left",
     )  # fmt: skip
     batch_id = NO_BATCH  # the batch its order in hand is made in: none, one order at a time
@@ -112,6 +112,7 @@ class Line:  # writes LineStateRecord rows
         breakdowns: Breakdowns | None = None,
         by_family: dict[str, UnitTimes] | None = None,
         overtime: Overtime | None = None,
+        label: str = "",
     ) -> None:
         self.env, self.host, self.calendar, self.unit_time = env, host, calendar, unit_time
         self.by_family = by_family or None  # unit-time draws of families with their own
@@ -120,7 +121,8 @@ class Line:  # writes LineStateRecord rows
         self.until_failure = breakdowns.between_h() if breakdowns else NEVER  # processing h
         self.work_left = 0.0  # processing hours the current order still needs
         self.always = calendar.always
-        self.name = spec.name
+        self.name = spec.name  # what it writes in its orders' `line`
+        self.label = label or spec.name  # its name in its line-state records (a workshop's own)
         self.channels: frozenset[str] = frozenset(spec.channels)
         self.families: frozenset[str] = frozenset(spec.families)
         self.serves_all = (
@@ -314,7 +316,7 @@ class Line:  # writes LineStateRecord rows
     def record(self, at: float, state: str, order_id: int, overtime: bool = False) -> None:
         """Write a LineStateRecord row: the line enters `state` at `at` (the only place that
         builds one; tests/test_records.py checks its fields against the record's)."""
-        self.states.append((self.factory_name, self.name, at, state, order_id, overtime))
+        self.states.append((self.factory_name, self.label, at, state, order_id, overtime))
 
     def close(self, until: float, paid_at: float | None = None) -> None:
         """Write the off-shift spans between the last state change and `until` (and, in

@@ -2,9 +2,10 @@
 the regimes share (the buyer's refusal for want of cash, a payment from buyer to factory).
 
 refusal (before the factory looks at the order) → ordered (accepted; an opening order: opened)
-→ made (finished, about to ship) → delivered (sale and receivable booked) → confirmed (by the
-buyer or the platform's auto-confirmation). The regimes: model/credit.py (offline credit,
-prepaid, deposit and balance), model/voucher.py; by name in model/payment.py.
+→ rebilled (back from a workshop that scrapped pieces: the value falls to price × the pieces
+delivered) → made (finished, about to ship) → delivered (sale and receivable booked) →
+confirmed (by the buyer or the platform's auto-confirmation). The regimes: model/credit.py
+(offline credit, prepaid, deposit and balance), model/voucher.py; by name in model/payment.py.
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ class Regime:
         what its buyer paid by then is its `deposit`, a liability of the factory's opening
         books; the buyer's credit is taken up as for an order placed in the run."""
         self.ordered(order)  # (a voucher locks its value on the buyer's line)
+
+    def rebilled(self, order: Order, billed: float) -> None:
+        """The order's value has fallen from `billed` to price × the pieces it delivers (an
+        outside workshop scrapped the others): what the regime holds of it follows."""
 
     def made(self, order: Order) -> None:
         """The factory finished the order; it is about to ship."""

@@ -1,7 +1,8 @@
 """Trade: an order from placement to settlement, across factory, transit and payment.
 
-place → refused, or accepted (the regime's order hook) → made by the factory → shipped →
-in transit → delivered (sale, cost of goods and the buyer's stock booked; the regime's delivery
+place → refused, or accepted (the regime's order hook) → made by the factory → shipped (its
+value cut to price × the pieces delivered when a workshop scrapped some) → in transit →
+delivered (sale, cost of goods and the buyer's stock booked; the regime's delivery
 hook) → confirmed by the buyer, at the latest the channel's auto-confirm delay (the regime's
 confirmation hook) → settled when the regime says the factory is paid or has written it off.
 """
@@ -84,7 +85,11 @@ class Trade:
             self.settle(order, PAID)
             return
         if order.value:
-            self.regimes[order.channel].made(order)
+            regime = self.regimes[order.channel]
+            if order.scrapped:  # the buyer pays for the pieces it gets
+                billed, order.value = order.value, order.price * order.delivered
+                regime.rebilled(order, billed)
+            regime.made(order)
         self.send(order)
 
     def send(self, order: Order) -> None:

@@ -58,6 +58,11 @@ class Voucher(Regime):
         if self.line is not None:
             self.used[order.customer] = self.used.get(order.customer, 0.0) + order.value
 
+    def rebilled(self, order: Order, billed: float) -> None:
+        """The lock on the buyer's credit line falls with the value."""
+        if self.line is not None:
+            self.used[order.customer] -= billed - order.value
+
     def confirmed(self, order: Order) -> None:
         ledger, value = self.ledger, order.value
         if value == 0:  # nothing to pay out or repay

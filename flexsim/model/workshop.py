@@ -7,8 +7,8 @@ each piece scrapped, reworked or good → the reworked pieces, if any, queued ag
 their own, made and inspected again → transport back, late with 1 − on_time_probability by a
 late_days draw → back at the factory, which pays for the good pieces on its terms and ships the
 order (model/factory.py `Factory.take_back`). The workshop is the Host of its line
-(model/line.py), so its busy and idle spans are line-state records like any line's, under the
-factory and line name `workshop/NAME`.
+(model/line.py), so its busy and idle spans are line-state records like any line's: factory
+`workshop/NAME` (its party) and line NAME. An order it makes has `workshop/NAME` as its line.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ class Workshop:
         line_spec = LineSpec.model_construct(
             name=self.name, unit_time_h=spec.unit_time_h, calendar=spec.calendar
         )
-        self.line = Line(env, self, line_spec, calendar, unit_time)
+        # in line_states: line NAME of party workshop/NAME; its orders' line: workshop/NAME
+        self.line = Line(env, self, line_spec, calendar, unit_time, label=spec.name)
         self.line.start()
 
     # -- the orders' way through the workshop -------------------------------------------------

@@ -267,7 +267,12 @@ def make_alliance(
             lines = [shops[parties[0]].line]
         else:
             lines = []
-        members.append(Member(one.name, one.role, i, parties, lines, factory))
+        member = Member(one.name, one.role, i, parties, lines, factory, streak=one.bad_streak)
+        if one.withdrawn:  # withdrew before the start (a restart)
+            member.active = False
+            if factory is not None and not spec.ended():  # closed to the sellers from time 0
+                factory.withdrawn_at = 0.0
+        members.append(member)
     alliance = Alliance(env, spec, members, ledger, recorder)
     for member in members:
         if member.factory is not None:
@@ -330,7 +335,8 @@ def build(env: Environment, scenario: Scenario, streams: Streams, recorder: Reco
     world = World(factories, sellers, trade, workshops)
     for pact in scenario.alliances:
         alliance = make_alliance(env, pact, scenario, factories, workshops, ledger, recorder)
-        env.process(alliance.reviews())
+        if not pact.ended():  # (a restart after its end: the alliance is over)
+            env.process(alliance.reviews())
     if scenario.finance.overdraft_rate or scenario.finance.deposit_rate:
         env.process(world.charge_interest(scenario.finance))
     return world

@@ -8,7 +8,8 @@ manifest.json, scenario.json and, when it has them, its series/ and tables/. The
 images, so it opens anywhere without network access; the figures are also written to
 DIR/figures/. The modules: `tables` (the KPI tables, console and HTML), `page` (what the page
 shows and its HTML), `run_folder` and `experiment_folder` (a page from each kind of folder),
-`folder` (writing the report into a folder).
+`folder` (writing the report into a folder), `spread` (many factories as totals and spreads
+across them).
 """
 
 from flexsim.report.experiment_folder import experiment_page

@@ -124,6 +124,11 @@ h3 { font-size: 1.05rem; margin-bottom: 0.3rem; }
 .ci { color: #555; } .diff { color: #555; font-size: 0.8rem; } .diff.clear { color: #000;
   font-weight: 600; }
 table.comparison td { vertical-align: top; }
+.rows { max-height: 32rem; overflow: auto; margin: 0.5rem 0 1.5rem; border: 1px solid #eee; }
+.rows table.kpis { margin: 0; } .rows th { position: sticky; top: 0; background: #fff; }
+.rows td, .rows th { white-space: nowrap; }
+.card .spread { font-size: 1.05rem; font-weight: 600; overflow-wrap: anywhere; }
+.card .spread small { color: #555; font-weight: 400; }
 """
 
 

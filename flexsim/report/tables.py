@@ -1,6 +1,8 @@
 """KPI tables: one run's KPIs (or replications' means ± half-widths) as the tables people
 read, on the console (`flexsim run`) and in report.html, leaving out the sections with nothing to
-show and saying which and why; `—` for a KPI that cannot be computed."""
+show and saying which and why; `—` for a KPI that cannot be computed. A scenario with many
+factories shows totals and spreads across them and one table with a row per factory
+(report/spread.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from flexsim import metrics
+from flexsim.report import spread
 from flexsim.scenario import Scenario
 from flexsim.vocabulary import (
     ORDER_STATUSES,
@@ -38,6 +41,7 @@ class Table:
     title: str
     frame: pd.DataFrame
     index: bool = True  # whether the row labels are part of the table
+    ranked_by: str = ""  # a table of one row per factory: the console's top and bottom by it
 
 
 def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table], str]:
@@ -46,12 +50,29 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
     says which and why ("" when none is)."""
     tables: list[Table] = []
     left_out: list[tuple[str, str]] = []
+    many = spread.many_factories(scenario)
+    lines, parties = spread.line_groups(), spread.party_groups()
+    across = (
+        f" — across the {len(scenario.factories)} factories (their lines, the workshops): total "
+        "where it adds up, mean, min, median, max; a row each in the table of factories"
+    )
 
     def add(title: str, frame: pd.DataFrame, what: str, why: str, index: bool = True) -> None:
         if frame.empty:
             left_out.append((what, why))
         else:
             tables.append(Table(title, frame, index))
+
+    def by(
+        rows: Mapping[str, Mapping[str, Any]],
+        groups: list[spread.Group],
+        total: Any = None,
+    ) -> Mapping[str, Mapping[str, Any]]:
+        """The rows as they are, or with many factories the spreads of their groups."""
+        return spread.spread_rows(rows, groups, total) if many and rows else rows
+
+    def more(title: str) -> str:
+        return title + across if many else title
 
     no_sellers = "the scenario has no sellers" if not scenario.sellers.count else ""
     add(
@@ -61,15 +82,17 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
         "no order placed after the warm-up was finished",
     )
     add(
-        "Line time shares (of calendar time; busy_of_open = processing + changeover over "
-        "open; overtime in hours)",
-        _frame(kpis["utilisation"], "line"),
+        more(
+            "Line time shares (of calendar time; busy_of_open = processing + changeover over "
+            "open; overtime in hours)"
+        ),
+        _frame(by(kpis["utilisation"], lines), "line"),
         "line time shares",
         "the scenario has no lines",
     )
     add(
-        "Booked share of open capacity (published daily; the next 7 days, the whole horizon)",
-        _frame(kpis["capacity"], "line"),
+        more("Booked share of open capacity (published daily; the next 7 days, the whole horizon)"),
+        _frame(by(kpis["capacity"], lines), "line"),
         "booked capacity",
         "no factory books capacity",
     )
@@ -81,11 +104,14 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
         "no order was placed",
         index=False,
     )
+    moved = {p: row for p, row in kpis["cash_cycle"].items() if _moved(row)}
     add(
-        "Cash conversion cycle of each factory, the sellers together and the platform "
-        f"(days; money in {scenario.currency}; CCC = DIO + DSO - DPO from time-weighted "
-        "balances; the platform's receivables are its voucher float)",
-        _frame({p: row for p, row in kpis["cash_cycle"].items() if _moved(row)}, "party"),
+        more(
+            "Cash conversion cycle of each factory, the sellers together and the platform "
+            f"(days; money in {scenario.currency}; CCC = DIO + DSO - DPO from time-weighted "
+            "balances; the platform's receivables are its voucher float)"
+        ),
+        _frame(by(moved, parties, spread.additive), "party"),
         "cash conversion cycle",
         "no money moved but the owners' capital",
     )
@@ -97,17 +123,19 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
         no_sellers or "no seller traded after the warm-up",
     )
     add(
-        "Sellers per factory (who asked for a sample after the warm-up; shares who ordered)",
-        _frame(kpis["seller_factories"], "factory"),
+        more("Sellers per factory (who asked for a sample after the warm-up; shares who ordered)"),
+        _frame(by(kpis["seller_factories"], [("factory", "factories", bool)]), "factory"),
         "sellers per factory",
         no_sellers or "no seller asked for a sample after the warm-up",
     )
     if kpis.get("subcontracting"):  # only a scenario with workshops has the section
         add(
-            "Subcontracting (orders placed after the warm-up and accepted): each factory's "
-            "share sent out and on-time shares by maker; each workshop's busy share of calendar "
-            "time, pieces scrapped and reworked, on-time share",
-            _frame(kpis["subcontracting"], "maker"),
+            more(
+                "Subcontracting (orders placed after the warm-up and accepted): each factory's "
+                "share sent out and on-time shares by maker; each workshop's busy share of "
+                "calendar time, pieces scrapped and reworked, on-time share"
+            ),
+            _frame(by(kpis["subcontracting"], parties, spread.additive), "maker"),
             "subcontracting",
             "no order was sent out",
         )
@@ -138,17 +166,29 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
             "peak",
             "no order was placed in a season",
         )
+    if many:
+        rows = spread.factory_rows(kpis, scenario)
+        tables.append(
+            Table(
+                "Factories, one row each: their lines' mean busy share of open time (and booked "
+                "share of the next 7 days), revenue, profit, cash conversion cycle and cash at "
+                f"the end ({scenario.currency}), sellers who asked for a sample and the share "
+                "who ordered",
+                _frame(rows, "factory", stand=False),
+                ranked_by="profit",
+            )
+        )
     return tables, _left_out(left_out)
 
 
-def _frame(rows: Mapping[str, Mapping[str, Any]], label: str) -> pd.DataFrame:
+def _frame(rows: Mapping[str, Mapping[str, Any]], label: str, stand: bool = True) -> pd.DataFrame:
     """Rows of KPIs as a table, standing up (one KPI per row) when it has many columns."""
     if not rows:
         return pd.DataFrame()
     # column by column as objects: a count stays an int (1, not 1.000) beside a missing KPI
     frame = pd.DataFrame({key: pd.Series(row, dtype=object) for key, row in rows.items()}).T
     frame.index.name = label
-    return frame.T if len(frame.columns) > WIDE else frame
+    return frame.T if stand and len(frame.columns) > WIDE else frame
 
 
 def _orders(counts: Mapping[str, Any]) -> pd.DataFrame:
@@ -224,7 +264,10 @@ def number(x: float) -> str:
 
 
 def text_table(table: Table) -> str:
-    """A table as console text, its text columns (names) aligned left."""
+    """A table as console text, its text columns (names) aligned left; of a table ranked by a
+    KPI (one row per factory), the top and bottom few rows by it and a line saying so."""
+    if table.ranked_by and len(table.frame) > 2 * spread.EDGE + 1:
+        return _ends(table)
     frame = table.frame.map(cell_text)
     labels = [str(column) for column in frame.columns]
     widths = []
@@ -238,6 +281,21 @@ def text_table(table: Table) -> str:
         widths[0] -= 1  # no row labels to keep apart from
     frame.columns = pd.Index(labels, name=frame.columns.name)
     return frame.to_string(index=table.index, col_space=widths)
+
+
+def _ends(table: Table) -> str:
+    """The top and bottom rows of a ranked table as text, a row of dots between them."""
+    frame, kpi = table.frame, table.ranked_by
+    rows = {str(key): {kpi: value} for key, value in frame[kpi].items()}
+    top, bottom = spread.top_and_bottom(spread.ranked(rows, kpi))
+    dots = pd.DataFrame([[""] * len(frame.columns)], index=["…"], columns=frame.columns)
+    shown = pd.concat([frame.loc[top], dots, frame.loc[bottom]])
+    shown.index.name = frame.index.name
+    text = text_table(Table(table.title, shown, table.index))
+    return (
+        f"{text}\nthe top {len(top)} and bottom {len(bottom)} of {len(frame)} by {kpi}; "
+        "every row in kpis.json and the report (flexsim report DIR)"
+    )
 
 
 def html_table(table: Table) -> str:
@@ -257,4 +315,6 @@ def html_table(table: Table) -> str:
     text = [all(isinstance(v, str) for v in frame.iloc[:, i]) for i in range(len(head))]
     opening = ['<th class="text">' if left else "<th>" for left in text]
     header = "".join(f"{tag}{html.escape(h)}</th>" for tag, h in zip(opening, head, strict=True))
-    return f'<table class="kpis"><tr>{header}</tr>{"".join(rows)}</table>'
+    body = f'<table class="kpis"><tr>{header}</tr>{"".join(rows)}</table>'
+    # one row per factory: a box of its own that scrolls, its header kept in view
+    return f'<div class="rows">{body}</div>' if table.ranked_by else body

@@ -8,7 +8,10 @@ period (income less costs, from the ledger) goes into a pool, and the `rule` spl
 in the period, `capacity` in proportion to the open hours of its lines in the period (the lead
 has none), `shapley` by the Shapley value of the accounting worth v(S) (docs/scenario.md,
 Alliances). A core member whose allocation over its costs in the period is below
-`outside_return` has a bad period; after `bad_periods` bad periods in a row it withdraws."""
+`outside_return` has a bad period; after `bad_periods` bad periods in a row it withdraws. A
+restart carries the state at its day: the members that had withdrawn (`withdrawn`), each core
+member's bad periods in a row (`bad_streak`) and the time to the next review
+(`first_review_days`)."""
 
 from __future__ import annotations
 
@@ -32,6 +35,16 @@ class MemberSpec(Spec):
 
     name: Name
     role: MemberRole = "core"
+    withdrawn: bool = Field(
+        default=False,
+        description="a core member that withdrew before the run's start (a restart, flexsim "
+        "orderbook): the sellers place it no orders from time 0 while the alliance goes on",
+    )
+    bad_streak: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
+        default=0,
+        description="a core member's bad periods in a row before the run's start (a restart); "
+        "fewer than the alliance's bad_periods",
+    )
 
 
 class AllianceSpec(Spec):
@@ -45,6 +58,11 @@ class AllianceSpec(Spec):
         default={}, description="member → share of the pool (rule fixed only); sum to 1"
     )
     review_days: PositiveDays = 30.0
+    first_review_days: PositiveDays | None = Field(
+        default=None,
+        description="days from the start to the first review (default review_days): at a "
+        "restart, what was left of the period in progress",
+    )
     outside_return: Annotated[float, Field(ge=-MAX_NUMBER, le=MAX_NUMBER)] = Field(
         default=0.0,
         description="the market return per review period, as a fraction of the member's costs "
@@ -54,3 +72,8 @@ class AllianceSpec(Spec):
 
     def core(self) -> list[str]:
         return [m.name for m in self.members if m.role == "core"]
+
+    def ended(self) -> bool:
+        """Whether the alliance ended before the run's start: fewer than 2 core members were
+        left (a restart after its end)."""
+        return sum(m.role == "core" and not m.withdrawn for m in self.members) < 2

@@ -307,6 +307,19 @@ class Scenario(Spec):
                     f"{key}.members: an alliance needs at least 2 core members (factories, "
                     f"role 'core'); it has {len(alliance.core())}"
                 )
+            for j, member in enumerate(alliance.members):
+                if member.role != "core" and (member.withdrawn or member.bad_streak):
+                    field = "withdrawn" if member.withdrawn else "bad_streak"
+                    raise ValueError(
+                        f"{key}.members.{j}.{field}: only a core member (a factory) has bad "
+                        f"periods and withdraws; {quoted(member.name)} is {member.role}"
+                    )
+                if member.bad_streak >= alliance.bad_periods and not member.withdrawn:
+                    raise ValueError(
+                        f"{key}.members.{j}.bad_streak: {member.bad_streak} bad periods in a "
+                        f"row is not fewer than bad_periods ({alliance.bad_periods}): the "
+                        "member would have withdrawn (withdrawn = true)"
+                    )
             self._check_shares(alliance, key, names)
             if alliance.rule == "shapley" and len(names) > MAX_SHAPLEY_MEMBERS:
                 raise ValueError(
@@ -314,7 +327,9 @@ class Scenario(Spec):
                     f"members (2^{MAX_SHAPLEY_MEMBERS} coalitions a review); it has "
                     f"{len(names)}"
                 )
-            if alliance.review_days >= self.horizon_days:
+            # (a restart's first review may fall after its horizon: none is left in the run)
+            first = alliance.first_review_days
+            if first is None and alliance.review_days >= self.horizon_days:
                 raise ValueError(
                     f"{key}.review_days: {alliance.review_days:g} days is not shorter than "
                     f"horizon_days ({self.horizon_days:g}), so no review would ever happen"
