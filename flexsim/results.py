@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import platform
@@ -79,11 +80,6 @@ def write_partial(result: RunResult, folder: Path, table_format: str = "csv") ->
     return [*written, folder / "scenario.json"]
 
 
-# zlib's own default level: a third of level 9's time (gzip's default) for about 3 % more bytes
-# (the default scenario's ledger and seller days: 1.0 s and 2.44 MB against 3.0 s and 2.36 MB)
-_GZIP = {"method": "gzip", "compresslevel": 6}
-
-
 def _write_tables(tables: dict[str, pd.DataFrame], folder: Path, table_format: str) -> list[Path]:
     check_table_format(table_format)
     written = []
@@ -92,9 +88,54 @@ def _write_tables(tables: dict[str, pd.DataFrame], folder: Path, table_format: s
         if table_format == "parquet":
             _atomic(path, partial(table.to_parquet, index=False, engine="pyarrow"))
         else:
-            _atomic(path, partial(table.to_csv, index=False, compression=_GZIP))
+            _atomic(path, partial(_write_csv, table, typed=TYPES.get(name) == _dtypes(table)))
         written.append(path)
     return written
+
+
+GZIP_LEVEL = 2
+"""The tables' gzip level. Level 2 wrote the tables of a 2,000-seller village in 1.0 s of CPU
+against 2.4 s at level 6 (gzip's default; both formatted by pyarrow), into 14.9 MB against
+12.8 MB; level 1 was no faster and 4 % larger (benchmarks/README.md, The village)."""
+
+
+def _write_csv(table: pd.DataFrame, path: str, typed: bool) -> None:
+    """A table as gzip CSV, formatted by pyarrow where it can be (about ten times pandas'
+    speed) into what read_tables reads back to the same frame as pandas' CSV of it: the same
+    shortest round-trip digits for every float, though a whole number is `9` where pandas
+    writes `9.0`, which the reader takes back as a float because TYPES says the column is one.
+    So a table whose columns are not as TYPES declares them (`typed` False), or a machine
+    without pyarrow, has pandas format it. The gzip header holds no file name or time: the
+    same table makes the same bytes."""
+    with open(path, "wb") as file, gzip.GzipFile("", "wb", GZIP_LEVEL, file, mtime=0) as out:
+        pyarrow_csv = _pyarrow_csv() if typed else None
+        if pyarrow_csv is None:
+            table.to_csv(out, index=False, lineterminator="\n")
+            return
+        out.write(table.head(0).to_csv(index=False, lineterminator="\n").encode())  # as pandas
+        options = pyarrow_csv.WriteOptions(include_header=False)  # it quotes every string
+        pyarrow_csv.write_csv(_pyarrow_table(table), out, options)
+
+
+def _pyarrow_csv() -> Any:
+    """pyarrow's CSV module, or None without pyarrow."""
+    try:
+        import pyarrow.csv
+    except ImportError:
+        return None
+    return pyarrow.csv
+
+
+def _pyarrow_table(table: pd.DataFrame) -> Any:
+    """The table in pyarrow, its NaN as null (an empty field, as pandas writes NaN); the
+    numbers and pandas' pyarrow-backed strings are not copied."""
+    import pyarrow
+
+    return pyarrow.Table.from_pandas(table, preserve_index=False)
+
+
+def _dtypes(table: pd.DataFrame) -> dict[str, str]:
+    return {str(column): str(kind) for column, kind in table.dtypes.items()}
 
 
 def check_table_format(table_format: str) -> None:
@@ -150,7 +191,8 @@ def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, p
 
     Both formats read back to equal frames, as the CSV reads: an empty field or string is
     missing (NaN), a table's text columns are strings even when every value is missing or looks
-    like a number, and an empty table has its columns typed (TYPES), as the run made it.
+    like a number, its float columns are floats even when every value is a whole number (which
+    pyarrow writes as `9`), and an empty table has its columns typed (TYPES), as the run made it.
     """
     if names is None:
         names = sorted(
@@ -173,7 +215,8 @@ def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, p
             check_table_format("parquet")
             table = _blank_as_missing(pd.read_parquet(path, engine="pyarrow"))
         else:
-            table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+            floats = {c: kind for c, kind in TYPES.get(name, {}).items() if kind == "float64"}
+            table = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=floats)
         tables[name] = _typed(name, table)
     return tables
 
