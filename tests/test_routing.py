@@ -174,7 +174,6 @@ def test_a_run_folder_with_steps_passes_its_audit(
         ({"routing": {"shirts": ["cut", "sew", "finish"]}},
          "factories.0.routing: factory 'plant' declares routings but none for family 'tees'"),
         ({"routing": {"shirts": [], "tees": ["cut"]}}, "routing.shirts"),
-        ({"booking": {}}, "booking: capacity booking does not work with routings yet"),
     ],
 )  # fmt: skip
 def test_a_routing_that_cannot_work_is_a_keyed_error(change: dict[str, Any], message: str) -> None:
@@ -335,3 +334,92 @@ def test_a_batch_that_waits_to_fill_starts_fuller_and_a_short_one_waits_it_out()
     # than 24 h after its order reached the station
     alone = waiting[waiting["size"] == 1]
     assert ((alone["setup"] - alone["first"]) >= 24.0 - 1e-9).all()
+
+
+def booked_line(hours_per_piece: float, name: str) -> dict[str, Any]:
+    return {"name": name, "unit_time_h": {"dist": "deterministic", "value": hours_per_piece}}
+
+
+def booked(sew_h: float = 3.0, horizon_days: float = 30.0) -> dict[str, Any]:
+    """A booked routed factory with deterministic steps: cut 1 h, sew `sew_h` h, finish 0.5 h
+    a piece, always open; one buyer of 10 shirts a day, due in 60 days."""
+    plant = {
+        "name": "plant",
+        "booking": {"horizon_days": horizon_days},
+        "routing": {"shirts": ["cut", "sew", "finish"]},
+        "lines": [booked_line(1.0, "cut"), booked_line(sew_h, "sew"), booked_line(0.5, "finish")],
+    }
+    customer = {
+        "name": "buyer",
+        "factory": "plant",
+        "interarrival_days": {"dist": "deterministic", "value": 1.0},
+        "quantity": 10,
+        "due_days": 60,
+        "families": {"shirts": 1.0},
+    }
+    return {
+        "name": "booked",
+        "horizon_days": 200,
+        "warmup_days": 0,
+        "factories": [plant],
+        "customers": [customer],
+    }
+
+
+def test_a_booked_routed_factory_quotes_by_hand_and_keeps_its_quotes() -> None:
+    """Sew (3 h a piece) is the bottleneck. An order placed at p reaches it at p + 10 h; the
+    first one's quote is p + 10 + 30 + 5; each later one waits for the order in hand at sew
+    (busy until p' + 40), so the quote is 6 h later each day: 45, 51, 57, … hours after its
+    placing. Deterministic times make each quote the order's finish exactly."""
+    orders = flexsim.run(validate(booked(), "test"), 1).tables["orders"]
+    accepted = orders[orders["status"] != "refused"].sort_values("placed_at")
+    quoted_h = (accepted["quote_at"] - accepted["placed_at"]).to_numpy()
+    hand = 45.0 + 6.0 * pd.RangeIndex(len(quoted_h)).to_numpy()
+    assert quoted_h[:10] == pytest.approx(hand[:10])
+    made = accepted.dropna(subset=["finished_at"])
+    assert len(made) > 50
+    assert made["finished_at"].to_numpy() == pytest.approx(made["quote_at"].to_numpy())
+
+
+def test_a_loaded_bottleneck_quotes_later_and_refuses_beyond_the_horizon() -> None:
+    light = flexsim.run(validate(booked(sew_h=1.0), "test"), 1).tables["orders"]
+    heavy = flexsim.run(validate(booked(horizon_days=10.0), "test"), 1).tables["orders"]
+    lead = {
+        name: (table["quote_at"] - table["placed_at"]).iloc[:20].to_numpy()
+        for name, table in (("light", light), ("heavy", heavy))
+    }
+    # sew at 1 h a piece keeps up: every quote is its 10 + 10 + 5 h of work
+    assert lead["light"] == pytest.approx(25.0)
+    assert (lead["heavy"][1:] > lead["light"][1:]).all()
+    assert (light["status"] != "refused").all()
+    refused = heavy[heavy["status"] == "refused"]
+    assert len(refused) and (refused["reason"] == "no_capacity").all()
+    assert ((refused["quote_at"] - refused["placed_at"]) > 10 * 24).all()
+
+
+def test_a_booked_batch_bottleneck_starts_its_bookings_and_passes_its_audit(
+    tmp_path: Path,
+) -> None:
+    """The cutting table (0.05 h a piece) is the bottleneck: a batch starts the booked hours
+    of every order in it, so the hours it publishes as booked at the end are those of the
+    orders not yet started there, plus at most the batch in hand."""
+    data = batched()
+    data["factories"][0]["booking"] = {"horizon_days": 60}
+    data["factories"][0]["lines"][0]["unit_time_h"] = {"dist": "exponential", "mean": 0.05}
+    data["factories"][0]["lines"][1]["unit_time_h"] = {"dist": "exponential", "mean": 0.02}
+    result = flexsim.run(validate(data, "test"), 2)
+    capacity, steps = result.tables["capacity"], result.tables["steps"]
+    cut = capacity[capacity["line"] == "cut"]
+    at = cut["at"].max()
+    committed = cut.loc[cut["at"] == at, "booked_h"].sum()
+    orders = result.tables["orders"].set_index("order_id")
+    accepted = orders[(orders["status"] != "refused") & (orders["placed_at"] <= at)]
+    started = steps[steps["station"] == "cut"].set_index("order_id")["started_at"]
+    waiting = accepted[~(started.reindex(accepted.index) <= at)]
+    booked = 0.05 * waiting["quantity"].sum()
+    assert booked <= committed + 1e-6
+    assert committed <= booked + 3 * 50 * 0.05 + 1e-6  # and the batch in hand, 3 orders at most
+    folder = tmp_path / "run"
+    folder.mkdir()
+    results.write(result, scenario_kpis(result.tables, result.scenario), folder, "test")
+    assert not [finding.line() for finding in audit.audit(folder) if not finding.holds]

@@ -105,6 +105,9 @@ class BatchLine(Line):
             for other in self.batch[1:]:
                 self.host.buy_materials(other)
         super().take(order, now)
+        booked = [other for other in self.batch[1:] if other.planned_h]
+        if booked:  # their reservations at this (bottleneck) station become work in hand
+            self.bookings.start_with(booked, now, self.calendar)
         for other in self.batch[1:]:  # set up together, whether a changeover runs first or not
             other.setup_at = order.setup_at
 

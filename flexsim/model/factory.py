@@ -229,6 +229,8 @@ class Factory:
         """The completion date the factory would quote for the order at `at`: the earliest
         among its lines, from their booked hours (or without booking their queued work)."""
         self.catch_up(at)
+        if self.routing is not None and self.booking is not None:
+            return self.routing.quote(order, at)[1]  # against the bottleneck station
         if self.routing is not None:  # each station in turn, from the one before's quote
             done = at
             for station in self.routing.routes[order.family]:
@@ -252,7 +254,10 @@ class Factory:
         the booking horizon and, when after the due date, the buyer takes it; under the
         subcontracting rule `quote_late` an order quoted after its due date goes out instead."""
         assert self.booking is not None
-        best, done, hours = self.best_line(order, order.placed_at)
+        if self.routing is not None:  # hours reserved at the bottleneck station
+            best, done, hours = self.routing.quote(order, order.placed_at)
+        else:
+            best, done, hours = self.best_line(order, order.placed_at)
         order.quote_at = done
         if self.rule == "quote_late" and done > order.due_at:
             self.send_out(order)
@@ -260,6 +265,8 @@ class Factory:
             order.refused = NO_CAPACITY
         elif done > order.due_at and not order.buyer.accepts_later(done - order.due_at):
             order.refused = LATE_QUOTE
+        elif self.routing is not None:  # the order passes other stations first: its line
+            best.bookings.book(order, hours)  # is not fixed to the bottleneck's
         else:
             best.book(order, hours)
         return not order.refused

@@ -55,6 +55,7 @@ class Progress:
         "changeover",
         "changeover_cost",
         "line",
+        "planned_h",
         "queued_at",
         "setup_at",
         "start_at",
@@ -65,6 +66,7 @@ class Progress:
         self.step, self.queued_at = 0, queued_at
         self.line, self.setup_at, self.start_at = "", NOT_YET, NOT_YET
         self.changeover, self.changeover_cost = NO_CHANGEOVER, 0.0
+        self.planned_h = 0.0  # hours booked at its bottleneck station, under capacity booking
 
 
 class Routing:
@@ -83,14 +85,55 @@ class Routing:
         }
         self.steps = maker.recorder.steps
         self.orders: dict[int, Progress] = {}
+        self.bottlenecks: dict[str, int] = {}  # family → its bottleneck's step, once asked
         for station in stations.values():
             station.routing = self
 
+    def bottleneck(self, family: str) -> int:
+        """The step of the family's routing whose station has the most expected work per
+        piece of the family (unit time ÷ efficiency; the first such on a tie): the station a
+        booked order reserves its hours at."""
+        step = self.bottlenecks.get(family)
+        if step is None:
+            work = [station.line.bookings.per_piece(family) for station in self.routes[family]]
+            step = self.bottlenecks[family] = work.index(max(work))
+        return step
+
+    def quote(self, order: Order, at: float) -> tuple[Line, float, float]:
+        """The bottleneck station's line, the completion date quoted for the order at `at`,
+        and the hours it reserves there. The steps before the bottleneck take their expected
+        work, one after the other on their stations' calendars, from when the fabric is in;
+        the bottleneck finishes the order after the hours booked there and not started, and
+        not before that work plus its own (booking.py `Bookings.quote`); the steps after it
+        add their expected work on their calendars."""
+        route, neck = self.routes[order.family], self.bottleneck(order.family)
+        ready = max(at, order.fabric_at)
+        for station in route[:neck]:
+            line = station.line
+            ready = line.calendar.finish(ready, line.bookings.expected_h(order))
+        line = route[neck].line
+        bookings = line.bookings
+        done, hours = bookings.quote(order, at, line.calendar, bookings.booked_h, ready)
+        for station in route[neck + 1 :]:
+            after = station.line
+            done = after.calendar.finish(done, after.bookings.expected_h(order))
+        return line, done, hours
+
     def start(self, order: Order) -> None:
-        """An accepted order whose fabric is in goes to its routing's first station."""
+        """An accepted order whose fabric is in goes to its routing's first station (the hours
+        booked for it, if any, wait for its bottleneck step)."""
         now = self.env.now
-        self.orders[order.order_id] = Progress(now)
+        progress = self.orders[order.order_id] = Progress(now)
+        if order.planned_h:
+            progress.planned_h = order.planned_h
+            self.at_step(order, progress)
         self.routes[order.family][0].arrive(order, now)
+
+    def at_step(self, order: Order, progress: Progress) -> None:
+        """A booked order carries its booked hours at its bottleneck step only, where its
+        station's line starts them (line.py `Line.take`)."""
+        neck = self.bottleneck(order.family)
+        order.planned_h = progress.planned_h if progress.step == neck else 0.0
 
     def step_of(self, order: Order) -> int:
         return self.orders[order.order_id].step
@@ -108,6 +151,8 @@ class Routing:
             progress.queued_at = now = self.env.now
             self.as_first(order, progress)
             order.finished_at = NOT_YET
+            if progress.planned_h:
+                self.at_step(order, progress)
             route[progress.step].arrive(order, now)
             return
         del self.orders[order.order_id]
@@ -192,7 +237,9 @@ class Routing:
 class Station:
     """One station of a routed factory: the Host of its line, with its own queue."""
 
-    booking = None  # a routed factory gives no capacity booking yet (Host)
+    # Host: a station's backlog (for overtime) is its queue's work; under capacity booking the
+    # factory books each order's hours at its bottleneck station (Routing.quote)
+    booking = None
     line: Line  # set once made (model/world.py), before it starts
 
     def __init__(self, env: Environment, maker: Maker) -> None:

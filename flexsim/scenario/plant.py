@@ -369,7 +369,6 @@ class FactorySpec(Spec):
                     )
         if self.routing:
             not_yet = [
-                ("booking", self.booking is not None, "capacity booking"),
                 ("subcontract.rule", self.subcontract.rule != "never", "subcontracting"),
             ]
             for key, given, what in not_yet:
