@@ -4,6 +4,7 @@ keyed errors of a routing that cannot work."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -423,3 +424,50 @@ def test_a_booked_batch_bottleneck_starts_its_bookings_and_passes_its_audit(
     folder.mkdir()
     results.write(result, scenario_kpis(result.tables, result.scenario), folder, "test")
     assert not [finding.line() for finding in audit.audit(folder) if not finding.holds]
+
+
+def by_channel() -> dict[str, Any]:
+    """The routed scenario with an e-commerce buyer of shirts too, whose orders skip cutting
+    (the channel's routing overrides the family's)."""
+    data = routed()
+    data["factories"][0]["routing"]["ecommerce"] = ["sew", "finish"]
+    data["customers"].append(
+        data["customers"][0] | {"name": "shop", "channel": "ecommerce", "quantity": 40}
+    )
+    return data
+
+
+def test_a_channels_routing_overrides_its_families() -> None:
+    result = flexsim.run(validate(by_channel(), "test"), 3)
+    orders, steps = result.tables["orders"], result.tables["steps"]
+    route = {
+        ("offline", "shirts"): ["cut", "sew", "finish"],
+        ("offline", "tees"): ["cut", "sew"],
+        ("ecommerce", "shirts"): ["sew", "finish"],
+    }
+    kind = orders.set_index("order_id")[["channel", "family"]]
+    seen = set()
+    for order_id, its in steps.groupby("order_id"):
+        key = tuple(kind.loc[order_id])
+        assert list(its["station"]) == route[key][: len(its)]
+        seen.add(key)
+    assert seen == set(route)
+    shop = orders[(orders["channel"] == "ecommerce") & orders["setup_at"].notna()]
+    assert len(shop) and (shop["line"] == "sew").all()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"channels": ["offline"]}, "routing.ecommerce.0: station 'sew' makes no ecommerce orders"),
+        ({"families": ["tees"]}, "routing.ecommerce.0: station 'sew' does not make family"),
+    ],
+)  # fmt: skip
+def test_a_channels_routing_that_cannot_work_is_a_keyed_error(
+    change: dict[str, Any], message: str
+) -> None:
+    data = by_channel()
+    data["factories"][0]["lines"][1] |= change
+    data["factories"][0]["routing"] |= {"tees": ["cut"], "shirts": ["cut", "finish"]}
+    with pytest.raises(ScenarioError, match=re.escape(f"factories.0.{message}")):
+        validate(data, "test")

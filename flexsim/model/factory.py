@@ -233,7 +233,7 @@ class Factory:
             return self.routing.quote(order, at)[1]  # against the bottleneck station
         if self.routing is not None:  # each station in turn, from the one before's quote
             done = at
-            for station in self.routing.routes[order.family]:
+            for station in self.routing.route(order):
                 done = station.line.quote(order, done)[0]
             return done
         return self.best_line(order, at)[1]

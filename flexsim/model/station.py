@@ -57,20 +57,22 @@ class Progress:
         "line",
         "planned_h",
         "queued_at",
+        "route",
         "setup_at",
         "start_at",
         "step",
     )
 
-    def __init__(self, queued_at: float) -> None:
-        self.step, self.queued_at = 0, queued_at
+    def __init__(self, queued_at: float, route: list[Station]) -> None:
+        self.step, self.queued_at, self.route = 0, queued_at, route
         self.line, self.setup_at, self.start_at = "", NOT_YET, NOT_YET
         self.changeover, self.changeover_cost = NO_CHANGEOVER, 0.0
         self.planned_h = 0.0  # hours booked at its bottleneck station, under capacity booking
 
 
 class Routing:
-    """A factory's routings: each family's stations in order, and its orders on their way."""
+    """A factory's routings: each family's (or channel's) stations in order, and its orders on
+    their way."""
 
     def __init__(
         self,
@@ -80,23 +82,29 @@ class Routing:
         routing: dict[str, list[str]],
     ) -> None:
         self.env, self.maker, self.stations = env, maker, stations
-        self.routes = {
-            family: [stations[name] for name in names] for family, names in routing.items()
-        }
+        self.routes = {key: [stations[name] for name in names] for key, names in routing.items()}
         self.steps = maker.recorder.steps
         self.orders: dict[int, Progress] = {}
-        self.bottlenecks: dict[str, int] = {}  # family → its bottleneck's step, once asked
+        # (channel, family) → its bottleneck's step, once asked
+        self.bottlenecks: dict[tuple[str, str], int] = {}
         for station in stations.values():
             station.routing = self
 
-    def bottleneck(self, family: str) -> int:
-        """The step of the family's routing whose station has the most expected work per
-        piece of the family (unit time ÷ efficiency; the first such on a tie): the station a
+    def route(self, order: Order) -> list[Station]:
+        """The order's stations: its channel's routing if the factory has one, else its
+        family's (scenario/plant.py `FactorySpec.route`)."""
+        routes = self.routes
+        return routes.get(order.channel) or routes[order.family]
+
+    def bottleneck(self, order: Order) -> int:
+        """The step of the order's routing whose station has the most expected work per
+        piece of its family (unit time ÷ efficiency; the first such on a tie): the station a
         booked order reserves its hours at."""
-        step = self.bottlenecks.get(family)
+        key = (order.channel, order.family)
+        step = self.bottlenecks.get(key)
         if step is None:
-            work = [station.line.bookings.per_piece(family) for station in self.routes[family]]
-            step = self.bottlenecks[family] = work.index(max(work))
+            work = [station.line.bookings.per_piece(order.family) for station in self.route(order)]
+            step = self.bottlenecks[key] = work.index(max(work))
         return step
 
     def quote(self, order: Order, at: float) -> tuple[Line, float, float]:
@@ -106,7 +114,7 @@ class Routing:
         the bottleneck finishes the order after the hours booked there and not started, and
         not before that work plus its own (booking.py `Bookings.quote`); the steps after it
         add their expected work on their calendars."""
-        route, neck = self.routes[order.family], self.bottleneck(order.family)
+        route, neck = self.route(order), self.bottleneck(order)
         ready = max(at, order.fabric_at)
         for station in route[:neck]:
             line = station.line
@@ -123,16 +131,17 @@ class Routing:
         """An accepted order whose fabric is in goes to its routing's first station (the hours
         booked for it, if any, wait for its bottleneck step)."""
         now = self.env.now
-        progress = self.orders[order.order_id] = Progress(now)
+        route = self.route(order)
+        progress = self.orders[order.order_id] = Progress(now, route)
         if order.planned_h:
             progress.planned_h = order.planned_h
             self.at_step(order, progress)
-        self.routes[order.family][0].arrive(order, now)
+        route[0].arrive(order, now)
 
     def at_step(self, order: Order, progress: Progress) -> None:
         """A booked order carries its booked hours at its bottleneck step only, where its
         station's line starts them (line.py `Line.take`)."""
-        neck = self.bottleneck(order.family)
+        neck = self.bottleneck(order)
         order.planned_h = progress.planned_h if progress.step == neck else 0.0
 
     def step_of(self, order: Order) -> int:
@@ -145,7 +154,7 @@ class Routing:
         line = station.line
         self.record(order, progress, line.name, order.finished_at, line.batch_id)
         self.keep_step(order, progress)
-        route = self.routes[order.family]
+        route = progress.route
         progress.step += 1
         if progress.step < len(route):
             progress.queued_at = now = self.env.now

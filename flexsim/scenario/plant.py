@@ -40,7 +40,7 @@ from flexsim.scenario.fields import (
 )
 from flexsim.scenario.workshops import SubcontractSpec
 from flexsim.spec import Spec
-from flexsim.vocabulary import HOURS_PER_DAY
+from flexsim.vocabulary import CHANNELS, HOURS_PER_DAY
 
 PerOpenHour = Annotated[float, Field(ge=0, le=MAX_NUMBER, description="per open hour of a line")]
 LifeYears = Annotated[float, Field(gt=0, le=MAX_LIFE_YEARS), NOT_TINY]
@@ -327,8 +327,9 @@ class FactorySpec(Spec):
     subcontract: SubcontractSpec = SubcontractSpec()
     routing: dict[Name, Annotated[list[Name], Field(min_length=1)]] = Field(
         default={},
-        description="family → the lines (stations) its orders go through, in order; "
-        "{} = one line makes the whole order",
+        description="family (or channel: 'ecommerce', 'offline') → the lines (stations) its "
+        "orders go through, in order; a channel's routing overrides its families'; {} = one "
+        "line makes the whole order",
     )
 
     @field_validator("lines")
@@ -362,6 +363,8 @@ class FactorySpec(Spec):
                         f"{key}: station '{name}' comes twice in the routing of family "
                         f"'{family}' (a loop); a routing visits each station once"
                     )
+                if family in CHANNELS:  # a channel's routing: its families are checked at
+                    continue  # the scenario, against the families its buyers order
                 if lines[name].families and family not in lines[name].families:
                     raise ValueError(
                         f"{key}: station '{name}' does not make family '{family}'; it makes "
@@ -378,6 +381,11 @@ class FactorySpec(Spec):
                         "factory with a `routing`"
                     )
         return self
+
+    def route(self, channel: str, family: str) -> list[str] | None:
+        """The stations an order of the channel and family goes through: the channel's
+        routing if there is one, else the family's (None: neither)."""
+        return self.routing.get(channel, self.routing.get(family))
 
     def line_payroll(self, line: LineSpec) -> float:
         """The payroll per open hour of a line: its own rate, else the factory's; 0 unless

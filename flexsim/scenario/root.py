@@ -200,21 +200,29 @@ class Scenario(Spec):
                     )
 
     def _check_route(self, where: str, factory: FactorySpec, channel: str, family: str) -> None:
-        """A routed factory has a routing for each family its buyers order, through stations
-        that make the channel's orders."""
+        """A routed factory has a routing for each family its buyers order (the channel's, or
+        the family's), through stations that make the channel's orders of the family."""
         key = f"factories.{self.factories.index(factory)}.routing"
-        route = factory.routing.get(family)
+        route = factory.route(channel, family)
         if route is None:
             raise ValueError(
                 f"{key}: factory '{factory.name}' declares routings but none for family "
-                f"'{family}', which {where} orders; add `{family} = [STATION, …]`"
+                f"'{family}' (nor for channel '{channel}'), which {where} orders; add "
+                f"`{family} = [STATION, …]`"
             )
+        by = channel if channel in factory.routing else family
         lines = {line.name: line for line in factory.lines}
         for k, name in enumerate(route):
             if channel not in lines[name].channels:
                 raise ValueError(
-                    f"{key}.{family}.{k}: station '{name}' makes no {channel} orders, "
+                    f"{key}.{by}.{k}: station '{name}' makes no {channel} orders, "
                     f"which {where} places; add '{channel}' to its channels"
+                )
+            if lines[name].families and family not in lines[name].families:
+                raise ValueError(
+                    f"{key}.{by}.{k}: station '{name}' does not make family '{family}', which "
+                    f"{where} orders in channel '{channel}'; it makes "
+                    f"{', '.join(lines[name].families)}"
                 )
 
     def _check_workshops(self) -> None:
