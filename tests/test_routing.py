@@ -471,3 +471,40 @@ def test_a_channels_routing_that_cannot_work_is_a_keyed_error(
     data["factories"][0]["routing"] |= {"tees": ["cut"], "shirts": ["cut", "finish"]}
     with pytest.raises(ScenarioError, match=re.escape(f"factories.0.{message}")):
         validate(data, "test")
+
+
+@pytest.mark.parametrize("max_wait_h", [0.0, 24.0])
+def test_a_batch_in_pieces_never_passes_its_capacity_and_a_big_order_goes_alone(
+    max_wait_h: float,
+) -> None:
+    """Shirts come in 50s, tees in 80s, and a bulk buyer's shirts in 150s; the table lays
+    at most 130 pieces (and 3 orders): 50 + 50, 50 + 80, never 80 + 80, and 150 alone."""
+    data = batched(max_pieces=130, max_wait_h=max_wait_h)
+    data["customers"][1]["quantity"] = 80
+    data["customers"].append(
+        data["customers"][0] | {"name": "bulk", "quantity": 150, "interarrival_days": 2.0}
+    )
+    data["customers"][2]["interarrival_days"] = {"dist": "exponential", "mean": 2.0}
+    result = flexsim.run(validate(data, "test"), 6)
+    steps, orders = result.tables["steps"], result.tables["orders"]
+    cut = steps[(steps["station"] == "cut") & (steps["batch_id"] >= 0)]
+    quantity = orders.set_index("order_id")["quantity"]
+    batches = cut.groupby("batch_id")["order_id"].agg(list)
+    pieces = batches.map(lambda ids: int(quantity[ids].sum()))
+    sizes = batches.map(len)
+    assert (pieces[sizes > 1] <= 130).all()
+    assert set(pieces[sizes > 1]) == {100, 130}
+    big = batches[batches.map(lambda ids: (quantity[ids] == 150).any())]
+    assert len(big) and (big.map(len) == 1).all()
+    # the unit time runs over the pieces laid: a batch of 130 takes longer than one of 50
+    made = cut.dropna(subset=["finished_at"]).groupby("batch_id").first()
+    spent = made["finished_at"] - made["started_at"]
+    assert (
+        spent[pieces.reindex(made.index) == 130].mean()
+        > spent[pieces.reindex(made.index) == 50].mean()
+    )
+
+
+def test_a_batch_of_no_pieces_is_a_keyed_error() -> None:
+    with pytest.raises(ScenarioError, match=r"factories\.0\.lines\.0\.batch\.max_pieces"):
+        validate(batched(max_pieces=0), "test")

@@ -190,10 +190,15 @@ class OvertimeSpec(Spec):
 class BatchSpec(Spec):
     """A batch station: up to `max_orders` orders made together in one operation, taken when
     the station comes free from those waiting (by its dispatch rule, with `same_family` only
-    orders of the first one's family); the operation takes one `lay_h` draw plus the batch's
-    pieces × one unit-time draw."""
+    orders of the first one's family; with `max_pieces`, until the next order would pass it);
+    the operation takes one `lay_h` draw plus the batch's pieces × one unit-time draw."""
 
     max_orders: Annotated[int, Field(ge=1, le=int(MAX_NUMBER))]
+    max_pieces: Annotated[int, Field(ge=1, le=int(MAX_NUMBER))] | None = Field(
+        default=None,
+        description="the most pieces in one batch: it is full when the next order would pass "
+        "it; an order of more pieces is made alone; none: no limit in pieces",
+    )
     lay_h: DistSpec = Field(
         default=Deterministic(value=0), description="hours per batch, whatever its size"
     )
