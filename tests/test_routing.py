@@ -508,3 +508,129 @@ def test_a_batch_in_pieces_never_passes_its_capacity_and_a_big_order_goes_alone(
 def test_a_batch_of_no_pieces_is_a_keyed_error() -> None:
     with pytest.raises(ScenarioError, match=r"factories\.0\.lines\.0\.batch\.max_pieces"):
         validate(batched(max_pieces=0), "test")
+
+
+def outside(**workshop: Any) -> dict[str, Any]:
+    """The routed scenario with the shirts sewn out: cut → the workshop ws-0 (a day's
+    transport each way, 3 CNY a good piece, some scrap and rework) → finish."""
+    data = routed()
+    data["factories"][0]["routing"]["shirts"] = ["cut", "workshop:ws-0", "finish"]
+    data["workshops"] = [
+        {
+            "name": "ws-0",
+            "unit_time_h": {"dist": "exponential", "mean": 0.1},
+            "price_per_piece": 3.0,
+            "transport_days": {"dist": "deterministic", "value": 1.0},
+            "scrap_probability": 0.05,
+            "rework_probability": 0.1,
+        }
+        | workshop
+    ]
+    return data
+
+
+@pytest.fixture(scope="module")
+def sewn_out() -> flexsim.RunResult:
+    return flexsim.run(validate(outside(), "test"), 4)
+
+
+def test_a_workshop_step_goes_out_and_back_between_stations(sewn_out: flexsim.RunResult) -> None:
+    orders, steps = sewn_out.tables["orders"], sewn_out.tables["steps"]
+    family = orders.set_index("order_id")["family"]
+    out = steps[steps["station"] == "workshop/ws-0"]
+    assert len(out) and (out["step"] == 1).all()
+    assert set(family[out["order_id"]]) == {"shirts"}
+    made = out.dropna(subset=["finished_at"])
+    assert len(made) > 20
+    # a day out before the workshop takes it, a day back after it is made
+    assert ((made["setup_at"] - made["queued_at"]) >= 24.0 - 1e-9).all()
+    assert ((made["finished_at"] - made["started_at"]) > 24.0).all()
+    following = steps[steps["step"] == 2].set_index("order_id")["queued_at"]
+    back = made.set_index("order_id")["finished_at"]
+    pd.testing.assert_series_equal(
+        following.reindex(back.index), back, check_names=False, check_index_type=False
+    )
+    assert (steps.loc[steps["step"] == 2, "station"] == "finish").all()
+    # the workshop's line writes its states under its own name
+    states = sewn_out.tables["line_states"]
+    assert (states["factory"] == "workshop/ws-0").any()
+
+
+def test_a_workshop_step_is_paid_for_its_good_pieces(sewn_out: flexsim.RunResult) -> None:
+    orders, ledger = sewn_out.tables["orders"], sewn_out.tables["ledger"]
+    fees = ledger[(ledger["reason"] == "subcontract") & (ledger["credit"] == "payables")]
+    fees = fees[fees["party"] == "factory/plant"].set_index("order_id")["amount"]
+    steps = sewn_out.tables["steps"]
+    back = steps[(steps["station"] == "workshop/ws-0") & steps["finished_at"].notna()]
+    assert set(fees.index) == set(back["order_id"])
+    good = orders.set_index("order_id").loc[fees.index]
+    assert fees.to_numpy() == pytest.approx(3.0 * (good["quantity"] - good["scrapped"]).to_numpy())
+    assert good["scrapped"].sum() > 0 and good["reworked"].sum() > 0
+    tees = orders[orders["family"] == "tees"]
+    assert (tees["scrapped"] == 0).all()
+
+
+def test_a_run_with_a_workshop_step_passes_its_audit_and_shows_the_workshop(
+    sewn_out: flexsim.RunResult, tmp_path: Path
+) -> None:
+    kpis = scenario_kpis(sewn_out.tables, sewn_out.scenario)
+    assert kpis["stations"]["plant.workshop/ws-0"]["busy_share"] > 0
+    folder = tmp_path / "run"
+    folder.mkdir()
+    results.write(sewn_out, kpis, folder, "test")
+    assert not [finding.line() for finding in audit.audit(folder) if not finding.holds]
+
+
+def test_a_workshop_first_step_takes_the_materials_out_and_passes_its_audit(
+    tmp_path: Path,
+) -> None:
+    data = outside()
+    data["factories"][0]["routing"]["shirts"] = ["workshop:ws-0", "finish"]
+    result = flexsim.run(validate(data, "test"), 4)
+    ledger, orders = result.tables["ledger"], result.tables["orders"]
+    bought = ledger[(ledger["reason"] == "materials") & (ledger["debit"] == "materials")]
+    shirts = orders[(orders["family"] == "shirts") & orders["setup_at"].notna()]
+    assert set(shirts["order_id"]) <= set(bought["order_id"])
+    assert (shirts["line"] == "workshop/ws-0").all()
+    folder = tmp_path / "run"
+    folder.mkdir()
+    results.write(result, scenario_kpis(result.tables, result.scenario), folder, "test")
+    assert not [finding.line() for finding in audit.audit(folder) if not finding.holds]
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [
+        (["cut", "workshop:nope"], "factories.0.routing.shirts.1: workshop 'nope' is not defined"),
+        (["workshop:ws-0", "cut", "workshop:ws-0"], "shirts.2: 'workshop:ws-0' comes twice"),
+        (["cut", "workshop:ws 0"], "routing.shirts.1"),
+    ],
+)  # fmt: skip
+def test_a_bad_workshop_step_is_a_keyed_error(route: list[str], message: str) -> None:
+    data = outside()
+    data["factories"][0]["routing"]["shirts"] = route
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        validate(data, "test")
+
+
+def test_a_booked_quote_adds_a_workshop_steps_transport_and_work() -> None:
+    """Finishing goes out (a day each way, 0.5 h a piece): 10 + 30 h in the factory, then
+    24 + 5 + 24 h; the quote is the first order's 93 h, and each quote is kept exactly."""
+    data = booked()
+    data["factories"][0]["routing"]["shirts"] = ["cut", "sew", "workshop:ws-0"]
+    data["workshops"] = [
+        {
+            "name": "ws-0",
+            "unit_time_h": {"dist": "deterministic", "value": 0.5},
+            "transport_days": {"dist": "deterministic", "value": 1.0},
+        }
+    ]
+    orders = flexsim.run(validate(data, "test"), 1).tables["orders"]
+    accepted = orders[orders["status"] != "refused"].sort_values("placed_at")
+    quoted_h = (accepted["quote_at"] - accepted["placed_at"]).to_numpy()
+    assert quoted_h[:3] == pytest.approx([93.0, 99.0, 105.0])
+    made = accepted.dropna(subset=["finished_at"])
+    assert made["finished_at"].to_numpy() == pytest.approx(made["quote_at"].to_numpy())
+    data["factories"][0]["routing"]["shirts"] = ["workshop:ws-0"]
+    with pytest.raises(ScenarioError, match=r"routing\.shirts: under capacity booking"):
+        validate(data, "test")

@@ -233,8 +233,8 @@ class Factory:
             return self.routing.quote(order, at)[1]  # against the bottleneck station
         if self.routing is not None:  # each station in turn, from the one before's quote
             done = at
-            for station in self.routing.route(order):
-                done = station.line.quote(order, done)[0]
+            for step in self.routing.route(order):
+                done = step.quote(order, done)
             return done
         return self.best_line(order, at)[1]
 
@@ -365,16 +365,20 @@ class Factory:
         pieces is owed and paid on the factory's terms; the order's cost becomes stock and it
         is shipped."""
         order.finished_at = self.env.now
-        workshop = order.line
-        fee = self.fees[workshop] * order.delivered
+        self.owe_workshop(order, order.line, self.fees[order.line])
+        if order.cost:
+            self.ledger.post(self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, FINISHED)
+        self.ship(order)
+
+    def owe_workshop(self, order: Order, workshop: str, price: float) -> None:
+        """The workshop's fee for the order's good pieces is owed (added to the order's cost)
+        and paid on the factory's subcontracting terms."""
+        fee = price * order.delivered
         if fee:
             order.cost += fee
             self.ledger.post(self.party, WIP, PAYABLES, fee, order.order_id, SUBCONTRACT)
             due_h = self.spec.subcontract.terms_days * HOURS_PER_DAY
             after(self.env, due_h, lambda: self.pay_workshop(workshop, order.order_id, fee))
-        if order.cost:
-            self.ledger.post(self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, FINISHED)
-        self.ship(order)
 
     def pay_workshop(self, workshop: str, order_id: int, amount: float) -> None:
         self.ledger.pay(self.party, PAYABLES, workshop, REVENUE, amount, order_id, SUBCONTRACT)

@@ -19,8 +19,10 @@ from typing import Protocol
 from flexsim.model.line import Line
 from flexsim.model.order import NOT_YET, Order
 from flexsim.model.timer import Environment
+from flexsim.model.workshop import Workshop
 from flexsim.records import Recorder
-from flexsim.vocabulary import CHANGEOVERS, NO_BATCH, NO_CHANGEOVER
+from flexsim.scenario import step_workshop
+from flexsim.vocabulary import CHANGEOVERS, HOURS_PER_DAY, NO_BATCH, NO_CHANGEOVER
 
 # an order's changeover is the largest kind over its steps
 CHANGE_SIZE = {kind: size for size, kind in enumerate(CHANGEOVERS)}
@@ -45,6 +47,7 @@ class Maker(Protocol):
     def spend(self, order: Order, amount: float, reason: str) -> None: ...
     def spend_on_line(self, amount: float, reason: str, at: float | None = None) -> None: ...
     def finish(self, order: Order) -> None: ...
+    def owe_workshop(self, order: Order, workshop: str, price: float) -> None: ...
 
 
 class Progress:
@@ -63,7 +66,7 @@ class Progress:
         "step",
     )
 
-    def __init__(self, queued_at: float, route: list[Station]) -> None:
+    def __init__(self, queued_at: float, route: list[Step]) -> None:
         self.step, self.queued_at, self.route = 0, queued_at, route
         self.line, self.setup_at, self.start_at = "", NOT_YET, NOT_YET
         self.changeover, self.changeover_cost = NO_CHANGEOVER, 0.0
@@ -82,7 +85,17 @@ class Routing:
         routing: dict[str, list[str]],
     ) -> None:
         self.env, self.maker, self.stations = env, maker, stations
-        self.routes = {key: [stations[name] for name in names] for key, names in routing.items()}
+        # the workshops' steps, each with its workshop once the world has made them (attach)
+        self.outside = {
+            name: Outside(self, name)
+            for names in routing.values()
+            for name in names
+            if step_workshop(name) is not None
+        }
+        self.routes: dict[str, list[Step]] = {
+            key: [self.outside[name] if name in self.outside else stations[name] for name in names]
+            for key, names in routing.items()
+        }
         self.steps = maker.recorder.steps
         self.orders: dict[int, Progress] = {}
         # (channel, family) → its bottleneck's step, once asked
@@ -90,7 +103,14 @@ class Routing:
         for station in stations.values():
             station.routing = self
 
-    def route(self, order: Order) -> list[Station]:
+    def attach(self, workshops: dict[str, Workshop]) -> None:
+        """Give each workshop step its workshop (by its scenario name)."""
+        for name, step in self.outside.items():
+            shop = step_workshop(name)
+            assert shop is not None
+            step.workshop = workshops[shop]
+
+    def route(self, order: Order) -> list[Step]:
         """The order's stations: its channel's routing if the factory has one, else its
         family's (scenario/plant.py `FactorySpec.route`)."""
         routes = self.routes
@@ -103,7 +123,10 @@ class Routing:
         key = (order.channel, order.family)
         step = self.bottlenecks.get(key)
         if step is None:
-            work = [station.line.bookings.per_piece(order.family) for station in self.route(order)]
+            work = [
+                step.line.bookings.per_piece(order.family) if isinstance(step, Station) else -1.0
+                for step in self.route(order)
+            ]
             step = self.bottlenecks[key] = work.index(max(work))
         return step
 
@@ -116,15 +139,13 @@ class Routing:
         add their expected work on their calendars."""
         route, neck = self.route(order), self.bottleneck(order)
         ready = max(at, order.fabric_at)
-        for station in route[:neck]:
-            line = station.line
-            ready = line.calendar.finish(ready, line.bookings.expected_h(order))
+        for step in route[:neck]:
+            ready = step.expect(order, ready)
         line = route[neck].line
         bookings = line.bookings
         done, hours = bookings.quote(order, at, line.calendar, bookings.booked_h, ready)
-        for station in route[neck + 1 :]:
-            after = station.line
-            done = after.calendar.finish(done, after.bookings.expected_h(order))
+        for step in route[neck + 1 :]:
+            done = step.expect(order, done)
         return line, done, hours
 
     def start(self, order: Order) -> None:
@@ -147,7 +168,7 @@ class Routing:
     def step_of(self, order: Order) -> int:
         return self.orders[order.order_id].step
 
-    def done(self, order: Order, station: Station) -> None:
+    def done(self, order: Order, station: Step) -> None:
         """A station made its step of the order: record it, then the next station, or the
         factory finishes the order."""
         progress = self.orders[order.order_id]
@@ -235,8 +256,11 @@ class Routing:
                 self.close_step(order, station, NO_BATCH, at)
             for order in station.line.in_hand():
                 self.close_step(order, station, station.line.batch_id, at)
+        for step in self.outside.values():  # out at a workshop, or on the way there or back
+            for order in list(step.away.values()):
+                self.close_step(order, step, NO_BATCH, at)
 
-    def close_step(self, order: Order, station: Station, batch_id: int, at: float) -> None:
+    def close_step(self, order: Order, station: Step, batch_id: int, at: float) -> None:
         progress = self.orders[order.order_id]
         self.record(order, progress, station.line.name, NOT_YET, batch_id, at)
         self.keep_step(order, progress)
@@ -278,6 +302,16 @@ class Station:
     def first_step(self, order: Order) -> bool:
         assert self.routing is not None
         return self.routing.step_of(order) == 0
+
+    def expect(self, order: Order, at: float) -> float:
+        """When the station would finish the order's expected work begun at `at`, on its
+        calendar, waiting for nothing (a quote's step other than the bottleneck)."""
+        line = self.line
+        return line.calendar.finish(at, line.bookings.expected_h(order))
+
+    def quote(self, order: Order, at: float) -> float:
+        """The station's line's quote for the order reaching it at `at`."""
+        return self.line.quote(order, at)[0]
 
     # -- Host: what the station's line asks of it -----------------------------------------------
 
@@ -326,3 +360,66 @@ class Station:
     def finish(self, order: Order) -> None:
         assert self.routing is not None
         self.routing.done(order, self)
+
+
+class Outside:
+    """A routing step made by an outside workshop (`workshop:NAME`): the order is sent out with
+    the workshop's transport, made and inspected there (scrap, rework) as a subcontracted order
+    is (model/workshop.py), brought back, its good pieces' fee owed on the factory's
+    subcontracting terms; then it goes on to its next step."""
+
+    __slots__ = ("away", "name", "routing", "workshop")
+
+    def __init__(self, routing: Routing, name: str) -> None:
+        self.routing, self.name = routing, name
+        self.workshop: Workshop | None = None  # set once the world has made it (Routing.attach)
+        self.away: dict[int, Order] = {}  # the orders out at the workshop or on the way
+
+    @property
+    def line(self) -> Line:
+        """The workshop's line: its name (`workshop/NAME`) is the step's station."""
+        assert self.workshop is not None
+        return self.workshop.line
+
+    def arrive(self, order: Order, now: float) -> None:
+        """Send the order out (with its materials, when this is its first step)."""
+        shop, maker = self.workshop, self.routing.maker
+        assert shop is not None
+        if maker.material_cost and self.routing.step_of(order) == 0:
+            maker.buy_materials(order)
+            maker.issue_materials(order)
+        order.line = ""
+        order.setup_at = order.start_at = NOT_YET  # until the workshop's line takes it
+        self.away[order.order_id] = order
+        shop.in_hand += 1
+        shop.send(order, self.back)
+
+    def back(self, order: Order) -> None:
+        """The order is back from the workshop: its fee is owed, and it goes on."""
+        shop = self.workshop
+        assert shop is not None
+        del self.away[order.order_id]
+        order.finished_at = self.routing.env.now
+        self.routing.maker.owe_workshop(order, shop.name, shop.spec.price_per_piece)
+        self.routing.done(order, self)
+
+    def expect(self, order: Order, at: float) -> float:
+        """When the order would be back if sent at `at`: the mean transport out, its expected
+        work on the workshop's calendar (no queue), the mean transport back."""
+        shop = self.workshop
+        assert shop is not None
+        line, days = shop.line, HOURS_PER_DAY
+        made = line.calendar.finish(
+            at + shop.spec.transport_days.expectation * days, line.bookings.expected_h(order)
+        )
+        return made + shop.spec.transport_days.expectation * days
+
+    def quote(self, order: Order, at: float) -> float:
+        """As `expect`, behind the work queued at the workshop (its line's quote)."""
+        shop = self.workshop
+        assert shop is not None
+        out_h = shop.spec.transport_days.expectation * HOURS_PER_DAY
+        return shop.line.quote(order, at + out_h)[0] + out_h
+
+
+Step = Station | Outside

@@ -211,6 +211,9 @@ def make_workshops(
         unit_time = unit_times(streams, f"workshop.unit_time/{shop.name}", shop.unit_time_h, 1.0)
         workshops[shop.name] = Workshop(env, shop, recorder, calendar, unit_time, streams)
     for spec in scenario.factories:
+        routing = factories[spec.name].routing
+        if routing is not None and routing.outside:  # workshop steps of its routings
+            routing.attach(workshops)
         if spec.subcontract.rule != "never":
             factory = factories[spec.name]
             for name in spec.subcontract.workshops:

@@ -33,10 +33,12 @@ from flexsim.scenario.fields import (
     Name,
     NonNegative,
     Positive,
+    RouteStep,
     Share,
     WagesName,
     Weekday,
     require_unique,
+    step_workshop,
 )
 from flexsim.scenario.workshops import SubcontractSpec
 from flexsim.spec import Spec
@@ -330,11 +332,11 @@ class FactorySpec(Spec):
     investment: Money = 0.0
     life_years: LifeYears = 10.0
     subcontract: SubcontractSpec = SubcontractSpec()
-    routing: dict[Name, Annotated[list[Name], Field(min_length=1)]] = Field(
+    routing: dict[Name, Annotated[list[RouteStep], Field(min_length=1)]] = Field(
         default={},
         description="family (or channel: 'ecommerce', 'offline') → the lines (stations) its "
-        "orders go through, in order; a channel's routing overrides its families'; {} = one "
-        "line makes the whole order",
+        "orders go through, in order, 'workshop:NAME' for a step made by an outside workshop; "
+        "a channel's routing overrides its families'; {} = one line makes the whole order",
     )
 
     @field_validator("lines")
@@ -358,6 +360,13 @@ class FactorySpec(Spec):
         for family, stations in self.routing.items():
             for k, name in enumerate(stations):
                 key = f"routing.{family}.{k}"
+                if name in stations[:k] and step_workshop(name) is not None:
+                    raise ValueError(
+                        f"{key}: '{name}' comes twice in the routing of '{family}' (a loop); "
+                        "a routing visits each station and workshop once"
+                    )
+                if step_workshop(name) is not None:
+                    continue  # checked against the scenario's workshops (scenario/root.py)
                 if name not in lines:
                     raise ValueError(
                         f"{key}: station '{name}' is not a line of factory '{self.name}'; "
@@ -375,6 +384,11 @@ class FactorySpec(Spec):
                         f"{key}: station '{name}' does not make family '{family}'; it makes "
                         f"{', '.join(lines[name].families)}"
                     )
+            if self.booking is not None and all(step_workshop(s) for s in stations):
+                raise ValueError(
+                    f"routing.{family}: under capacity booking a routing needs a station of "
+                    "the factory to book hours at; this one has workshop steps only"
+                )
         if self.routing:
             not_yet = [
                 ("subcontract.rule", self.subcontract.rule != "never", "subcontracting"),

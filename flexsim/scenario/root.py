@@ -22,7 +22,14 @@ from flexsim.limits import (
 )
 from flexsim.scenario.alliances import LEAD_NAME, SHARE_TOLERANCE, AllianceSpec
 from flexsim.scenario.channels import Channels, CustomerSpec, FinanceSpec
-from flexsim.scenario.fields import ALWAYS_OPEN, Days, Name, PositiveDays, require_unique
+from flexsim.scenario.fields import (
+    ALWAYS_OPEN,
+    Days,
+    Name,
+    PositiveDays,
+    require_unique,
+    step_workshop,
+)
 from flexsim.scenario.orderbook import OpeningOrder, problems
 from flexsim.scenario.plant import CalendarSpec, FactorySpec
 from flexsim.scenario.sellers import SellersSpec
@@ -213,6 +220,8 @@ class Scenario(Spec):
         by = channel if channel in factory.routing else family
         lines = {line.name: line for line in factory.lines}
         for k, name in enumerate(route):
+            if step_workshop(name) is not None:
+                continue  # a workshop makes every channel and family
             if channel not in lines[name].channels:
                 raise ValueError(
                     f"{key}.{by}.{k}: station '{name}' makes no {channel} orders, "
@@ -259,11 +268,20 @@ class Scenario(Spec):
                     "booking ([factories.booking]) or choose rule 'backlog' or 'never'"
                 )
             reached.update(sub.workshops)  # under "never" too: a variant may switch it off
+            for by, route in factory.routing.items():
+                for k, step in enumerate(route):
+                    shop = step_workshop(step)
+                    if shop is not None and shop not in defined:
+                        raise ValueError(
+                            f"factories.{i}.routing.{by}.{k}: workshop '{shop}' is not "
+                            f"defined; defined: {listing(defined) or '(none: add [[workshops]])'}"
+                        )
+                    reached.add(shop or "")
         for k, workshop in enumerate(self.workshops):
             if workshop.name not in reached:
                 raise ValueError(
                     f"workshops.{k}: workshop '{workshop.name}' is reached by no factory; list "
-                    "it in a factory's subcontract.workshops, or remove it"
+                    "it in a factory's subcontract.workshops or routing, or remove it"
                 )
 
     def _check_alliances(self) -> None:
