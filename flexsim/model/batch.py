@@ -103,6 +103,12 @@ class BatchLine(Line):
         i = self.rule(queue, self)
         return i < 0 or self.pieces() + queue[i].quantity <= self.max_pieces
 
+    def resume(self, order: Order, hours_done: float, now: float) -> None:
+        """An order of the opening book in production here is a batch of its own."""
+        self.batch = [order]
+        self.batch_id += 1
+        super().resume(order, hours_done, now)
+
     def holds(self, order: Order) -> bool:
         return self.holding and self.serves(order)
 

@@ -274,8 +274,13 @@ class Factory:
     def reopen(self, order: Order) -> None:
         """A waiting order of the opening book joins the factory at the start, never refused:
         under capacity booking it reserves hours on its line, or on the line that would finish
-        it first; then it is received like an accepted order."""
-        if self.booking is not None:
+        it first (with routings at its bottleneck station); then it is received like an
+        accepted order (with routings at its first step)."""
+        if self.booking is not None and self.routing is not None:
+            order.line = ""  # it waits for its routing's first step
+            line, order.quote_at, hours = self.routing.quote(order, self.env.now)
+            line.bookings.book(order, hours)
+        elif self.booking is not None:
             now = self.env.now
             named = [line for line in self.lines if line.name == order.line]
             if named:

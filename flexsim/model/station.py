@@ -21,7 +21,7 @@ from flexsim.model.order import NOT_YET, Order
 from flexsim.model.timer import Environment
 from flexsim.model.workshop import Workshop
 from flexsim.records import Recorder
-from flexsim.scenario import step_workshop
+from flexsim.scenario import BookingSpec, step_workshop
 from flexsim.vocabulary import CHANGEOVERS, HOURS_PER_DAY, NO_BATCH, NO_CHANGEOVER
 
 # an order's changeover is the largest kind over its steps
@@ -40,6 +40,8 @@ class Maker(Protocol):
     def material_cost(self) -> float: ...
     @property
     def next_arrival(self) -> float: ...
+    @property
+    def booking(self) -> BookingSpec | None: ...
 
     def catch_up(self, until: float) -> None: ...
     def buy_materials(self, order: Order) -> None: ...
@@ -159,6 +161,33 @@ class Routing:
             self.at_step(order, progress)
         route[0].arrive(order, now)
 
+    def resume(self, order: Order, station: str, hours_done: float) -> None:
+        """An order of the opening book in production at `station`, one of its routing's
+        steps: the station's line goes on with it, and it goes on through the steps after
+        (its steps before the start have no rows). Under capacity booking it reserves its
+        hours at the bottleneck when that step is still to come."""
+        now = self.env.now
+        route = self.route(order)
+        progress = self.orders[order.order_id] = Progress(now, route)
+        progress.step = next(
+            k
+            for k, step in enumerate(route)
+            if isinstance(step, Station) and step.line.name == station
+        )
+        # the orders table's first step is the one it is at: set up and started before the start
+        progress.line, progress.setup_at, progress.start_at = (
+            station,
+            order.setup_at,
+            order.start_at,
+        )
+        step = route[progress.step]
+        assert isinstance(step, Station)
+        if self.maker.booking is not None and progress.step < self.bottleneck(order):
+            line, order.quote_at, hours = self.quote(order, now)
+            line.bookings.book(order, hours)
+            progress.planned_h, order.planned_h = hours, 0.0
+        step.line.resume(order, hours_done, now)
+
     def at_step(self, order: Order, progress: Progress) -> None:
         """A booked order carries its booked hours at its bottleneck step only, where its
         station's line starts them (line.py `Line.take`)."""
@@ -193,7 +222,7 @@ class Routing:
         """What a step leaves in the orders table: the first step's line, setup and start; the
         order's changeover so far, the largest kind over its steps, their costs summed (the
         order's own fields are cleared for its next step's line to set)."""
-        if progress.step == 0:
+        if progress.step == 0 and not progress.line:
             progress.line, progress.setup_at, progress.start_at = (
                 order.line,
                 order.setup_at,
