@@ -1,10 +1,13 @@
-"""Station: a line of a routed factory, with a queue of its own; Routing: an order's way from
-station to station.
+"""Station: a line of a routed factory, with a queue of its own; Outside: a routing step made
+by an outside workshop; Routing: an order's way from step to step.
 
-order accepted (fabric in) → the first station of its family's routing: taken at once by its
-idle line, or queued there → made (setup, changeover, processing, breakdowns, in the station's
-open hours, as any line) → the step is recorded → the next station's queue, … → after the last
-station the factory finishes and ships it (model/factory.py `Factory.finish`). A station is
+order accepted (fabric in; under capacity booking quoted against its routing's bottleneck
+station and its hours booked there) → the first step of its channel's routing, else its
+family's: taken at once by the station's idle line, or queued there → made (setup, changeover,
+processing, breakdowns, in the station's open hours, as any line) → the step is recorded → the
+next step: a station's queue, or out to a workshop and back (model/workshop.py, the fee owed on
+return), … → after the last step the factory finishes and ships it (model/factory.py
+`Factory.finish`). A station is
 the Host of its line (model/line.py), as an outside workshop is (model/workshop.py), so its
 states are line-state records under the factory's name. The order keeps its first step's setup
 and start and its last step's finish, so the orders table reads as it does without routings;
