@@ -3,6 +3,7 @@ keyed errors of a routing that cannot work."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 import flexsim
 from flexsim import audit, metrics, report, results
+from flexsim.cli import main
 from flexsim.metrics import scenario_kpis, station_kpis
 from flexsim.scenario import ScenarioError, validate
 from flexsim.vocabulary import NO_BATCH
@@ -634,3 +636,38 @@ def test_a_booked_quote_adds_a_workshop_steps_transport_and_work() -> None:
     data["factories"][0]["routing"]["shirts"] = ["workshop:ws-0"]
     with pytest.raises(ScenarioError, match=r"routing\.shirts: under capacity booking"):
         validate(data, "test")
+
+
+def test_a_full_batch_closes_rather_than_skip_to_an_order_that_fits() -> None:
+    """Each day four orders come at once: 100 pieces, taken alone by the idle table, then 80,
+    80 and 20 queue. With at most 100 pieces the next batch is the first 80 alone (the next
+    80 would pass it; the 20 behind is not picked ahead), then 80 + 20."""
+    data = batched(max_pieces=100)
+    data["factories"][0]["lines"][0]["unit_time_h"] = {"dist": "deterministic", "value": 0.01}
+    data["factories"][0]["lines"][0]["batch"]["lay_h"] = {"dist": "deterministic", "value": 0}
+    base = data["customers"][0] | {"interarrival_days": {"dist": "deterministic", "value": 1.0}}
+    data["customers"] = [
+        base | {"name": name, "quantity": quantity}
+        for name, quantity in (("d", 100), ("a", 80), ("b", 80), ("c", 20))
+    ]
+    data["channels"] = {"offline": {"moq": 1}}
+    result = flexsim.run(validate(data, "test"), 1)
+    steps, orders = result.tables["steps"], result.tables["orders"]
+    customer = orders.set_index("order_id")["customer"]
+    cut = steps[(steps["station"] == "cut") & steps["finished_at"].notna()]
+    batches = cut.groupby("batch_id")["order_id"].agg(lambda ids: "".join(sorted(customer[ids])))
+    assert len(batches) > 30
+    assert set(batches) == {"d", "a", "bc"}
+
+
+def test_a_bad_routing_step_exits_2_with_its_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = outside()
+    data["factories"][0]["routing"]["shirts"] = ["cut", "workshop:ws-9", "finish"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), "utf-8")
+    assert main(["check", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert "factories.0.routing.shirts.1: workshop 'ws-9' is not defined" in error
+    assert "Traceback" not in error
