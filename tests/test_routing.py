@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import flexsim
-from flexsim import audit, metrics, report, results
+from flexsim import audit, metrics, report, restart, results
 from flexsim.cli import main
 from flexsim.metrics import scenario_kpis, station_kpis
 from flexsim.scenario import ScenarioError, validate
@@ -671,3 +671,45 @@ def test_a_bad_routing_step_exits_2_with_its_key(
     error = capsys.readouterr().err
     assert "factories.0.routing.shirts.1: workshop 'ws-9' is not defined" in error
     assert "Traceback" not in error
+
+
+@pytest.mark.parametrize("booking", [False, True])
+def test_a_routed_run_restarts_from_its_order_book_and_passes_its_audit(
+    tmp_path: Path, booking: bool
+) -> None:
+    """A routed run's open orders at a day: those in hand at a station making one order at
+    a time go on there (their hours done at that station), those between steps, at the
+    workshop or in a batch start again waiting at their first step; the restarted run passes
+    its audit, and each order resumed at a station makes its first step there."""
+    data = outside()
+    data["factories"][0]["lines"][0]["batch"] = {"max_orders": 2}
+    for customer in data["customers"]:
+        customer["interarrival_days"] = {"dist": "exponential", "mean": 0.6}
+    if booking:
+        data["factories"][0]["booking"] = {"horizon_days": 60}
+    scenario = validate(data, "test")
+    long = flexsim.run(scenario, 5)
+    books = {day: restart.order_book(long.tables, scenario, day) for day in range(30, 120, 7)}
+    day, book = next((d, b) for d, b in books.items() if (b["status"] == "in_production").any())
+    making = book[book["status"] == "in_production"]
+    assert set(making["line"]) <= {"sew", "finish"}  # not the batch table, not the workshop
+    assert (making["hours_done"] >= 0).all()
+    assert (book.loc[book["status"] == "waiting", "line"] == "").all()
+    path = tmp_path / "book.csv"
+    restart.write_book(book, path)
+    overrides = restart.restart_overrides(
+        scenario, day, path, restart.cash_at(long.tables, scenario, day)
+    )
+    source = tmp_path / "routed.json"
+    source.write_text(json.dumps(data), "utf-8")
+    again = flexsim.run(flexsim.load(str(source), overrides), 6)
+    folder = tmp_path / "restart"
+    folder.mkdir()
+    results.write(again, scenario_kpis(again.tables, again.scenario), folder, "test")
+    assert not [finding.line() for finding in audit.audit(folder) if not finding.holds]
+    # the opening orders take the ids 0, 1, … in the book's order
+    first = again.tables["steps"].sort_values(["order_id", "step"]).groupby("order_id").head(1)
+    first = first.set_index("order_id")
+    assert list(first.loc[making.index, "station"]) == list(making["line"])
+    expected = making["line"].map({"sew": 1, "finish": 2})  # tees: cut, sew; shirts: …, finish
+    assert list(first.loc[making.index, "step"]) == list(expected)

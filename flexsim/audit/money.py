@@ -173,7 +173,12 @@ def expected_factory_cash(
         (factory.material_cost * orders["quantity"])[supplier_paid].sum()
         + (piece_rate * orders["quantity"])[made & ~outside].sum()
         + workshop_fees_paid(scenario, orders[outside & made], factory.subcontract.terms_days)
-        + workshop_steps_paid(scenario, tables.get("steps"), orders, factory.subcontract.terms_days)
+        + workshop_steps_paid(  # of every order, the opening ones too (opening_cash leaves them)
+            scenario,
+            tables.get("steps"),
+            tables["orders"][tables["orders"]["factory"] == factory.name],
+            factory.subcontract.terms_days,
+        )
         + orders["changeover_cost"].sum()
         + overtime_paid(scenario, tables["line_states"], factory.name)
         + running_costs(scenario, factory.name)
