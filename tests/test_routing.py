@@ -600,6 +600,13 @@ def test_a_workshop_first_step_takes_the_materials_out_and_passes_its_audit(
     assert not [finding.line() for finding in audit.audit(folder) if not finding.holds]
 
 
+def test_subcontracting_whole_orders_at_a_routed_factory_is_still_a_keyed_error() -> None:
+    data = outside()
+    data["factories"][0]["subcontract"] = {"rule": "backlog", "workshops": ["ws-0"]}
+    with pytest.raises(ScenarioError, match=r"factories\.0: subcontract\.rule: subcontracting"):
+        validate(data, "test")
+
+
 @pytest.mark.parametrize(
     ("route", "message"),
     [

@@ -389,16 +389,12 @@ class FactorySpec(Spec):
                     f"routing.{family}: under capacity booking a routing needs a station of "
                     "the factory to book hours at; this one has workshop steps only"
                 )
-        if self.routing:
-            not_yet = [
-                ("subcontract.rule", self.subcontract.rule != "never", "subcontracting"),
-            ]
-            for key, given, what in not_yet:
-                if given:
-                    raise ValueError(
-                        f"{key}: {what} does not work with routings yet; leave it out of a "
-                        "factory with a `routing`"
-                    )
+        if self.routing and self.subcontract.rule != "never":
+            raise ValueError(
+                "subcontract.rule: subcontracting whole orders does not work with routings "
+                "yet; leave it out of a factory with a `routing` (a routing step "
+                "'workshop:NAME' sends that step out to a workshop)"
+            )
         return self
 
     def route(self, channel: str, family: str) -> list[str] | None:
