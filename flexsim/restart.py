@@ -4,7 +4,9 @@ start another run from that day.
 An order of a customer (an order stream; sellers' orders are left out) is open at time
 t = day × 24 h when it was placed before t, accepted, and not yet settled: waiting (no line
 had begun work on it, or a polling line had, which cannot resume it), in production (begun,
-not finished: its `hours_done` are the processing hours its line had put in), in transit
+not finished: its `hours_done` are the processing hours its line had put in; at a routed factory
+in hand at a station making one order at a time, its hours there, else waiting again at its
+routing's first step: between steps, out at a workshop step, or in a batch), in transit
 (finished, not delivered) or delivered and unpaid. Dates are the run's own: hours after its
 start date. A delivered order's payment is due when the run paid it (the balance, or the
 platform's payout at confirmation), `write_off_days` before it wrote it off, or at the run's
@@ -33,6 +35,7 @@ from flexsim.vocabulary import (
     IN_PRODUCTION,
     IN_TRANSIT,
     MATERIALS,
+    NO_BATCH,
     PAYABLES,
     PROCESSING,
     REFUSED,
@@ -75,17 +78,24 @@ def order_book(tables: dict[str, pd.DataFrame], scenario: Scenario, day: float) 
     )
     booked = {f.name for f in scenario.factories if f.booking is not None}
     keep_line = ((status == IN_PRODUCTION) | mine["factory"].isin(booked)) & ~out
+    line = mine["line"].where(keep_line, "")
+    hours_done = _hours_done(tables["line_states"], mine, at)
+    routed = mine["factory"].isin([f.name for f in scenario.factories if f.routing])
+    if routed.any():  # at a routed factory: in production at the station that has it in hand
+        station, done_there = _in_hand_at(tables, mine[routed], at)
+        begun = routed & (status == IN_PRODUCTION)
+        status[begun & (station.reindex(mine.index) == "")] = WAITING
+        line = line.where(~routed, station.reindex(mine.index).where(status == IN_PRODUCTION, ""))
+        hours_done = hours_done.where(~routed, done_there.reindex(mine.index))
     book = pd.DataFrame(
         {
             **{c: mine[c] for c in ("customer", "factory", "family", "item")},
             "quantity": pieces,
-            "line": mine["line"].where(keep_line, ""),
+            "line": line,
             "placed_date": _dates(scenario, mine["placed_at"]),
             "due_date": _dates(scenario, mine["due_at"]),
             "status": status,
-            "hours_done": _hours_done(tables["line_states"], mine, at).where(
-                status == IN_PRODUCTION, np.nan
-            ),
+            "hours_done": hours_done.where(status == IN_PRODUCTION, np.nan),
             "value": mine["price"] * pieces,
             "payment_due_date": _dates(
                 scenario, _payment_due(mine, scenario).where(status == DELIVERED_UNPAID)
@@ -193,6 +203,39 @@ def _hours_done(line_states: pd.DataFrame, orders: pd.DataFrame, at: float) -> p
     processing = states["state"] == PROCESSING
     done = held[processing].groupby(states.loc[processing, "order_id"]).sum()
     return orders["order_id"].map(done).fillna(0.0).round(6)
+
+
+def _in_hand_at(
+    tables: dict[str, pd.DataFrame], orders: pd.DataFrame, at: float
+) -> tuple[pd.Series, pd.Series]:
+    """For routed orders: the station that has each in hand at `at` (its step reached by
+    then, set up before it and not finished), "" when none does or the step is a workshop's or
+    a batch's (the order then starts again waiting at its routing's first step), and its
+    processing hours there before `at`."""
+    steps = tables.get("steps")
+    station = pd.Series("", index=orders.index, dtype=object)
+    done = pd.Series(0.0, index=orders.index)
+    if steps is None or steps.empty:
+        return station, done
+    reached = steps[steps["order_id"].isin(orders["order_id"]) & (steps["queued_at"] < at)]
+    current = reached.sort_values(["order_id", "step"]).groupby("order_id").tail(1)
+    in_hand = current[
+        (current["setup_at"] < at)
+        & ~(current["finished_at"] < at)
+        & ~current["station"].astype(str).str.startswith(WORKSHOP_PREFIX)
+        & (current["batch_id"] == NO_BATCH)
+    ].set_index("order_id")["station"]
+    station = orders["order_id"].map(in_hand).fillna("").astype(object)
+    states = tables["line_states"]
+    states = states.sort_values(["factory", "line", "at"], kind="stable")
+    until = states.groupby(["factory", "line"])["at"].shift(-1).fillna(np.inf)
+    held = until.clip(upper=at) - states["at"].clip(upper=at)
+    processing = states["state"] == PROCESSING
+    keys = ["factory", "line", "order_id"]
+    by = held[processing].groupby([states.loc[processing, k] for k in keys]).sum()
+    there = pd.MultiIndex.from_arrays([orders["factory"], station, orders["order_id"]])
+    done = pd.Series(by.reindex(there).to_numpy(), index=orders.index).fillna(0.0).round(6)
+    return station, done
 
 
 def _payment_due(orders: pd.DataFrame, scenario: Scenario) -> pd.Series:

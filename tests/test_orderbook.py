@@ -193,3 +193,62 @@ def test_a_missing_book_is_one_paragraph(tmp_path: Path) -> None:
     (tmp_path / "book.csv").unlink()
     with pytest.raises(ScenarioError, match="order_book: cannot read"):
         load(path)
+
+
+ROUTED = SCENARIO.replace(
+    "labour_cost = 1.0\n", 'labour_cost = 1.0\nrouting = { default = ["a", "b"] }\n'
+)
+ROUTED_BOOK = f"""{HEADER},payment_due_date,materials_due_date
+shop,plant,,default,shop/default/0,1000,2026-02-20,2026-03-20,waiting,,5000,,
+shop,plant,a,default,shop/default/1,1000,2026-02-10,2026-03-10,in_production,4,5000,,2026-03-12
+shop,plant,b,default,shop/default/3,1000,2026-02-15,2026-03-10,in_production,4,5000,,2026-03-12
+shop,plant,,default,shop/default/0,500,2026-01-20,2026-02-25,in_transit,,2500,,
+shop,plant,,default,shop/default/2,2000,2025-12-01,2026-01-15T12:00,delivered_unpaid,,10000,2026-03-12,
+"""
+
+
+@pytest.mark.parametrize("booking", [False, True])
+def test_a_routed_factory_opens_its_book_at_its_stations(tmp_path: Path, booking: bool) -> None:
+    """Each of a and b takes 10 h an order. In production at a with 4 h done: 6 h more there,
+    then b (free at 6 h, once the order in production there is done) 6-16 h. The waiting order
+    starts at a when it is free, 6-16 h, then b 16-26 h. Under booking the waiting order is
+    quoted against a (the bottleneck on a tie, the first)."""
+    scenario = ROUTED
+    if booking:
+        scenario = ROUTED.replace("routing = {", "booking = { horizon_days = 30 }\nrouting = {")
+    path = write(tmp_path, ROUTED_BOOK, scenario)
+    assert main(["run", str(path), "--out", str(tmp_path / "run")]) == 0
+    tables = flexsim.results.read_tables(tmp_path / "run", ["orders", "steps"])
+    orders, steps = tables["orders"].set_index("order_id"), tables["steps"]
+    at_a, at_b, waiting = 2, 3, 4
+    assert orders.loc[at_b, ["line", "setup_at", "finished_at"]].tolist() == ["b", 0.0, 6.0]
+    assert orders.loc[at_a, ["line", "setup_at", "finished_at"]].tolist() == ["a", 0.0, 16.0]
+    assert orders.loc[waiting, ["line", "setup_at", "finished_at"]].tolist() == ["a", 6.0, 26.0]
+    rows = steps.set_index(["order_id", "step"])[["station", "queued_at", "finished_at"]]
+    assert rows.loc[(at_b, 1)].tolist() == ["b", 0.0, 6.0]
+    assert (at_b, 0) not in rows.index  # its step before the start has no row
+    assert rows.loc[(at_a, 0)].tolist() == ["a", 0.0, 6.0]
+    assert rows.loc[(at_a, 1)].tolist() == ["b", 6.0, 16.0]
+    assert rows.loc[(waiting, 1)].tolist() == ["b", 16.0, 26.0]
+    if booking:  # from 0: a busy 6 h, then its 10 h; b after, 10 h more
+        assert orders.loc[waiting, "quote_at"] == pytest.approx(26.0)
+    assert main(["audit", str(tmp_path / "run")]) == 0
+
+
+ROUTED_BAD = [
+    ("shop,plant,b,default,x,10,2026-02-20,2026-03-20,waiting,,5000", "starts at its routing's"),
+    ("shop,plant,c,default,x,10,2026-02-20,2026-03-20,in_production,1,5000", "not a station"),
+    ("shop,plant,,default,x,10,2026-02-20,2026-03-20,in_production,1,5000", "needs the station"),
+    ("shop,plant,,shirts,x,10,2026-02-20,2026-03-20,waiting,,5000", "no routing for family"),
+]
+
+
+@pytest.mark.parametrize(("row", "named"), ROUTED_BAD)
+def test_a_bad_row_at_a_routed_factory_is_refused_naming_its_column(
+    tmp_path: Path, row: str, named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, f"{HEADER}\n{row}\n", ROUTED)
+    assert main(["check", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert "row 2, column" in error and named in error, error
+    assert "Traceback" not in error

@@ -48,7 +48,9 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "bulk.toml": QUEUE_DAYS,
     "bulk4.toml": QUEUE_DAYS,
     "tao-factory": LITTLE_DAYS,
+    study.ROUTED_TAO: LITTLE_DAYS,
 }
+LITTLE_SCENARIOS = ("tao-factory", study.ROUTED_TAO)
 
 Results = dict[str, ExperimentResult]  # scenario → its replications, as the study runs them
 
@@ -56,8 +58,8 @@ Results = dict[str, ExperimentResult]  # scenario → its replications, as the s
 @pytest.fixture(scope="module")
 def runs() -> Results:
     """Every case scenario, replicated and measured once for all the tests below."""
-    queues = [case for case in study.CASES if case.scenario != "tao-factory"]
-    little = [case for case in study.CASES if case.scenario == "tao-factory"]
+    queues = [case for case in study.CASES if case.scenario not in LITTLE_SCENARIOS]
+    little = [case for case in study.CASES if case.scenario in LITTLE_SCENARIOS]
     results = study.simulate(queues, REPLICATIONS, overrides=OVERRIDES)
     return results | study.simulate(little, LITTLE_REPLICATIONS, overrides=OVERRIDES)
 
@@ -305,18 +307,45 @@ def test_breakdown_moments_by_hand() -> None:
 
 @pytest.mark.slow
 def test_littles_law_holds_over_replications(runs: Results) -> None:
-    assert_matches(runs, "Little", "little")
+    assert_matches(runs, "Little's law, tao-factory", "little")
 
 
 @pytest.mark.slow
 def test_littles_law_rejects_transit_as_time_in_factory(runs: Results) -> None:
-    assert_rejects(runs, "Little", "little", "W to delivery")
+    assert_rejects(runs, "Little's law, tao-factory", "little", "W to delivery")
+
+
+@pytest.mark.slow
+def test_littles_law_holds_on_the_routed_default(runs: Results) -> None:
+    assert_matches(runs, "Little's law, routed", "little")
+
+
+@pytest.mark.slow
+def test_littles_law_on_the_routed_default_rejects_transit_as_time_in_factory(
+    runs: Results,
+) -> None:
+    assert_rejects(runs, "Little's law, routed", "little", "W to delivery")
+
+
+def test_the_routed_default_splits_the_ecommerce_line_into_stations() -> None:
+    """The routed variant keeps tao-factory's bulk line and books capacity, and its three
+    e-commerce stations share out the line's 0.008 h a piece."""
+    routed = study.load(study.ROUTED_TAO, LITTLE_DAYS)
+    plain = study.load("tao-factory", LITTLE_DAYS)
+    (factory,) = routed.factories
+    assert factory.routing == {"ecommerce": ["cut", "sew", "finish"], "offline": ["bulk"]}
+    assert factory.lines[0] == plain.factories[0].lines[0]
+    assert factory.booking == plain.factories[0].booking
+    means = sum(line.unit_time_h.expectation for line in factory.lines[1:])
+    assert means == pytest.approx(plain.factories[0].lines[1].unit_time_h.expectation)
+    assert factory.lines[1].batch is not None and factory.lines[2].overtime is not None
 
 
 @pytest.mark.parametrize("overrides", [None, LITTLE_DAYS])
 def test_littles_law_window_is_whole_weeks(overrides: dict[str, Any] | None) -> None:
     """The window must close at the weekday it opens, or the weekly cycle biases L/(λW)."""
-    scenario = study.load("tao-factory", overrides)
+    scenario = study.load(study.ROUTED_TAO, overrides)
+    assert scenario.horizon_days == study.load("tao-factory", overrides).horizon_days
     window_days = scenario.horizon_days - study.LITTLE_MARGIN_DAYS - scenario.warmup_days
     assert window_days > 0 and window_days % 7 == 0
 

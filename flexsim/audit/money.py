@@ -169,11 +169,19 @@ def expected_factory_cash(
     bought_at = orders["order_id"].map(purchases.set_index("order_id")["at"])
     supplier_paid = bought_at + factory.supplier_terms_days * HOURS_PER_DAY < end
     piece_rate = factory.labour_cost if factory.wages == "piece_rate" else 0.0
-    outside = orders["line"].fillna("").map(is_workshop).astype(bool)
+    # a subcontracted order's maker is its workshop; a routed order's `line` is its first
+    # step's, and its workshop steps are paid as they come back (the steps table)
+    outside = orders["line"].fillna("").map(is_workshop).astype(bool) & (not factory.routing)
     cash_out = (
         (factory.material_cost * orders["quantity"])[supplier_paid].sum()
         + (piece_rate * orders["quantity"])[made & ~outside].sum()
         + workshop_fees_paid(scenario, orders[outside & made], factory.subcontract.terms_days)
+        + workshop_steps_paid(  # of every order, the opening ones too (opening_cash leaves them)
+            scenario,
+            tables.get("steps"),
+            tables["orders"][tables["orders"]["factory"] == factory.name],
+            factory.subcontract.terms_days,
+        )
         + orders["changeover_cost"].sum()
         + overtime_paid(scenario, tables["line_states"], factory.name)
         + running_costs(scenario, factory.name)
@@ -188,6 +196,26 @@ def workshop_fees_paid(scenario: Scenario, orders: pd.DataFrame, terms_days: flo
     prices = {workshop_party(w.name): w.price_per_piece for w in scenario.workshops}
     paid = orders["finished_at"] + terms_days * HOURS_PER_DAY < scenario.horizon_h
     fees = orders["line"].map(prices).astype(float) * (orders["quantity"] - orders["scrapped"])
+    return float(fees[paid].sum())
+
+
+def workshop_steps_paid(
+    scenario: Scenario, steps: pd.DataFrame | None, orders: pd.DataFrame, terms_days: float
+) -> float:
+    """What a routed factory paid by the horizon for its orders' workshop steps: each
+    workshop's price for each good piece (an order's pieces less those scrapped), `terms_days`
+    after the step came back (its `finished_at`)."""
+    if steps is None or steps.empty:
+        return 0.0
+    out = steps[steps["station"].astype(str).map(is_workshop) & steps["finished_at"].notna()]
+    out = out[out["order_id"].isin(orders["order_id"])]
+    if out.empty:
+        return 0.0
+    prices = {workshop_party(w.name): w.price_per_piece for w in scenario.workshops}
+    good = orders.set_index("order_id").reindex(out["order_id"])
+    pieces = (good["quantity"] - good["scrapped"]).to_numpy()
+    paid = (out["finished_at"] + terms_days * HOURS_PER_DAY < scenario.horizon_h).to_numpy()
+    fees = out["station"].map(prices).astype(float).to_numpy() * pieces
     return float(fees[paid].sum())
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from flexsim.experiment.errors import ExperimentError
 from flexsim.metrics import split_kpi_name
-from flexsim.scenario import Scenario
+from flexsim.scenario import Scenario, step_workshop
 from flexsim.spec import did_you_mean
 from flexsim.vocabulary import (
     CHANNELS,
@@ -102,8 +102,15 @@ def check_kpi(name: str, scenario: Scenario, where: str) -> None:
 
 
 def _routed_stations(routing: dict[str, list[str]]) -> list[str]:
-    """The stations a factory's routings name, each once, in the order first named."""
-    return list(dict.fromkeys(name for route in routing.values() for name in route))
+    """The stations a factory's routings name, each once, in the order first named (a
+    workshop step as its workshop's party, `workshop/NAME`, as the steps table names it)."""
+    names = (name for route in routing.values() for name in route)
+    return list(dict.fromkeys(_station_name(name) for name in names))
+
+
+def _station_name(step: str) -> str:
+    shop = step_workshop(step)
+    return step if shop is None else workshop_party(shop)
 
 
 def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:

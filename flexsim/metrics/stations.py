@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from flexsim.metrics.lines import utilisation
+from flexsim.vocabulary import is_workshop
 
 
 def station_kpis(
@@ -18,7 +19,9 @@ def station_kpis(
     """Per station that routed orders reached, indexed `FACTORY.STATION`: its busy share of
     [start_h, end_h), the time-average number of orders in its queue, the steps that reached it
     in the window and their mean wait and time there (of those finished), and whether it is its
-    factory's bottleneck (1 for the highest busy share, else 0). No rows without steps."""
+    factory's bottleneck (1 for the highest busy share, else 0). A workshop step's station is
+    `workshop/NAME`, with the workshop's busy share (over all its work). No rows without
+    steps."""
     shares = utilisation(line_states, start_h, end_h)
     busy = shares["processing"] + shares["changeover"]
     # an order waits in a station's queue from queued_at until the station takes it (setup_at;
@@ -29,9 +32,12 @@ def station_kpis(
     arrived = (steps["queued_at"] >= start_h) & (steps["queued_at"] < end_h)
     done = steps[arrived & steps["finished_at"].notna()]
     done_by = [done["factory"], done["station"]]
+    index = waited.groupby(by).size().index
+    # a workshop step's busy share is the workshop's own, its line under its name
+    own = [(s, s) if is_workshop(s) else (f, s) for f, s in index]
     table = pd.DataFrame(
         {
-            "busy_share": busy.reindex(waited.groupby(by).size().index, fill_value=0.0),
+            "busy_share": pd.Series(busy.reindex(own, fill_value=0.0).to_numpy(), index=index),
             "mean_queue": waited.groupby(by).sum() / (end_h - start_h),
             "steps": arrived.groupby(by).sum().astype(int),
             "mean_wait_h": (done["setup_at"] - done["queued_at"]).groupby(done_by).mean(),

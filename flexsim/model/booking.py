@@ -36,12 +36,22 @@ class Bookings:
         """The hours the order is expected to take on the line, without changeover."""
         return order.quantity * self.mean_unit.get(order.family, self.mean_default)
 
+    def per_piece(self, family: str) -> float:
+        """The expected hours per piece of the family on the line."""
+        return self.mean_unit.get(family, self.mean_default)
+
     def quote(
-        self, order: Order, at: float, calendar: Calendar, backlog_h: float
+        self,
+        order: Order,
+        at: float,
+        calendar: Calendar,
+        backlog_h: float,
+        ready_at: float | None = None,
     ) -> tuple[float, float]:
         """When the line would finish the order if booked at `at`, after `backlog_h` hours of
         other work, and the hours it reserves (the expected work plus the changeover from the
-        last item booked)."""
+        last item booked). The order cannot start before `ready_at`: its fabric's arrival, or
+        at a routed factory's bottleneck station the end of the steps before it."""
         if self.item is None or order.item == self.item:
             change = 0.0  # a fresh line, or the same item again
         elif order.family == self.family:
@@ -51,8 +61,9 @@ class Bookings:
         hours = change + self.expected_h(order)
         start = max(at, self.busy_until)
         done = calendar.finish(start, backlog_h + hours)
-        if order.fabric_at > at:  # the fabric comes first, whatever the line has on
-            done = max(done, calendar.finish(order.fabric_at, hours))
+        ready = order.fabric_at if ready_at is None else ready_at
+        if ready > at:  # the fabric (or the steps before) come first, whatever the line has on
+            done = max(done, calendar.finish(ready, hours))
         return done, hours
 
     def book(self, order: Order, hours: float) -> None:
@@ -64,6 +75,13 @@ class Bookings:
         """The line takes a booked order: its reservation becomes the work in hand."""
         self.booked_h = max(0.0, self.booked_h - order.planned_h)
         self.busy_until = calendar.finish(now, order.planned_h)
+
+    def start_with(self, others: list[Order], now: float, calendar: Calendar) -> None:
+        """A batch station took booked orders along with its leading one: their reservations
+        join the work in hand too."""
+        hours = sum(other.planned_h for other in others)
+        self.booked_h = max(0.0, self.booked_h - hours)
+        self.busy_until = calendar.finish(max(now, self.busy_until), hours)
 
     def hold(self, order: Order, until: float) -> None:
         """The line has the order in hand until `until` (an order of the opening book): the

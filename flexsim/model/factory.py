@@ -230,10 +230,12 @@ class Factory:
         """The completion date the factory would quote for the order at `at`: the earliest
         among its lines, from their booked hours (or without booking their queued work)."""
         self.catch_up(at)
+        if self.routing is not None and self.booking is not None:
+            return self.routing.quote(order, at)[1]  # against the bottleneck station
         if self.routing is not None:  # each station in turn, from the one before's quote
             done = at
-            for station in self.routing.routes[order.family]:
-                done = station.line.quote(order, done)[0]
+            for step in self.routing.route(order):
+                done = step.quote(order, done)
             return done
         return self.best_line(order, at)[1]
 
@@ -253,7 +255,10 @@ class Factory:
         the booking horizon and, when after the due date, the buyer takes it; under the
         subcontracting rule `quote_late` an order quoted after its due date goes out instead."""
         assert self.booking is not None
-        best, done, hours = self.best_line(order, order.placed_at)
+        if self.routing is not None:  # hours reserved at the bottleneck station
+            best, done, hours = self.routing.quote(order, order.placed_at)
+        else:
+            best, done, hours = self.best_line(order, order.placed_at)
         order.quote_at = done
         if self.rule == "quote_late" and done > order.due_at:
             self.send_out(order)
@@ -261,6 +266,8 @@ class Factory:
             order.refused = NO_CAPACITY
         elif done > order.due_at and not order.buyer.accepts_later(done - order.due_at):
             order.refused = LATE_QUOTE
+        elif self.routing is not None:  # the order passes other stations first: its line
+            best.bookings.book(order, hours)  # is not fixed to the bottleneck's
         else:
             best.book(order, hours)
         return not order.refused
@@ -268,8 +275,13 @@ class Factory:
     def reopen(self, order: Order) -> None:
         """A waiting order of the opening book joins the factory at the start, never refused:
         under capacity booking it reserves hours on its line, or on the line that would finish
-        it first; then it is received like an accepted order."""
-        if self.booking is not None:
+        it first (with routings at its bottleneck station); then it is received like an
+        accepted order (with routings at its first step)."""
+        if self.booking is not None and self.routing is not None:
+            order.line = ""  # it waits for its routing's first step
+            line, order.quote_at, hours = self.routing.quote(order, self.env.now)
+            line.bookings.book(order, hours)
+        elif self.booking is not None:
             now = self.env.now
             named = [line for line in self.lines if line.name == order.line]
             if named:
@@ -359,16 +371,20 @@ class Factory:
         pieces is owed and paid on the factory's terms; the order's cost becomes stock and it
         is shipped."""
         order.finished_at = self.env.now
-        workshop = order.line
-        fee = self.fees[workshop] * order.delivered
+        self.owe_workshop(order, order.line, self.fees[order.line])
+        if order.cost:
+            self.ledger.post(self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, FINISHED)
+        self.ship(order)
+
+    def owe_workshop(self, order: Order, workshop: str, price: float) -> None:
+        """The workshop's fee for the order's good pieces is owed (added to the order's cost)
+        and paid on the factory's subcontracting terms."""
+        fee = price * order.delivered
         if fee:
             order.cost += fee
             self.ledger.post(self.party, WIP, PAYABLES, fee, order.order_id, SUBCONTRACT)
             due_h = self.spec.subcontract.terms_days * HOURS_PER_DAY
             after(self.env, due_h, lambda: self.pay_workshop(workshop, order.order_id, fee))
-        if order.cost:
-            self.ledger.post(self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, FINISHED)
-        self.ship(order)
 
     def pay_workshop(self, workshop: str, order_id: int, amount: float) -> None:
         self.ledger.pay(self.party, PAYABLES, workshop, REVENUE, amount, order_id, SUBCONTRACT)

@@ -4,7 +4,8 @@ each order of the book, oldest placed first (order ids 0, 1, …) → its openin
 factory's books (at time 0, against equity) and its buyer's credit taken up → in production:
 its line goes on with what is left of its work; in transit: delivered after its buyer's transit
 time; delivered and unpaid: its balance falls due on its payment date (a voucher is confirmed
-then) → finally the waiting orders join their factories' queues, oldest first.
+then) → finally the waiting orders join their factories' queues (a routed factory's at their
+routing's first step), oldest first.
 
 Events before the start that the book does not date are stamped 0, the start: the fabric of
 every opening order, the setup and start of one in production or made, its finish when made,
@@ -67,6 +68,9 @@ def open_orders(
         due = book_hours(row, scenario.start_date)
         if row.status == WAITING:
             waiting.append((order, factory))
+        elif row.status == IN_PRODUCTION and factory.routing is not None:
+            assert row.line is not None  # at one of its routing's stations
+            factory.routing.resume(order, row.line, row.hours_done)
         elif row.status == IN_PRODUCTION:
             line = next(line for line in factory.lines if line.name == row.line)
             line.resume(order, row.hours_done, env.now)

@@ -166,8 +166,12 @@ def make_factory(
         stations = {line.name: Station(env, factory) for line in spec.lines}
         factory.routing = Routing(env, factory, stations, spec.routing)
         for line in spec.lines:
-            stations[line.name].line = make_line(env, stations[line.name], line, scenario, streams)
-            factory.add_line(stations[line.name].line)
+            made = stations[line.name].line = make_line(
+                env, stations[line.name], line, scenario, streams
+            )
+            if spec.booking is not None:  # a booked order's hours start at its bottleneck
+                made.plain = False  # station (Line.take), off the fast path
+            factory.add_line(made)
     else:
         for line in spec.lines:
             factory.add_line(make_line(env, factory, line, scenario, streams))
@@ -207,6 +211,9 @@ def make_workshops(
         unit_time = unit_times(streams, f"workshop.unit_time/{shop.name}", shop.unit_time_h, 1.0)
         workshops[shop.name] = Workshop(env, shop, recorder, calendar, unit_time, streams)
     for spec in scenario.factories:
+        routing = factories[spec.name].routing
+        if routing is not None and routing.outside:  # workshop steps of its routings
+            routing.attach(workshops)
         if spec.subcontract.rule != "never":
             factory = factories[spec.name]
             for name in spec.subcontract.workshops:

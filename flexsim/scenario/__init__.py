@@ -48,6 +48,7 @@ from flexsim.scenario.fields import (
     Share,
     WagesName,
     Weekday,
+    step_workshop,
 )
 from flexsim.scenario.files import (
     DEFAULT_SCENARIO,
@@ -156,5 +157,6 @@ __all__ = [
     "load_builtin",
     "parse_assignments",
     "parse_value",
+    "step_workshop",
     "validate",
 ]

@@ -34,6 +34,23 @@ check_names(CHANNELS, ChannelName, "vocabulary.CHANNELS")
 ALWAYS_OPEN = "always"  # the calendar every scenario has without declaring it
 # no dots: a dot separates the parts of a --set key and of a factory.line label
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=r"^[A-Za-z0-9_-]+$")]
+# a routing step: a station (a line's name), or `workshop:NAME`, an outside workshop's step
+WORKSHOP_STEP = "workshop:"
+RouteStep = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_NAME_CHARS + len(WORKSHOP_STEP),
+        pattern=r"^(workshop:)?[A-Za-z0-9_-]+$",
+    ),
+]
+
+
+def step_workshop(step: str) -> str | None:
+    """The workshop a routing step names (`workshop:NAME`), or None for a station."""
+    return step[len(WORKSHOP_STEP) :] if step.startswith(WORKSHOP_STEP) else None
+
+
 Share = Annotated[float, Field(ge=0, le=1)]
 Money = Annotated[float, Field(ge=0, le=MAX_NUMBER, description="in the scenario's currency")]
 Days = Annotated[float, Field(ge=0, le=MAX_HORIZON_DAYS)]  # a duration: none outlasts a run

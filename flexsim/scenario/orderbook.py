@@ -16,7 +16,7 @@ from pydantic import Field, NaiveDatetime
 from flexsim.inputs import listing, quoted
 from flexsim.limits import MAX_NAME_CHARS
 from flexsim.scenario.channels import Channels, CustomerSpec, PaymentSpec
-from flexsim.scenario.fields import POLLING_RULES, Money, Name, NonNegative
+from flexsim.scenario.fields import POLLING_RULES, Money, Name, NonNegative, step_workshop
 from flexsim.scenario.plant import FactorySpec
 from flexsim.spec import Spec
 from flexsim.vocabulary import (
@@ -86,10 +86,6 @@ def problems(
         else:
             factory = factories[order.factory]
             payment = channels.get(customer.channel).payment
-            if factory.routing:
-                problem = f"factory {quoted(order.factory)} has routings, which an order book "
-                yield i, "factory", problem + "cannot open orders at yet"
-                continue
             yield from _row_problems(i, order, start, customer.channel, payment, factory)
         if order.status == IN_PRODUCTION and order.line is not None:
             if (order.factory, order.line) in in_hand:
@@ -107,7 +103,9 @@ def _row_problems(
     factory: FactorySpec,
 ) -> Iterator[tuple[int, str, str]]:
     lines = {line.name: line for line in factory.lines}
-    if order.line is None:
+    if factory.routing:
+        yield from _route_problems(i, order, channel, factory)
+    elif order.line is None:
         if order.status == IN_PRODUCTION:
             yield i, "line", "an order in production needs the line that is making it"
         elif not any(line.serves(channel, order.family) for line in lines.values()):
@@ -171,6 +169,44 @@ def _row_problems(
         elif hours_since(start, order.materials_due_date) < 0:
             problem = f"before the start date {start}: leave it empty when the supplier is paid"
             yield i, "materials_due_date", problem
+
+
+def _route_problems(
+    i: int, order: OpeningOrder, channel: str, factory: FactorySpec
+) -> Iterator[tuple[int, str, str]]:
+    """At a routed factory a waiting order starts at its routing's first step (its `line`
+    empty or that station), and an order in production is at one of its routing's stations."""
+    route = factory.route(channel, order.family)
+    if route is None:
+        problem = (
+            f"factory {quoted(order.factory)} has no routing for family {quoted(order.family)} "
+            f"nor for channel '{channel}'"
+        )
+        yield i, "family", problem
+        return
+    stations = [step for step in route if step_workshop(step) is None]
+    if order.status == WAITING and order.line not in (None, route[0]):
+        problem = (
+            f"a waiting order at factory {quoted(order.factory)} starts at its routing's first "
+            f"step, {quoted(route[0])}; leave the line empty"
+        )
+        yield i, "line", problem
+    elif order.status == IN_PRODUCTION and order.line is None:
+        yield i, "line", "an order in production needs the station that is making it"
+    elif order.status == IN_PRODUCTION and order.line not in stations:
+        problem = (
+            f"{quoted(order.line or '')} is not a station of the routing of this order "
+            f"({', '.join(route)}); an order in production is at one of its stations"
+        )
+        yield i, "line", problem
+    elif order.status == IN_PRODUCTION:
+        line = next(line for line in factory.lines if line.name == order.line)
+        if line.dispatch in POLLING_RULES:
+            problem = (
+                f"station {quoted(line.name)} polls its families ({line.dispatch}) and "
+                "cannot resume an order in production; give the order as waiting"
+            )
+            yield i, "line", problem
 
 
 def book_hours(order: OpeningOrder, start: dt.date) -> dict[str, float]:

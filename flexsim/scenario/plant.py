@@ -33,14 +33,16 @@ from flexsim.scenario.fields import (
     Name,
     NonNegative,
     Positive,
+    RouteStep,
     Share,
     WagesName,
     Weekday,
     require_unique,
+    step_workshop,
 )
 from flexsim.scenario.workshops import SubcontractSpec
 from flexsim.spec import Spec
-from flexsim.vocabulary import HOURS_PER_DAY
+from flexsim.vocabulary import CHANNELS, HOURS_PER_DAY
 
 PerOpenHour = Annotated[float, Field(ge=0, le=MAX_NUMBER, description="per open hour of a line")]
 LifeYears = Annotated[float, Field(gt=0, le=MAX_LIFE_YEARS), NOT_TINY]
@@ -190,10 +192,15 @@ class OvertimeSpec(Spec):
 class BatchSpec(Spec):
     """A batch station: up to `max_orders` orders made together in one operation, taken when
     the station comes free from those waiting (by its dispatch rule, with `same_family` only
-    orders of the first one's family); the operation takes one `lay_h` draw plus the batch's
-    pieces × one unit-time draw."""
+    orders of the first one's family; with `max_pieces`, until the next order would pass it);
+    the operation takes one `lay_h` draw plus the batch's pieces × one unit-time draw."""
 
     max_orders: Annotated[int, Field(ge=1, le=int(MAX_NUMBER))]
+    max_pieces: Annotated[int, Field(ge=1, le=int(MAX_NUMBER))] | None = Field(
+        default=None,
+        description="the most pieces in one batch: it is full when the next order would pass "
+        "it; an order of more pieces is made alone; none: no limit in pieces",
+    )
     lay_h: DistSpec = Field(
         default=Deterministic(value=0), description="hours per batch, whatever its size"
     )
@@ -325,10 +332,11 @@ class FactorySpec(Spec):
     investment: Money = 0.0
     life_years: LifeYears = 10.0
     subcontract: SubcontractSpec = SubcontractSpec()
-    routing: dict[Name, Annotated[list[Name], Field(min_length=1)]] = Field(
+    routing: dict[Name, Annotated[list[RouteStep], Field(min_length=1)]] = Field(
         default={},
-        description="family → the lines (stations) its orders go through, in order; "
-        "{} = one line makes the whole order",
+        description="family (or channel: 'ecommerce', 'offline') → the lines (stations) its "
+        "orders go through, in order, 'workshop:NAME' for a step made by an outside workshop; "
+        "a channel's routing overrides its families'; {} = one line makes the whole order",
     )
 
     @field_validator("lines")
@@ -352,6 +360,13 @@ class FactorySpec(Spec):
         for family, stations in self.routing.items():
             for k, name in enumerate(stations):
                 key = f"routing.{family}.{k}"
+                if name in stations[:k] and step_workshop(name) is not None:
+                    raise ValueError(
+                        f"{key}: '{name}' comes twice in the routing of '{family}' (a loop); "
+                        "a routing visits each station and workshop once"
+                    )
+                if step_workshop(name) is not None:
+                    continue  # checked against the scenario's workshops (scenario/root.py)
                 if name not in lines:
                     raise ValueError(
                         f"{key}: station '{name}' is not a line of factory '{self.name}'; "
@@ -362,23 +377,30 @@ class FactorySpec(Spec):
                         f"{key}: station '{name}' comes twice in the routing of family "
                         f"'{family}' (a loop); a routing visits each station once"
                     )
+                if family in CHANNELS:  # a channel's routing: its families are checked at
+                    continue  # the scenario, against the families its buyers order
                 if lines[name].families and family not in lines[name].families:
                     raise ValueError(
                         f"{key}: station '{name}' does not make family '{family}'; it makes "
                         f"{', '.join(lines[name].families)}"
                     )
-        if self.routing:
-            not_yet = [
-                ("booking", self.booking is not None, "capacity booking"),
-                ("subcontract.rule", self.subcontract.rule != "never", "subcontracting"),
-            ]
-            for key, given, what in not_yet:
-                if given:
-                    raise ValueError(
-                        f"{key}: {what} does not work with routings yet; leave it out of a "
-                        "factory with a `routing`"
-                    )
+            if self.booking is not None and all(step_workshop(s) for s in stations):
+                raise ValueError(
+                    f"routing.{family}: under capacity booking a routing needs a station of "
+                    "the factory to book hours at; this one has workshop steps only"
+                )
+        if self.routing and self.subcontract.rule != "never":
+            raise ValueError(
+                "subcontract.rule: subcontracting whole orders does not work with routings "
+                "yet; leave it out of a factory with a `routing` (a routing step "
+                "'workshop:NAME' sends that step out to a workshop)"
+            )
         return self
+
+    def route(self, channel: str, family: str) -> list[str] | None:
+        """The stations an order of the channel and family goes through: the channel's
+        routing if there is one, else the family's (None: neither)."""
+        return self.routing.get(channel, self.routing.get(family))
 
     def line_payroll(self, line: LineSpec) -> float:
         """The payroll per open hour of a line: its own rate, else the factory's; 0 unless

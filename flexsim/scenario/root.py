@@ -22,7 +22,14 @@ from flexsim.limits import (
 )
 from flexsim.scenario.alliances import LEAD_NAME, SHARE_TOLERANCE, AllianceSpec
 from flexsim.scenario.channels import Channels, CustomerSpec, FinanceSpec
-from flexsim.scenario.fields import ALWAYS_OPEN, Days, Name, PositiveDays, require_unique
+from flexsim.scenario.fields import (
+    ALWAYS_OPEN,
+    Days,
+    Name,
+    PositiveDays,
+    require_unique,
+    step_workshop,
+)
 from flexsim.scenario.orderbook import OpeningOrder, problems
 from flexsim.scenario.plant import CalendarSpec, FactorySpec
 from flexsim.scenario.sellers import SellersSpec
@@ -200,21 +207,31 @@ class Scenario(Spec):
                     )
 
     def _check_route(self, where: str, factory: FactorySpec, channel: str, family: str) -> None:
-        """A routed factory has a routing for each family its buyers order, through stations
-        that make the channel's orders."""
+        """A routed factory has a routing for each family its buyers order (the channel's, or
+        the family's), through stations that make the channel's orders of the family."""
         key = f"factories.{self.factories.index(factory)}.routing"
-        route = factory.routing.get(family)
+        route = factory.route(channel, family)
         if route is None:
             raise ValueError(
                 f"{key}: factory '{factory.name}' declares routings but none for family "
-                f"'{family}', which {where} orders; add `{family} = [STATION, …]`"
+                f"'{family}' (nor for channel '{channel}'), which {where} orders; add "
+                f"`{family} = [STATION, …]`"
             )
+        by = channel if channel in factory.routing else family
         lines = {line.name: line for line in factory.lines}
         for k, name in enumerate(route):
+            if step_workshop(name) is not None:
+                continue  # a workshop makes every channel and family
             if channel not in lines[name].channels:
                 raise ValueError(
-                    f"{key}.{family}.{k}: station '{name}' makes no {channel} orders, "
+                    f"{key}.{by}.{k}: station '{name}' makes no {channel} orders, "
                     f"which {where} places; add '{channel}' to its channels"
+                )
+            if lines[name].families and family not in lines[name].families:
+                raise ValueError(
+                    f"{key}.{by}.{k}: station '{name}' does not make family '{family}', which "
+                    f"{where} orders in channel '{channel}'; it makes "
+                    f"{', '.join(lines[name].families)}"
                 )
 
     def _check_workshops(self) -> None:
@@ -251,11 +268,20 @@ class Scenario(Spec):
                     "booking ([factories.booking]) or choose rule 'backlog' or 'never'"
                 )
             reached.update(sub.workshops)  # under "never" too: a variant may switch it off
+            for by, route in factory.routing.items():
+                for k, step in enumerate(route):
+                    shop = step_workshop(step)
+                    if shop is not None and shop not in defined:
+                        raise ValueError(
+                            f"factories.{i}.routing.{by}.{k}: workshop '{shop}' is not "
+                            f"defined; defined: {listing(defined) or '(none: add [[workshops]])'}"
+                        )
+                    reached.add(shop or "")
         for k, workshop in enumerate(self.workshops):
             if workshop.name not in reached:
                 raise ValueError(
                     f"workshops.{k}: workshop '{workshop.name}' is reached by no factory; list "
-                    "it in a factory's subcontract.workshops, or remove it"
+                    "it in a factory's subcontract.workshops or routing, or remove it"
                 )
 
     def _check_alliances(self) -> None:
