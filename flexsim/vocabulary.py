@@ -25,7 +25,7 @@ PLATFORM = "platform"
 SELLERS = "sellers"  # all sellers' books taken together (a metrics-only party)
 FACTORY_PREFIX = "factory/"
 SELLER_PREFIX = "seller/"
-WORKSHOP_PREFIX = "workshop/"  # an outside workshop: its party, and its line in line_states
+WORKSHOP_PREFIX = "workshop/"  # an outside workshop: its party, and its orders' line
 
 
 def factory_party(name: str) -> str:
@@ -40,7 +40,7 @@ def seller_party(name: str) -> str:
 
 def workshop_party(name: str) -> str:
     """The ledger party of the workshop called `name`, `workshop/NAME`: also its line's factory
-    and line name in the line states, and the `line` of the orders it makes."""
+    in the line states (its line there is NAME) and the `line` of the orders it makes."""
     return WORKSHOP_PREFIX + name
 
 

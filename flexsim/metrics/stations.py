@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from flexsim.metrics.lines import utilisation
-from flexsim.vocabulary import is_workshop
+from flexsim.vocabulary import WORKSHOP_PREFIX, is_workshop
 
 
 def station_kpis(
@@ -33,8 +33,8 @@ def station_kpis(
     done = steps[arrived & steps["finished_at"].notna()]
     done_by = [done["factory"], done["station"]]
     index = waited.groupby(by).size().index
-    # a workshop step's busy share is the workshop's own, its line under its name
-    own = [(s, s) if is_workshop(s) else (f, s) for f, s in index]
+    # a workshop step's busy share is the workshop's own: its line NAME under its party
+    own = [(s, s.removeprefix(WORKSHOP_PREFIX)) if is_workshop(s) else (f, s) for f, s in index]
     table = pd.DataFrame(
         {
             "busy_share": pd.Series(busy.reindex(own, fill_value=0.0).to_numpy(), index=index),
