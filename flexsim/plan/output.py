@@ -90,13 +90,20 @@ def statement(result: PlanResult) -> str:
             for c, t in zip(plan.constraints, guarantee.achieved_tolerances, strict=True)
         )
         confidence = f"{guarantee.confidence:.0%}"
-        lines.append(
-            f"Guarantee ({guarantee.procedure}): with confidence at least {confidence}, the "
-            "chosen plan meets every constraint, short of it by at most the constraint's "
-            f"tolerance ({tolerances or 'no constraints'}), and its {objective.kpi} is within "
-            f"δ = {guarantee.achieved_delta:g} of the best of the {len(guarantee.feasible)} "
-            "finalists that meet every constraint with a margin of its tolerance."
-        )
+        if chosen is None:
+            lines.append(
+                f"With confidence at least {confidence} ({guarantee.procedure}), none of the "
+                f"{len(guarantee.feasible)} finalists meets every constraint with a margin of "
+                f"its tolerance ({tolerances or 'no constraints'})."
+            )
+        else:
+            lines.append(
+                f"Guarantee ({guarantee.procedure}): with confidence at least {confidence}, the "
+                "chosen plan meets every constraint, short of it by at most the constraint's "
+                f"tolerance ({tolerances or 'no constraints'}), and its {objective.kpi} is within "
+                f"δ = {guarantee.achieved_delta:g} of the best of the {len(guarantee.feasible)} "
+                "finalists that meet every constraint with a margin of its tolerance."
+            )
         lines.append("")
         lines.append(
             f"The finalists ran {guarantee.first_stage} replications each with fresh seeds, "

@@ -300,7 +300,7 @@ def load_plan(path: str | Path) -> Plan:
         hashlib.sha256(raw).hexdigest(),
     )
     _check_variables(plan)
-    first = plan.scenario(_lows(plan), f"{source}: the first candidate")
+    first = plan.scenario(_lows(plan), f"{source}: the first candidate (each variable at its low)")
     check_kpi(spec.objective.kpi, first, f"{source}: objective.kpi")
     for i, constraint in enumerate(spec.constraints):
         check_kpi(constraint.kpi, first, f"{source}: constraints.{i}.kpi")
@@ -316,9 +316,9 @@ def _lows(plan: Plan) -> dict[str, Value]:
 
 
 def _check_variables(plan: Plan) -> None:
-    """Each variable at its ends (or each of its choices), the others at their lows: a key
-    the scenario lacks, or a value it refuses, fails here, before anything runs."""
-    lows = _lows(plan)
+    """Each variable alone at its ends (or each of its choices) on the base scenario, then
+    all at their lows: a key the scenario lacks, or a value it refuses, fails here, naming
+    the variable, before anything runs."""
     for name, variable in plan.variables.items():
         values = variable.values()
         tried = (
@@ -326,4 +326,4 @@ def _check_variables(plan: Plan) -> None:
         )
         for value in tried:
             assert value is not None
-            plan.scenario(lows | {name: value}, f"{plan.source}: variables.{name} = {value!r}")
+            plan.scenario({name: value}, f"{plan.source}: variables.{name} = {value!r}")
