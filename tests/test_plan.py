@@ -43,6 +43,7 @@ def plan_text(
     low: int = 2,
     high: int = 6,
     first_stage: int = 10,
+    objective: str = 'kpi = "cash_cycle.factory/plant.expenses"',
     extra: str = "",
 ) -> str:
     """A planning file over mmc.toml: c copies of one exponential line (fixed cost 100 a day
@@ -71,7 +72,7 @@ low = {low}
 high = {high}
 
 [objective]
-kpi = "cash_cycle.factory/plant.expenses"
+{objective}
 direction = "minimize"
 
 [[constraints]]
@@ -94,7 +95,7 @@ def erlang_c_lines(bound_h: float) -> int:
     return next(
         c
         for c in range(1, 50)
-        if ARRIVALS_PER_H < c / SERVICE_H
+        if c / SERVICE_H > ARRIVALS_PER_H
         and theory.mmc_wq(ARRIVALS_PER_H, 1 / SERVICE_H, c) <= bound_h
     )
 
@@ -154,7 +155,8 @@ def test_a_bad_planning_file_exits_2_naming_file_and_key(
 
 
 def test_a_variable_key_the_scenario_lacks_is_refused_at_load(tmp_path: Path) -> None:
-    extra = '\n[variables.rule]\nkey = "factories.plant.lines.line.dispach"\nchoices = ["fifo", "edd"]\n'
+    extra = '\n[variables.rule]\nkey = "factories.plant.lines.line.dispach"\n'
+    extra += 'choices = ["fifo", "edd"]\n'
     path = write_plan(tmp_path, plan_text(extra="").replace("[objective]", extra + "\n[objective]"))
     with pytest.raises(Exception, match=r"variables\.rule = 'fifo'.*dispach"):
         load_plan(path)
@@ -271,24 +273,24 @@ class Counts(Serial):
 
 
 def test_a_stopped_search_resumes_from_its_study(tmp_path: Path) -> None:
-    """Stopped in its third batch, the search keeps what it told the sampler in optuna.db; run
+    """Stopped in its second batch, the search keeps what it told the sampler in optuna.db; run
     again in the same folder it goes on from there (no finished candidate run twice) and ends
     with the budget spent."""
-    text = plan_text(**FAST, budget=12, replications=2, high=9)
-    plan = load_plan(write_plan(tmp_path, text.replace("budget = 12", "budget = 12\nbatch = 2")))
+    text = plan_text(**FAST, budget=8, replications=2, high=9)
+    plan = load_plan(write_plan(tmp_path, text.replace("budget = 8", "budget = 8\nbatch = 2")))
     folder = tmp_path / "study"
     folder.mkdir()
     with pytest.raises(KeyboardInterrupt):
-        search(plan, Stops(after=9), folder)  # batches of 2 candidates × 2 runs: 4, 8, stop
+        search(plan, Stops(after=5), folder)  # batches of 2 candidates × 2 runs: 4, then stop
     counts = Counts()
     candidates, used = search(plan, counts, folder)
-    assert used == 12 and counts.ran == 12 - 8
-    assert len(candidates) == 6 and len({str(c.params) for c in candidates}) == 6
+    assert used == 8 and counts.ran == 8 - 4
+    assert len(candidates) == 4 and len({str(c.params) for c in candidates}) == 4
     whole = tmp_path / "whole"
     whole.mkdir()
     first, _ = search(plan, Serial(), whole)
-    assert [c.params for c in first[:4]] == [c.params for c in candidates[:4]]
-    assert [c.values for c in first[:4]] == [c.values for c in candidates[:4]]
+    assert [c.params for c in first[:2]] == [c.params for c in candidates[:2]]
+    assert [c.values for c in first[:2]] == [c.values for c in candidates[:2]]
 
 
 def test_the_cli_resumes_a_stopped_plan_with_resume(
@@ -314,17 +316,21 @@ def test_the_cli_resumes_a_stopped_plan_with_resume(
 # ── the known answer: M/M/c lines against Erlang C ──────────────────────────────────────────
 
 
-def _chosen_lines(tmp_path: Path, seeds: range, **settings: object) -> list[int | None]:
+def _chosen_lines(tmp_path: Path, seeds: range, **settings: Any) -> list[int | None]:
     found = []
     for seed in seeds:
         folder = tmp_path / f"seed-{seed}"
-        plan = load_plan(write_plan(folder, plan_text(seed=seed, **settings)))  # type: ignore[arg-type]
+        plan = load_plan(write_plan(folder, plan_text(seed=seed, **settings)))
         result = run_plan(plan, folder, Serial())
         found.append(None if result.chosen is None else int(result.chosen.params["c"]))
     return found
 
 
-KNOWN = {"horizon": 300, "warmup": 50, "bound": 6.0}
+# c = 3 lines (Erlang C: 31.1 h) miss the bound and c = 4 (5.2 h) meet it; one run of 300
+# days sees c = 3's wait under the bound often enough for the negative control to be fooled
+KNOWN: dict[str, Any] = {
+    "horizon": 300, "warmup": 50, "bound": 25.0, "objective": 'variable = "c"', "budget": 15
+}  # fmt: skip
 
 
 @pytest.mark.slow
@@ -333,7 +339,7 @@ def test_the_planner_finds_the_fewest_mmc_lines_erlang_c_gives(tmp_path: Path) -
     mean wait is at most the bound."""
     best = erlang_c_lines(KNOWN["bound"])
     assert best == 4
-    found = _chosen_lines(tmp_path, range(1, 21), **KNOWN, tolerance=0.6)
+    found = _chosen_lines(tmp_path, range(1, 21), **KNOWN, tolerance=4.5)
     assert found.count(best) >= 18, found
 
 
@@ -344,6 +350,6 @@ def test_one_replication_without_common_random_numbers_misses_it_more_often(
     """The negative control: the search alone, one replication per candidate, each with its
     own seeds, no finalists: c* in at most 15 of the 20 runs."""
     best = erlang_c_lines(KNOWN["bound"])
-    settings = {"replications": 1, "crn": False, "finalists": 0, "budget": 5}
-    found = _chosen_lines(tmp_path, range(1, 21), **KNOWN, **settings)
+    settings = KNOWN | {"replications": 1, "crn": False, "finalists": 0, "budget": 5}
+    found = _chosen_lines(tmp_path, range(1, 21), **settings)
     assert found.count(best) <= 15, found

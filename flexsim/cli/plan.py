@@ -84,6 +84,6 @@ def _progress(bar: Any) -> Callable[[int], None] | None:
 def _figure(folder: Path, result: PlanResult) -> None:
     plan = result.plan
     table = plan_output.candidates_table(result)
-    figure = tradeoff(table, plan.objective.kpi, [(c.kpi, c.bound) for c in plan.constraints])
+    figure = tradeoff(table, plan.objective.name, [(c.kpi, c.bound) for c in plan.constraints])
     (folder / "figures").mkdir(exist_ok=True)
     (folder / FIGURE).write_bytes(figure.render("png"))

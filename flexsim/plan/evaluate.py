@@ -110,6 +110,9 @@ def evaluate(
             candidate.seeds.append(seed)
             for name in plan.kpis:
                 candidate.values.setdefault(name, []).append(row[name])
+            if plan.objective.variable:  # the objective is the plan's own value: no noise
+                value = float(candidate.params[plan.objective.variable])
+                candidate.values.setdefault(plan.objective.name, []).append(value)
 
 
 def _number(value: Any) -> float:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from flexsim.plan.evaluate import Candidate
 from flexsim.plan.planner import PlanResult
-from flexsim.plan.select import Guarantee, may_be_feasible
+from flexsim.plan.select import Guarantee, shortfall
 from flexsim.results import provenance, write_text
 
 CANDIDATES, PLAN_FILE, GUARANTEE = "candidates.csv", "PLAN.json", "guarantee.md"
@@ -28,7 +28,7 @@ CANDIDATES, PLAN_FILE, GUARANTEE = "candidates.csv", "PLAN.json", "guarantee.md"
 def candidates_table(result: PlanResult) -> pd.DataFrame:
     """One row per evaluated candidate: phase (search, final), its number, each variable's
     value, its replications, then each KPI's mean and half-width (at the plan's confidence),
-    whether it may meet the constraints (search) or passed them (final), and whether it is
+    whether its means meet the constraints (search) or it passed them (final), and whether it is
     the chosen plan."""
     plan = result.plan
     level = plan.settings.confidence
@@ -45,7 +45,7 @@ def candidates_table(result: PlanResult) -> pd.DataFrame:
         if candidate.phase == "final" and guarantee is not None:
             row["feasible"] = guarantee.feasible[candidate.number]
         else:
-            row["feasible"] = candidate.defined and may_be_feasible(plan, candidate) <= 0
+            row["feasible"] = candidate.defined and shortfall(plan, candidate) <= 0
         row["chosen"] = candidate is result.chosen
         row["error"] = candidate.error
         rows.append(row)
@@ -68,9 +68,9 @@ def statement(result: PlanResult) -> str:
     else:
         lines.append(f"Chosen plan: {describe(chosen.params)}.")
         lines.append("")
-        estimate = _estimate(chosen, objective.kpi, settings.confidence)
+        estimate = _estimate(chosen, objective.name, settings.confidence)
         lines.append(
-            f"Its {objective.kpi} ({objective.direction}) is {estimate}"
+            f"Its {objective.name} ({objective.direction}) is {estimate}"
             f" over {len(chosen.seeds)} replications"
             + (" with fresh seeds." if chosen.phase == "final" else " of the search.")
         )
@@ -100,7 +100,7 @@ def statement(result: PlanResult) -> str:
             lines.append(
                 f"Guarantee ({guarantee.procedure}): with confidence at least {confidence}, the "
                 "chosen plan meets every constraint, short of it by at most the constraint's "
-                f"tolerance ({tolerances or 'no constraints'}), and its {objective.kpi} is within "
+                f"tolerance ({tolerances or 'no constraints'}), and its {objective.name} is within "
                 f"δ = {guarantee.achieved_delta:g} of the best of the {len(guarantee.feasible)} "
                 "finalists that meet every constraint with a margin of its tolerance."
             )

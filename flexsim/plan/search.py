@@ -163,4 +163,4 @@ def _tell(study: Any, plan: Plan, trial: Any, candidate: Candidate, first: bool)
         return
     for i, violation in enumerate(violations(plan, candidate.values)):
         trial.set_constraint(f"constraint-{i}", violation)
-    study.tell(trial, candidate.mean(plan.objective.kpi))
+    study.tell(trial, candidate.mean(plan.objective.name))

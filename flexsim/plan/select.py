@@ -1,14 +1,16 @@
 """The selection: the search's best candidates re-run with fresh seeds, and one of them chosen
 by a constrained ranking-and-selection procedure with a stated guarantee.
 
-Finalists: the `finalists` best candidates by the search's objective mean among those that may
-meet every constraint (each constraint's mean, moved by its 95 % half-width towards the bound,
-meets it; with one replication, the mean itself), then, if too few may, those that miss by the
-fewest half-widths. The procedure is stats/selection.py's: a Stein two-stage feasibility check
-per finalist and constraint, and Nelson & Matejcik's procedure B over common random numbers
-among the finalists that pass, joined by Bonferroni (docs/planning.md). With `finalists = 0` the
-search's best candidate that meets every constraint on its means is taken as it is, with no
-guarantee (the negative control of tests/test_plan.py).
+Finalists: the incumbent (the search's best candidate whose means meet every constraint), the
+runner-up, and the candidates with a better objective that may meet every constraint (each
+mean, moved by its 95 % half-width towards the bound, meets it), those that miss by the fewest
+standard errors first; then, while there is room, the next candidates whose means meet the
+constraints. The
+procedure is stats/selection.py's: a Stein two-stage feasibility check per finalist and
+constraint, and Nelson & Matejcik's procedure B over common random numbers among the finalists
+that pass, joined by Bonferroni (docs/planning.md). With `finalists = 0` the search's best
+candidate that meets every constraint on its means is taken as it is, with no guarantee (the
+negative control of tests/test_plan.py).
 """
 
 from __future__ import annotations
@@ -54,32 +56,57 @@ class Guarantee:
         return any(g > a * (1 + 1e-9) for a, g in zip(asked, got, strict=True))
 
 
-def may_be_feasible(plan: Plan, candidate: Candidate) -> float:
-    """How many half-widths the candidate's worst constraint misses by, when moved towards the
-    bound by its half-width: ≤ 0 when every constraint may be met."""
+def shortfall(plan: Plan, candidate: Candidate) -> float:
+    """How many standard errors the candidate's mean misses its worst constraint by (below 0:
+    every mean meets its bound; an exact miss, with no spread, is infinite)."""
     worst = -math.inf
     for constraint in plan.constraints:
-        mean = candidate.mean(constraint.kpi)
-        width = candidate.half_width(constraint.kpi, SCREEN_LEVEL)
-        width = 0.0 if math.isnan(width) else width
-        gap = mean - constraint.bound if constraint.upper else constraint.bound - mean
-        scale = width if width > 0 else max(abs(constraint.bound), 1.0)
-        worst = max(worst, (gap - width) / scale)
+        gap = _gap(candidate, constraint)
+        values = candidate.array(constraint.kpi)
+        error = float(values.std(ddof=1)) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+        if error > 0:
+            worst = max(worst, gap / error)
+        elif gap != 0:
+            worst = max(worst, math.copysign(math.inf, gap))
+        else:
+            worst = max(worst, 0.0)
     return worst
 
 
+def may_be_feasible(plan: Plan, candidate: Candidate) -> bool:
+    """Whether the candidate may meet every constraint: each mean, moved towards its bound by
+    the 95 % half-width, meets it (with one replication, the mean itself)."""
+    for constraint in plan.constraints:
+        width = candidate.half_width(constraint.kpi, SCREEN_LEVEL)
+        if _gap(candidate, constraint) - (0.0 if math.isnan(width) else width) > 0:
+            return False
+    return True
+
+
 def finalists(plan: Plan, candidates: list[Candidate]) -> list[Candidate]:
-    """The search's best candidates to re-run (see the module docstring), best first."""
+    """The search's candidates to re-run: the incumbent (the best whose means meet every
+    constraint) and the runner-up (in case the incumbent fails), then the candidates with a
+    better objective that may meet them, closest to meeting them first; then the next
+    candidates whose means meet the constraints, best first; then the rest, closest to meeting
+    them first; `finalists` of them at most."""
     defined = [c for c in candidates if c.defined]
     sign = -1.0 if plan.objective.direction == "maximize" else 1.0
 
     def score(candidate: Candidate) -> float:
-        return sign * candidate.mean(plan.objective.kpi)
+        return sign * candidate.mean(plan.objective.name)
 
-    misses = {c.number: may_be_feasible(plan, c) for c in defined}
-    maybe = sorted((c for c in defined if misses[c.number] <= 0), key=score)
-    rest = sorted((c for c in defined if misses[c.number] > 0), key=lambda c: misses[c.number])
-    return (maybe + rest)[: plan.settings.finalists]
+    short = {c.number: shortfall(plan, c) for c in defined}
+    meets = sorted((c for c in defined if short[c.number] <= 0), key=score)
+    others = sorted((c for c in defined if short[c.number] > 0), key=lambda c: short[c.number])
+    chosen: list[Candidate] = []
+    if meets:
+        bar = score(meets[0])
+        better = [c for c in others if score(c) < bar and may_be_feasible(plan, c)]
+        chosen = [*meets[:2], *better]  # the runner-up in case the incumbent fails
+    for candidate in [*meets, *others]:
+        if all(candidate is not c for c in chosen):
+            chosen.append(candidate)
+    return chosen[: plan.settings.finalists]
 
 
 def search_best(plan: Plan, candidates: list[Candidate]) -> Candidate | None:
@@ -90,7 +117,7 @@ def search_best(plan: Plan, candidates: list[Candidate]) -> Candidate | None:
         for c in candidates
         if c.defined and all(_gap(c, constraint) <= 0 for constraint in plan.constraints)
     ]
-    return min(meets, key=lambda c: sign * c.mean(plan.objective.kpi), default=None)
+    return min(meets, key=lambda c: sign * c.mean(plan.objective.name), default=None)
 
 
 def _gap(candidate: Candidate, constraint: Constraint) -> float:
@@ -113,7 +140,7 @@ def select(
     n0 = settings.first_stage
     evaluate(plan, backend, [(c, final_seeds(plan, 0, n0)) for c in finals], progress)
     live = [c for c in finals if c.defined]
-    objective = plan.objective.kpi
+    objective = plan.objective.name
     tolerances = np.array([c.tolerance for c in plan.constraints], dtype=float)
     asked = [c.tolerance for c in plan.constraints]
     alpha = 1 - settings.confidence

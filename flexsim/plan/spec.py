@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from flexsim.experiment import ExperimentError
 from flexsim.experiment.names import check_kpi
@@ -144,16 +144,25 @@ class Variable(Spec):
 
 
 class Objective(Spec):
-    """The `[objective]` table."""
+    """The `[objective]` table: a flat KPI's mean, or a numeric decision variable's value (the
+    number of lines, say), to minimise or maximise."""
 
-    kpi: str
+    kpi: str = ""
+    variable: str = Field("", description="a numeric variable's name instead of a KPI")
     direction: Literal["minimize", "maximize"] = "minimize"
 
-    @field_validator("kpi")
-    @classmethod
-    def _kpi_name(cls, name: str) -> str:
-        split_kpi_name(name)
-        return name
+    @model_validator(mode="after")
+    def _one(self) -> Objective:
+        if bool(self.kpi) == bool(self.variable):
+            raise ValueError("give either kpi (a flat KPI name) or variable (a variable's name)")
+        if self.kpi:
+            split_kpi_name(self.kpi)
+        return self
+
+    @property
+    def name(self) -> str:
+        """What the objective is called in a candidate's values and the tables."""
+        return self.kpi or self.variable
 
 
 class Constraint(Spec):
@@ -218,8 +227,9 @@ class Plan:
 
     @property
     def kpis(self) -> list[str]:
-        """The KPIs a candidate is measured by: the objective, then each constraint's."""
-        return list(dict.fromkeys([self.objective.kpi, *(c.kpi for c in self.constraints)]))
+        """The KPIs a candidate is measured by: the objective's, then each constraint's."""
+        named = [self.objective.kpi] if self.objective.kpi else []
+        return list(dict.fromkeys([*named, *(c.kpi for c in self.constraints)]))
 
     def scenario(self, params: dict[str, Value], where: str = "") -> Scenario:
         """The scenario of a candidate: the base with each variable's keys at its value."""
@@ -301,7 +311,21 @@ def load_plan(path: str | Path) -> Plan:
     )
     _check_variables(plan)
     first = plan.scenario(_lows(plan), f"{source}: the first candidate (each variable at its low)")
-    check_kpi(spec.objective.kpi, first, f"{source}: objective.kpi")
+    if spec.objective.kpi:
+        check_kpi(spec.objective.kpi, first, f"{source}: objective.kpi")
+    elif spec.objective.variable not in plan.variables:
+        raise PlanError(
+            f"{source}: objective.variable: no variable {spec.objective.variable!r}; the "
+            "variables: " + ", ".join(plan.variables)
+        )
+    elif not all(
+        isinstance(v, int | float) and not isinstance(v, bool)
+        for v in plan.variables[spec.objective.variable].values() or [0.0]
+    ):
+        raise PlanError(
+            f"{source}: objective.variable: {spec.objective.variable!r} takes values that are "
+            "not numbers"
+        )
     for i, constraint in enumerate(spec.constraints):
         check_kpi(constraint.kpi, first, f"{source}: constraints.{i}.kpi")
     return plan

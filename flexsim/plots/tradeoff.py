@@ -19,6 +19,12 @@ CAPTION = (
 )
 
 
+def _width(rows: pd.DataFrame, column: str) -> pd.Series | None:
+    """The half-widths of a column's intervals (None for a decision variable: exact)."""
+    name = f"{column} ±"
+    return rows[name].fillna(0) if name in rows else None
+
+
 def tradeoff(
     candidates: pd.DataFrame, objective: str, constraints: list[tuple[str, float]]
 ) -> Figure:
@@ -35,7 +41,7 @@ def tradeoff(
             for phase, rows in candidates.groupby("phase", sort=False):
                 ax.errorbar(
                     rows[kpi], rows[objective],
-                    xerr=rows[f"{kpi} ±"].fillna(0), yerr=rows[f"{objective} ±"].fillna(0),
+                    xerr=_width(rows, kpi), yerr=_width(rows, objective),
                     fmt="o", color=colours.get(str(phase), "#555555"), alpha=0.75, ms=5,
                     label=f"{phase} candidates",
                 )  # fmt: skip
@@ -51,6 +57,6 @@ def tradeoff(
             if math.isfinite(bound) and bound != 0 and spread > 50 * abs(bound):
                 ax.set_xscale("symlog", linthresh=abs(bound))  # a runaway candidate far out
             ax.set_xlabel(kpi_label(kpi))
-            ax.set_ylabel(kpi_label(objective))
+            ax.set_ylabel(kpi_label(objective) if "." in objective else objective)
         legend_below(figure, axes[0], 4)
     return finish("tradeoff", TITLE, CAPTION, figure)

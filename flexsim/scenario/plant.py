@@ -17,8 +17,8 @@ from flexsim.dists import NOT_TINY, Deterministic, DistSpec, mean_at_least
 from flexsim.limits import (
     MAX_BOOKING_DAYS,
     MAX_FACTORY_COPIES,
-    MAX_LINE_COPIES,
     MAX_LIFE_YEARS,
+    MAX_LINE_COPIES,
     MAX_NUMBER,
     MAX_REMAKES,
     MIN_GAP_H,
