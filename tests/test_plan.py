@@ -183,6 +183,13 @@ def test_stage_sizes_follow_stein_and_nelson_matejcik() -> None:
     assert list(sizes.needed()) == [sizes.feasibility[0, 0], sizes.selection]
 
 
+def test_alpha_goes_where_an_error_is_possible() -> None:
+    assert selection.split_alpha(0.1, constraints=2, systems=3) == (0.05, 0.05)
+    assert selection.split_alpha(0.1, constraints=0, systems=3) == (0.0, 0.1)
+    assert selection.split_alpha(0.1, constraints=1, systems=1) == (0.1, 0.0)
+    assert selection.split_alpha(0.1, constraints=1, systems=3, exact=True) == (0.1, 0.0)
+
+
 def test_choose_takes_the_best_feasible_and_passes_reads_the_bound_side() -> None:
     ok = selection.passes(np.array([[1.0], [3.0]]), np.array([2.0]), np.array([True]))
     assert ok.tolist() == [[True], [False]]

@@ -157,7 +157,8 @@ def select(
     if plan.constraints:
         by_system = [[c.array(k.kpi) for k in plan.constraints] for c in live]
         constrained = np.array(by_system).transpose(2, 0, 1)  # [replication, system, constraint]
-    sizes = selection.stage_sizes(first, constrained, tolerances, settings.delta, alpha)
+    exact = bool(plan.objective.variable)  # a decision's own value: no selection error
+    sizes = selection.stage_sizes(first, constrained, tolerances, settings.delta, alpha, exact)
     taken = np.minimum(sizes.needed(), settings.max_final)
     more = [(c, final_seeds(plan, n0, int(n))) for c, n in zip(live, taken, strict=True) if n > n0]
     evaluate(plan, backend, more, progress)

@@ -57,13 +57,16 @@ class Sizes:
         return needed
 
 
-def split_alpha(alpha: float, constraints: int, systems: int) -> tuple[float, float]:
+def split_alpha(
+    alpha: float, constraints: int, systems: int, exact: bool = False
+) -> tuple[float, float]:
     """α₁ for the feasibility check and α₂ for the selection: half each when both are needed,
-    all of it to the one that is."""
+    all of it to the one that is (the selection is not when there is one system, or when the
+    objective is `exact`, the same in every replication, so that it makes no error)."""
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     check = constraints > 0
-    select = systems > 1
+    select = systems > 1 and not exact
     if check and select:
         return alpha / 2, alpha / 2
     return (alpha, 0.0) if check else (0.0, alpha)
@@ -75,24 +78,26 @@ def stage_sizes(
     tolerances: Array,
     delta: float,
     alpha: float,
+    exact: bool = False,
 ) -> Sizes:
     """The sample sizes from the first stage: `objective[r, i]` is replication r of system i
     (the same seed across a row), `constrained[r, i, j]` system i's KPI of constraint j,
-    `tolerances[j]` each constraint's ε > 0 and `delta` the indifference zone δ > 0."""
+    `tolerances[j]` each constraint's ε > 0 and `delta` the indifference zone δ > 0; an
+    `exact` objective (a decision variable's value) needs no selection stage."""
     n0, systems = objective.shape
     constraints = constrained.shape[2] if constrained.ndim == 3 else 0
     if n0 < 2:
         raise ValueError(f"the first stage needs at least 2 replications, got {n0}")
     if delta <= 0 or np.any(tolerances <= 0):
         raise ValueError("delta and every tolerance must be positive")
-    alpha_check, alpha_select = split_alpha(alpha, constraints, systems)
+    alpha_check, alpha_select = split_alpha(alpha, constraints, systems, exact)
     dof = n0 - 1
     t_check = _t(1 - alpha_check / max(1, systems * constraints), dof) if constraints else 0.0
     sd_check = constrained.std(axis=0, ddof=1) if constraints else np.zeros((systems, 0))
     check = np.maximum(n0, np.ceil((t_check * sd_check / tolerances) ** 2)).astype(np.int64)
     t_select, sd_select = 0.0, 0.0
     selection = n0
-    if systems > 1:
+    if systems > 1 and not exact:
         t_select = _t(1 - alpha_select / (systems - 1), dof)
         differences = objective[:, :, None] - objective[:, None, :]
         sd_select = float(np.sqrt(differences.var(axis=0, ddof=1).max()))
