@@ -323,6 +323,14 @@ def test_the_cli_resumes_a_stopped_plan_with_resume(
     assert manifest["search_runs"] == 6
 
 
+def test_check_knows_planning_files(capsys: pytest.CaptureFixture[str]) -> None:
+    path = Path(__file__).parent.parent / "experiments" / "ecommerce_plan.toml"
+    assert cli.main(["check", str(path)]) == 0
+    assert "Planning file 'ecommerce_plan' is valid: 3 variable(s) (24 candidates)" in (
+        capsys.readouterr().out
+    )
+
+
 def test_the_shipped_planning_file_loads() -> None:
     plan = load_plan(Path(__file__).parent.parent / "experiments" / "ecommerce_plan.toml")
     assert plan.space_size() == 3 * 2 * 4

@@ -162,8 +162,10 @@ def _parser() -> argparse.ArgumentParser:
     book_p.add_argument("--at-day", type=float, required=True, metavar="D", help="the day")
     book_p.add_argument("--out", required=True, metavar="FILE", help="the CSV file to write")
     book_p.set_defaults(command=_orderbook)
-    check_p = sub.add_parser("check", help="validate a scenario or experiment file")
-    check_p.add_argument("scenario", help="a scenario file, a built-in name or an experiment file")
+    check_p = sub.add_parser("check", help="validate a scenario, experiment or planning file")
+    check_p.add_argument(
+        "scenario", help="a scenario file, a built-in name, an experiment or a planning file"
+    )
     check_p.add_argument(
         "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE"
     )
