@@ -110,7 +110,7 @@ def achieved(sizes: Sizes, taken: npt.NDArray[np.int64]) -> tuple[Array, float]:
     kept them below what the procedure asked: t·S/√N for each test (the asked tolerance or
     less when nothing was capped)."""
     tolerance = sizes.t_feasibility * sizes.sd_feasibility / np.sqrt(taken)[:, None]
-    common = int(taken.min()) if taken.size else 0
+    common = min(int(taken.min()), sizes.selection) if taken.size else 0  # the paired ones
     delta = sizes.t_selection * sizes.sd_selection / math.sqrt(max(1, common))
     return tolerance, delta
 
