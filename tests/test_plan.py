@@ -394,3 +394,49 @@ def test_one_replication_without_common_random_numbers_misses_it_more_often(
     settings = KNOWN | {"replications": 1, "crn": False, "finalists": 0, "budget": 5}
     found = _chosen_lines(tmp_path, range(1, 21), **settings)
     assert found.count(best) <= 15, found
+
+
+SPEED_PLAN = """\
+[plan]
+name = "speed"
+scenario = "mm1"
+set = { "horizon_days" = 1000, "warmup_days" = 100 }
+seed = 1
+budget = 15
+replications = 3
+delta = 0.1
+finalists = 3
+
+[variables.efficiency]
+key = "factories.plant.lines.line.efficiency"
+low = 1.0
+high = 2.0
+step = 0.25
+
+[objective]
+variable = "efficiency"
+
+[[constraints]]
+kpi = "lead_time.offline.waiting_h"
+"<=" = 24.0
+tolerance = 4.0
+"""
+
+
+@pytest.mark.slow
+def test_the_cheapest_line_speed_that_meets_a_wait_is_the_hand_computed_one(
+    tmp_path: Path,
+) -> None:
+    """A cost/service trade-off: a faster line costs more (the objective is its efficiency e,
+    so that its unit times are 24 h / e), and the mean wait must be at most 24 h. By hand, on
+    the grid 1, 1.25, …, 2: M/M/1 with λ = 0.8 a day gives Wq = 96, 34.1, 18.3, 11.5, 8 h, so
+    e* = 1.5."""
+    lam, mean_service_h = 0.8 / 24, 24.0
+    grid = [1.0, 1.25, 1.5, 1.75, 2.0]
+    waits = [theory.mm1_wq(lam, e / mean_service_h) for e in grid]
+    best = next(e for e, wait in zip(grid, waits, strict=True) if wait <= 24.0)
+    assert best == 1.5
+    path = tmp_path / "speed.toml"
+    path.write_text(SPEED_PLAN, encoding="utf-8")
+    result = run_plan(load_plan(path), tmp_path, Serial())
+    assert result.chosen is not None and result.chosen.params["efficiency"] == best
