@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -440,3 +445,57 @@ def test_the_cheapest_line_speed_that_meets_a_wait_is_the_hand_computed_one(
     path.write_text(SPEED_PLAN, encoding="utf-8")
     result = run_plan(load_plan(path), tmp_path, Serial())
     assert result.chosen is not None and result.chosen.params["efficiency"] == best
+
+
+@pytest.mark.slow
+def test_a_killed_plan_resumes_with_resume(tmp_path: Path) -> None:
+    """SIGKILL a real `flexsim plan` once its study holds told candidates; `--resume` goes on
+    from them and spends exactly the budget."""
+    import optuna
+
+    text = plan_text(**FAST, budget=24, replications=2, low=2, high=20, finalists=1)
+    path = write_plan(tmp_path, text.replace("budget = 24", "budget = 24\nbatch = 2"))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "flexsim.cli", "plan", str(path), "--out", str(out)]
+    command += ["--jobs", "1", "--quiet"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    study = tmp_path / "out.partial" / "optuna.db"
+    deadline, told = time.monotonic() + 120, []
+    while len(told) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        if study.exists():
+            try:
+                loaded = optuna.load_study(study_name="mmc-lines", storage=f"sqlite:///{study}")
+                trials = loaded.get_trials(deepcopy=False)
+                told = [(t.number, t.params, t.value) for t in trials if t.state.is_finished()]
+            except Exception:  # the study is being created: look again
+                told = []
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert len(told) >= 2, told
+    subprocess.run([*command, "--resume"], check=True, capture_output=True)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["search_runs"] == 24
+    final = optuna.load_study(study_name="mmc-lines", storage=f"sqlite:///{out / 'optuna.db'}")
+    kept = {t.number: (t.number, t.params, t.value) for t in final.trials}
+    for trial in told:  # each candidate told before the kill, kept as it was
+        assert kept[trial[0]] == trial
+
+
+@pytest.mark.slow
+def test_the_shipped_planning_file_runs_on_a_tiny_budget(tmp_path: Path) -> None:
+    """experiments/ecommerce_plan.toml with a budget of two runs and two finalists' runs: the
+    whole path from the default scenario to PLAN.json and the guarantee."""
+    text = (Path(__file__).parent.parent / "experiments" / "ecommerce_plan.toml").read_text("utf-8")
+    for old, new in [
+        ("budget = 60 ", "budget = 2 "), ("replications = 4 ", "replications = 1 "),
+        ("finalists = 3", "finalists = 1"), ("first_stage = 10", "first_stage = 2"),
+        ("max_final = 60", "max_final = 2"),
+    ]:  # fmt: skip
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "tiny.toml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["plan", str(path), "--out", str(out), "--jobs", "1", "--quiet"]) == 0
+    assert (out / "guarantee.md").is_file() and len(_table(out)) == 3
