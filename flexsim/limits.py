@@ -19,6 +19,7 @@ MAX_NAME_CHARS = 100  # characters of a name (factory, line, customer, calendar,
 # ── sizes expanded when the model is built, or an experiment planned ──────────────────────────
 MAX_BUYERS = 100_000  # customers (after `count`) and sellers together
 MAX_FACTORY_COPIES = 1_000  # factories (after `count`)
+MAX_LINE_COPIES = 100  # copies of one line (its `count`)
 MAX_CUSTOMER_ITEMS = 1_000_000  # items named for order-stream customers: count × families × styles
 MAX_POINTS = 10_000  # design points of one experiment: a grid larger than this is a typo
 MAX_REPLICATIONS = 100_000  # of one design point

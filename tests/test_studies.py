@@ -20,10 +20,11 @@ import pytest
 from flexsim import metrics, results
 from flexsim.cli import main
 from flexsim.experiment import load_experiment, run_experiment
+from flexsim.plan import is_plan_file
 from flexsim.run import run
 
 EXPERIMENTS = Path(__file__).parent.parent / "experiments"
-STUDIES = sorted(EXPERIMENTS.glob("*.toml"))
+STUDIES = sorted(p for p in EXPERIMENTS.glob("*.toml") if not is_plan_file(p))  # not plans
 VALIDATION = sorted((EXPERIMENTS / "validation").glob("*.toml"))
 SHORT = {"horizon_days": 60, "warmup_days": 10}
 

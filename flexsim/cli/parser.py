@@ -16,6 +16,7 @@ from flexsim.cli.options import (
     _set_option,
     _table_format_option,
 )
+from flexsim.cli.plan import _plan
 from flexsim.cli.run import _run
 from flexsim.cli.scenarios import _check, _scenarios, _schema, _show
 from flexsim.run import DEFAULT_SEED
@@ -130,6 +131,17 @@ def _parser() -> argparse.ArgumentParser:
     _report_options(exp_p)
     _jobs_options(exp_p)
     exp_p.set_defaults(command=_experiment)
+    plan_p = sub.add_parser(
+        "plan", help="find the best plan that meets a planning file's constraints, with a guarantee"
+    )
+    plan_p.add_argument("file", help="a planning file (TOML with a [plan] table)")
+    plan_p.add_argument(
+        "--out", metavar="DIR", help="write the results here, all or nothing (default: plan-NAME)"
+    )
+    _overwrite_option(plan_p)
+    _resume_option(plan_p)
+    _jobs_options(plan_p)
+    plan_p.set_defaults(command=_plan)
     report_p = sub.add_parser(
         "report", help="write DIR/report.html with the figures of a run or experiment folder"
     )
@@ -150,8 +162,10 @@ def _parser() -> argparse.ArgumentParser:
     book_p.add_argument("--at-day", type=float, required=True, metavar="D", help="the day")
     book_p.add_argument("--out", required=True, metavar="FILE", help="the CSV file to write")
     book_p.set_defaults(command=_orderbook)
-    check_p = sub.add_parser("check", help="validate a scenario or experiment file")
-    check_p.add_argument("scenario", help="a scenario file, a built-in name or an experiment file")
+    check_p = sub.add_parser("check", help="validate a scenario, experiment or planning file")
+    check_p.add_argument(
+        "scenario", help="a scenario file, a built-in name, an experiment or a planning file"
+    )
     check_p.add_argument(
         "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE"
     )

@@ -1,5 +1,5 @@
-"""`flexsim check | show | scenarios | schema`: what a scenario or experiment file holds, the
-built-in scenarios and the files' JSON Schema."""
+"""`flexsim check | show | scenarios | schema`: what a scenario, experiment or planning file
+holds, the built-in scenarios and the files' JSON Schema."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 
 from flexsim import experiment, report
 from flexsim.experiment.design import ExperimentFile
+from flexsim.plan import is_plan_file, load_plan
 from flexsim.scenario import (
     Scenario,
     builtin_names,
@@ -23,6 +24,17 @@ from flexsim.scenario import (
 def _check(args: argparse.Namespace) -> int:
     if experiment.is_experiment_file(args.scenario):
         print(_experiment_summary(experiment.load_experiment(args.scenario)))
+        return 0
+    if is_plan_file(args.scenario):
+        plan = load_plan(args.scenario)
+        size = plan.space_size()
+        print(
+            f"Planning file '{plan.settings.name}' is valid: {len(plan.variables)} variable(s) "
+            f"({'infinitely many' if size is None else f'{size:,}'} candidates), objective "
+            f"{plan.objective.name} ({plan.objective.direction}), {len(plan.constraints)} "
+            f"constraint(s), a budget of {plan.settings.budget:,} runs; base scenario: "
+            + report.describe_scenario(plan.base)
+        )
         return 0
     scenario = load(args.scenario, parse_assignments(args.assignments))
     print(f"Scenario '{scenario.name}' is valid: {report.describe_scenario(scenario)}")

@@ -42,6 +42,7 @@ class Task:
     series_of: str = ""  # return this daily series for the warm-up (busy:F.L, waiting:F)
     tables_dir: str = ""  # write the run's results folder here (the worker writes it)
     table_format: str = "csv"  # its tables' format (results.TABLE_FORMATS)
+    sections: tuple[str, ...] = ()  # the KPI sections to compute (metrics.SECTIONS; (): all)
 
 
 @dataclass
@@ -63,7 +64,7 @@ def execute(task: Task) -> Outcome:
     try:
         scenario = task.scenario
         result = run(scenario, task.seed)
-        nested = metrics.scenario_kpis(result.tables, scenario)
+        nested = metrics.scenario_kpis(result.tables, scenario, task.sections or None)
         row = metrics.kpi_row(nested)
         row.update({name: float(measure(result)) for name, measure in task.measures.items()})
         series = daily_cash(result) if task.series else {}

@@ -26,6 +26,7 @@ from flexsim.plots.money import cash, cash_cycle
 from flexsim.plots.names import kpi_label, kpi_unit
 from flexsim.plots.orders import backlog, lead_time, lead_time_estimates
 from flexsim.plots.sellers import funnel, sellers
+from flexsim.plots.tradeoff import tradeoff
 
 __all__ = [
     "FAMILY_COLOURS",
@@ -48,4 +49,5 @@ __all__ = [
     "run_estimates",
     "sellers",
     "time_split",
+    "tradeoff",
 ]

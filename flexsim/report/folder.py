@@ -1,4 +1,5 @@
-"""Report folder: DIR/report.html and DIR/figures/ written into a run or experiment folder."""
+"""Report folder: DIR/report.html and DIR/figures/ written into a run, experiment or plan
+folder."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from flexsim import plots
 from flexsim.report.experiment_folder import experiment_page
 from flexsim.report.page import ReportError, html_page
+from flexsim.report.plan_folder import is_plan_folder, plan_page
 from flexsim.report.run_folder import run_page
 from flexsim.results import write_bytes, write_text
 
@@ -32,10 +34,13 @@ def write(
             page = run_page(folder, gantt_days)
         elif (folder / "summary.csv").is_file():
             page = experiment_page(folder)
+        elif is_plan_folder(folder):
+            page = plan_page(folder)
         else:
             raise ReportError(
                 f"{folder}: not a results folder: a run folder (flexsim run --out) has "
-                "kpis.json, an experiment folder (flexsim experiment --out) summary.csv"
+                "kpis.json, an experiment folder (flexsim experiment --out) summary.csv, a plan "
+                "folder (flexsim plan --out) candidates.csv and guarantee.md"
             )
     except (OSError, ValueError, KeyError) as error:
         raise ReportError(f"{folder}: cannot read the results ({error})") from None

@@ -18,6 +18,7 @@ from flexsim.limits import (
     MAX_BOOKING_DAYS,
     MAX_FACTORY_COPIES,
     MAX_LIFE_YEARS,
+    MAX_LINE_COPIES,
     MAX_NUMBER,
     MAX_REMAKES,
     MIN_GAP_H,
@@ -215,6 +216,11 @@ class LineSpec(Spec):
     own costs: a fixed cost per day, a payroll rate overriding the factory's, an investment."""
 
     name: Name
+    count: Annotated[int, Field(ge=1, le=MAX_LINE_COPIES)] = Field(
+        default=1,
+        description="identical copies of this line, named NAME-0, NAME-1, …, sharing the "
+        "factory's queue",
+    )
     unit_time_h: DistSpec = Field(
         description="hours per piece; one draw per order, times the order's quantity"
     )
@@ -372,6 +378,11 @@ class FactorySpec(Spec):
                         f"{key}: station '{name}' is not a line of factory '{self.name}'; "
                         f"its lines: {', '.join(lines)}"
                     )
+                if lines[name].count > 1:
+                    raise ValueError(
+                        f"{key}: station '{name}' has count {lines[name].count}; copies of a "
+                        "station (parallel machines) do not work with routings yet"
+                    )
                 if name in stations[:k]:
                     raise ValueError(
                         f"{key}: station '{name}' comes twice in the routing of family "
@@ -408,6 +419,21 @@ class FactorySpec(Spec):
         if self.wages != "payroll":
             return 0.0
         return self.payroll_per_hour if line.payroll_per_hour is None else line.payroll_per_hour
+
+    def with_line_copies(self) -> FactorySpec:
+        """The factory with each line of `count` N > 1 replaced by N copies named NAME-0 …
+        NAME-(N-1), each with count 1 (the factory itself when no line has copies)."""
+        if all(line.count == 1 for line in self.lines):
+            return self
+        lines = [
+            line.model_copy(update={"name": f"{line.name}-{i}", "count": 1})
+            if line.count > 1
+            else line
+            for line in self.lines
+            for i in range(line.count)
+        ]
+        require_unique([line.name for line in lines], "line (after count)")
+        return self.model_copy(update={"lines": lines})
 
     def investments(self) -> dict[str, tuple[float, float]]:
         """The factory's investments above 0, each (amount, life_years): its own under the

@@ -111,7 +111,8 @@ class Scenario(Spec):
             )
 
     def _expand_factory_counts(self) -> None:
-        """A factory with `count` N > 1 becomes N copies named NAME-0 … NAME-(N-1); where the
+        """A line with `count` N > 1 becomes N copies named LINE-0 … LINE-(N-1) in its factory.
+        A factory with `count` N > 1 becomes N copies named NAME-0 … NAME-(N-1); where the
         sellers name NAME (`factory`, `factories`, `choice.price_factors`) it stands for every
         copy, and a customer entry at NAME becomes one entry per copy, named CUSTOMER-COPY. The
         scenario keeps the copies only, so a run's scenario.json lists each of them."""
@@ -123,6 +124,10 @@ class Scenario(Spec):
         copies = {
             f.name: [f"{f.name}-{i}" for i in range(f.count)] for f in self.factories if f.count > 1
         }
+        if any(line.count > 1 for f in self.factories for line in f.lines):
+            self._declared = self.model_dump(mode="python")
+            lined = [f.with_line_copies() for f in self.factories]
+            object.__setattr__(self, "factories", lined)
         if not copies:
             return
         factories = [
@@ -137,7 +142,8 @@ class Scenario(Spec):
             for c in self.customers
             for name in copies.get(c.factory, [c.factory])
         ]
-        self._declared = self.model_dump(mode="python")
+        if self._declared is None:
+            self._declared = self.model_dump(mode="python")
         sellers = self.sellers
         named = sellers.factory_names()
         update: dict[str, Any] = {
