@@ -86,7 +86,7 @@ def statement(result: PlanResult) -> str:
         )
     else:
         tolerances = ", ".join(
-            f"{c.kpi} {t:g}"
+            f"{c.kpi} {_number(t, 3)}"
             for c, t in zip(plan.constraints, guarantee.achieved_tolerances, strict=True)
         )
         confidence = f"{guarantee.confidence:.0%}"
@@ -101,8 +101,9 @@ def statement(result: PlanResult) -> str:
                 f"Guarantee ({guarantee.procedure}): with confidence at least {confidence}, the "
                 "chosen plan meets every constraint, short of it by at most the constraint's "
                 f"tolerance ({tolerances or 'no constraints'}), and its {objective.name} is within "
-                f"δ = {guarantee.achieved_delta:g} of the best of the {len(guarantee.feasible)} "
-                "finalists that meet every constraint with a margin of its tolerance."
+                f"δ = {_number(guarantee.achieved_delta, 3)} of the best of the "
+                f"{len(guarantee.feasible)} finalists that meet every constraint with a margin "
+                "of its tolerance."
             )
         lines.append("")
         lines.append(
@@ -120,9 +121,9 @@ def statement(result: PlanResult) -> str:
             lines.append("")
             lines.append(
                 f"plan.max_final ({settings.max_final}) capped the replications, so the "
-                "guarantee holds for the larger δ and tolerances stated above, not those asked "
-                f"(δ = {guarantee.delta:g}, tolerances "
-                + ", ".join(f"{t:g}" for t in guarantee.tolerances)
+                "guarantee holds for the δ and tolerances stated above, not for those asked "
+                f"(δ = {_number(guarantee.delta, 3)}, tolerances "
+                + ", ".join(_number(t, 3) for t in guarantee.tolerances)
                 + ")."
             )
     lines.append("")
@@ -138,7 +139,18 @@ def statement(result: PlanResult) -> str:
 def _estimate(candidate: Candidate, kpi: str, level: float) -> str:
     mean = candidate.mean(kpi)
     width = candidate.half_width(kpi, level)
-    return f"{mean:.4g}" + ("" if math.isnan(width) else f" ± {width:.2g} ({level:.0%} interval)")
+    if math.isnan(width):
+        return _number(mean)
+    return f"{_number(mean)} ± {_number(width, 2)} ({level:.0%} interval)"
+
+
+def _number(value: float, digits: int = 4) -> str:
+    """A number in words' company: `digits` significant digits, thousands separated (34,540,
+    not 3.454e+04)."""
+    if not math.isfinite(value) or value == 0:
+        return f"{value:g}"
+    rounded = float(f"{value:.{digits}g}")
+    return f"{rounded:,.0f}" if abs(rounded) >= 10 ** (digits - 1) else f"{rounded:.{digits}g}"
 
 
 def manifest(result: PlanResult) -> dict[str, Any]:
