@@ -25,6 +25,8 @@ def kpi_label(name: str) -> str:
     words = KPI_WORDS.get(kpi, kpi.replace("_", " "))
     if section == "lead_time":
         key += " orders"
+    elif section == "peak":  # the orders placed in the sellers' seasons
+        key += " orders in the peak"
     return f"{words} · {key}" if key else f"{words} · {section.replace('_', ' ')}"
 
 

@@ -6,7 +6,16 @@ import math
 
 import pandas as pd
 
-from flexsim.plots.figure import Figure, canvas, finish, legend_below, nothing, palette, style
+from flexsim.plots.figure import (
+    Figure,
+    canvas,
+    finish,
+    legend_below,
+    nothing,
+    palette,
+    percent,
+    style,
+)
 from flexsim.plots.names import kpi_label
 
 TITLE = "Trade-off: the objective against each constraint"
@@ -34,6 +43,8 @@ def tradeoff(
         return nothing("tradeoff", TITLE, CAPTION, "no candidate was evaluated")
     if not constraints:
         return nothing("tradeoff", TITLE, CAPTION, "the plan has no constraint")
+    from matplotlib.ticker import StrMethodFormatter
+
     colours = dict(zip(("search", "final"), palette(2), strict=True))
     with style():
         figure, axes = canvas(3.6, 1, len(constraints))
@@ -58,5 +69,9 @@ def tradeoff(
                 ax.set_xscale("symlog", linthresh=abs(bound))  # a runaway candidate far out
             ax.set_xlabel(kpi_label(kpi))
             ax.set_ylabel(kpi_label(objective) if "." in objective else objective)
+            if kpi.endswith("_share"):
+                percent(ax, "x")
+            if candidates[objective].abs().max() >= 1e4:  # 340,000, not 0.34 and a 1e6 above
+                ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         legend_below(figure, axes[0], 4)
     return finish("tradeoff", TITLE, CAPTION, figure)
