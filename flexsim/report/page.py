@@ -33,6 +33,7 @@ class Page:
     figures: list[Callable[[], plots.Figure]]
     tables: list[Table] = field(default_factory=list)
     note: str = ""  # the sections left out
+    tables_note: str = ""  # what the tables are, when not the KPIs of a run (TABLES_NOTE)
 
 
 def describe_scenario(scenario: Scenario) -> str:
@@ -157,6 +158,10 @@ def html_page(page: Page, drawn: list[tuple[plots.Figure, bytes]], fmt: str) -> 
         f'<h2>What was simulated</h2>{simulated}<dl class="facts">{facts}</dl>'
         f"<h2>Headline KPIs</h2>{page.headline}"
         f"<h2>Figures</h2>{figures}"
-        + (f"<h2>Tables</h2>{TABLES_NOTE}{tables}{note}" if tables or note else "")
+        + (
+            f"<h2>Tables</h2>{page.tables_note or TABLES_NOTE}{tables}{note}"
+            if tables or note
+            else ""
+        )
         + "</body></html>\n"
     )
