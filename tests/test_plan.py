@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -487,13 +488,11 @@ def test_the_shipped_planning_file_runs_on_a_tiny_budget(tmp_path: Path) -> None
     """experiments/ecommerce_plan.toml with a budget of two runs and two finalists' runs: the
     whole path from the default scenario to PLAN.json and the guarantee."""
     text = (Path(__file__).parent.parent / "experiments" / "ecommerce_plan.toml").read_text("utf-8")
-    for old, new in [
-        ("budget = 60 ", "budget = 2 "), ("replications = 4 ", "replications = 1 "),
-        ("finalists = 3", "finalists = 1"), ("first_stage = 10", "first_stage = 2"),
-        ("max_final = 60", "max_final = 2"),
+    for key, value in [
+        ("budget", 2), ("replications", 1), ("finalists", 1), ("first_stage", 2), ("max_final", 2)
     ]:  # fmt: skip
-        assert old in text, old
-        text = text.replace(old, new)
+        text, found = re.subn(rf"(?m)^{key} = [\d_]+", f"{key} = {value}", text)
+        assert found == 1, key
     path = tmp_path / "tiny.toml"
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
