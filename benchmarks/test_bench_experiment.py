@@ -112,7 +112,7 @@ def test_experiment_overhead_per_run(
     def layer() -> ExperimentResult:
         with monkeypatch.context() as patch:
             patch.setattr(execute_module, "run", lambda _, seed: results[seed])
-            patch.setattr(metrics, "scenario_kpis", lambda tables, _: computed[id(tables)])
+            patch.setattr(metrics, "scenario_kpis", lambda tables, *_: computed[id(tables)])
             return replicate(scenario, len(seeds), seed=seeds[0], jobs=1)
 
     # the layer did all its work: its runs table is the real experiment's
