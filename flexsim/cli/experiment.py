@@ -4,7 +4,6 @@ random numbers on a backend, into an all-or-nothing, resumable results folder.""
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
 from collections.abc import Callable
@@ -16,6 +15,8 @@ from flexsim import experiment
 from flexsim.cli.exits import FAILED, UsageError, _notes
 from flexsim.cli.folders import _progress, _write_report
 from flexsim.cli.options import (
+    _backend,
+    _check_jobs,
     _check_report,
     _check_resume,
     _check_table_format,
@@ -24,7 +25,7 @@ from flexsim.cli.options import (
 from flexsim.experiment import output as experiment_output
 from flexsim.experiment.design import check_runs
 from flexsim.experiment.runner import describe
-from flexsim.limits import MAX_JOBS_PER_CORE, MAX_PROBLEMS
+from flexsim.limits import MAX_PROBLEMS
 from flexsim.outfolder import OutFolderError, OutputFolder
 from flexsim.scenario import parse_assignments
 
@@ -120,18 +121,11 @@ def _execute(
     plan: experiment.Experiment, args: argparse.Namespace, folder: OutputFolder | None
 ) -> experiment.ExperimentResult:
     """Run the plan on the backend the options name, with a progress bar on a terminal."""
-    most = MAX_JOBS_PER_CORE * (os.cpu_count() or 1)
-    if args.jobs is not None and not 1 <= args.jobs <= most:
-        raise UsageError(
-            f"--jobs must be from 1 to {most} ({MAX_JOBS_PER_CORE} per core), got {args.jobs}"
-        )
+    _check_jobs(args)
     replications = getattr(args, "replications", None)
     if replications is not None:
         check_runs(len(plan.points), _replications(replications), "--replications")
-    try:
-        runner = experiment.backend(args.jobs, args.dask)
-    except (RuntimeError, OSError, TimeoutError) as error:
-        raise UsageError(f"--dask {args.dask}: {error}") from None
+    runner = _backend(args)
     bar = None
     if not args.quiet and sys.stderr.isatty():
         bar = tqdm(total=0, unit="run", desc=plan.settings.name, file=sys.stderr)

@@ -4,9 +4,10 @@ values made before anything runs."""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from flexsim import report, results
+from flexsim import experiment, report, results
 from flexsim.cli.exits import UsageError
 from flexsim.limits import MAX_JOBS_PER_CORE, MAX_REPLICATIONS
 from flexsim.plots import FORMATS
@@ -118,6 +119,22 @@ def _jobs_options(parser: argparse.ArgumentParser) -> None:
         help="a Dask scheduler's ADDRESS, or `local` for a LocalCluster",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _check_jobs(args: argparse.Namespace) -> None:
+    most = MAX_JOBS_PER_CORE * (os.cpu_count() or 1)
+    if args.jobs is not None and not 1 <= args.jobs <= most:
+        raise UsageError(
+            f"--jobs must be from 1 to {most} ({MAX_JOBS_PER_CORE} per core), got {args.jobs}"
+        )
+
+
+def _backend(args: argparse.Namespace) -> experiment.Backend:
+    """The backend --jobs and --dask name; a scheduler that cannot be reached is bad input."""
+    try:
+        return experiment.backend(args.jobs, args.dask)
+    except (RuntimeError, OSError, TimeoutError) as error:
+        raise UsageError(f"--dask {args.dask}: {error}") from None
 
 
 def _check_report(args: argparse.Namespace, scenario: Scenario | None) -> None:

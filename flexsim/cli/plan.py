@@ -4,7 +4,6 @@ all-or-nothing, resumable results folder; the chosen plan and its guarantee prin
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
 from collections.abc import Callable
@@ -13,10 +12,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from flexsim import experiment
 from flexsim.cli.exits import UsageError
 from flexsim.cli.experiment import _claim
-from flexsim.limits import MAX_JOBS_PER_CORE
+from flexsim.cli.options import _backend, _check_jobs
 from flexsim.outfolder import OutFolderError
 from flexsim.plan import PlanResult, load_plan, run_plan
 from flexsim.plan import output as plan_output
@@ -28,18 +26,11 @@ FIGURE = "figures/tradeoff.png"
 def _plan(args: argparse.Namespace) -> int:
     plan = load_plan(args.file)
     out = args.out or f"plan-{plan.settings.name}"
-    most = MAX_JOBS_PER_CORE * (os.cpu_count() or 1)
-    if args.jobs is not None and not 1 <= args.jobs <= most:
-        raise UsageError(
-            f"--jobs must be from 1 to {most} ({MAX_JOBS_PER_CORE} per core), got {args.jobs}"
-        )
+    _check_jobs(args)
     folder = _claim(out, args.overwrite, args.resume)
     assert folder is not None
     try:
-        try:
-            runner = experiment.backend(args.jobs, args.dask)
-        except (RuntimeError, OSError, TimeoutError) as error:
-            raise UsageError(f"--dask {args.dask}: {error}") from None
+        runner = _backend(args)
         bar = None
         if not args.quiet and sys.stderr.isatty():
             total = plan.settings.budget + plan.settings.finalists * plan.settings.first_stage
