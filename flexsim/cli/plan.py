@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from tqdm import tqdm
 
 from flexsim.cli.exits import UsageError
@@ -41,8 +42,8 @@ def _plan(args: argparse.Namespace) -> int:
             if bar is not None:
                 bar.close()
             runner.close()
-        plan_output.write(folder.path, result)
-        _figure(folder.path, result)
+        table = plan_output.write(folder.path, result)
+        _figure(folder.path, result, table)
     except BaseException as error:
         kept = folder.abandon(f"{type(error).__name__}: {error}".removesuffix(": "))
         error.add_note(f"the search so far is kept in {kept}/ (--resume goes on from it)")
@@ -72,9 +73,8 @@ def _progress(bar: Any) -> Callable[[int], None] | None:
     return update
 
 
-def _figure(folder: Path, result: PlanResult) -> None:
+def _figure(folder: Path, result: PlanResult, table: pd.DataFrame) -> None:
     plan = result.plan
-    table = plan_output.candidates_table(result)
     figure = tradeoff(table, plan.objective.name, [(c.kpi, c.bound) for c in plan.constraints])
     (folder / "figures").mkdir(exist_ok=True)
     (folder / FIGURE).write_bytes(figure.render("png"))

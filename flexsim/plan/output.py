@@ -192,12 +192,14 @@ def _guarantee(guarantee: Guarantee | None) -> dict[str, Any] | None:
     }
 
 
-def write(folder: Path, result: PlanResult) -> None:
+def write(folder: Path, result: PlanResult) -> pd.DataFrame:
     """candidates.csv, PLAN.json (when a plan was chosen), guarantee.md and, last,
-    manifest.json into `folder` (its figure is the caller's)."""
-    write_text(folder / CANDIDATES, candidates_table(result).to_csv(index=False))
+    manifest.json into `folder`; the candidates table returned (its figure is the caller's)."""
+    table = candidates_table(result)
+    write_text(folder / CANDIDATES, table.to_csv(index=False))
     if result.scenario is not None:
         write_text(folder / PLAN_FILE, result.scenario.model_dump_json(indent=2) + "\n")
     write_text(folder / GUARANTEE, statement(result) + "\n")
     text = json.dumps(manifest(result), indent=2, default=str)
     write_text(folder / "manifest.json", text + "\n")
+    return table
