@@ -136,14 +136,15 @@ def _headline(row: Mapping[str, Any], kpis: Mapping[str, Any], scenario: Scenari
     """The headline cards: each factory's and line's KPIs, or with many factories their
     totals and spreads across the factories; then the lead time of each kind of order."""
     names = headline_kpis(scenario)
-    if not spread.many_factories(scenario):
-        return _cards(row, names, scenario.currency)
-    lead = [name for name in names if name.startswith("lead_time.")]
-    cards = _spread_cards(kpis, scenario) + _cards(row, lead, scenario.currency)
-    return cards.replace('</div><div class="cards">', "")  # one grid
+    if spread.many_factories(scenario):
+        lead = [name for name in names if name.startswith("lead_time.")]
+        cards = _spread_cards(kpis, scenario) + _cards(row, lead, scenario.currency)
+    else:
+        cards = _cards(row, names, scenario.currency)
+    return '<div class="cards">' + "".join(cards) + "</div>"  # one grid
 
 
-def _spread_cards(kpis: Mapping[str, Any], scenario: Scenario) -> str:
+def _spread_cards(kpis: Mapping[str, Any], scenario: Scenario) -> list[str]:
     """Cards of many factories: their revenue and profit together, the spread of profit and
     of the cash conversion cycle across them, their lines' mean busy share of open time with
     its spread and the busiest and idlest lines (and the workshops' share of the work)."""
@@ -179,7 +180,7 @@ def _spread_cards(kpis: Mapping[str, Any], scenario: Scenario) -> str:
         cards.append(_card("Share of the sending factories' orders sent out", share, "share"))
         shops = [row.get("busy_share") for key, row in out.items() if is_workshop(key)]
         cards.append(_spread_card("Busy share of calendar time per workshop", shops, "share"))
-    return '<div class="cards">' + "".join(cards) + "</div>"
+    return cards
 
 
 def _sum(values: list[Any]) -> float | None:
@@ -225,7 +226,7 @@ def _list_card(what: str, keys: list[str], values: Mapping[str, Any]) -> str:
     )
 
 
-def _cards(row: Mapping[str, Any], names: list[str], currency: str) -> str:
+def _cards(row: Mapping[str, Any], names: list[str], currency: str) -> list[str]:
     """The headline KPIs of one run as cards: words, value and unit, the flat name below."""
     cards = []
     for name in names:
@@ -239,7 +240,7 @@ def _cards(row: Mapping[str, Any], names: list[str], currency: str) -> str:
             f"{html.escape(_shown(value, unit))}</div>"
             f'<div class="name">{html.escape(name)}</div></div>'
         )
-    return '<div class="cards">' + "".join(cards) + "</div>"
+    return cards
 
 
 def _shown(value: Any, unit: str) -> str:
