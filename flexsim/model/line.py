@@ -95,10 +95,10 @@ class Line:  # writes LineStateRecord rows
     # plain __dict__ each of those accesses is a dictionary lookup.
     __slots__ = (
         "always", "bookings", "breakdowns", "by_family", "calendar", "changeover_cost",
-        "changeover_h", "channels", "current", "env", "factory_name", "families", "family",
-        "host", "item", "label", "name", "normal", "overtime", "plain", "rule", "serves_all",
-        "since", "state", "state_order", "states", "takes_oldest", "unit_time", "until_failure",
-        "visiting", "work_left",
+        "changeover_h", "channels", "current", "end_order", "env", "factory_name", "families",
+        "family", "host", "item", "label", "name", "normal", "overtime", "plain", "rule",
+        "serves_all", "since", "state", "state_order", "states", "takes_oldest", "unit_time",
+        "until_failure", "visiting", "work_left",
     )  # fmt: skip
     batch_id = NO_BATCH  # the batch its order in hand is made in: none, one order at a time
 
@@ -137,6 +137,9 @@ class Line:  # writes LineStateRecord rows
         self.item: str | None = None  # the last item made: a fresh line needs no changeover
         self.family: str | None = None
         self.current: Order | None = None
+        # `finished` bound once: reading a method without calling it makes a bound method
+        # object through CPython's slow generic lookup, once per order on the hot path
+        self.end_order = self.finished
         self.states = host.recorder.line_states
         self.factory_name = host.name
         self.plain = (
@@ -181,7 +184,7 @@ class Line:  # writes LineStateRecord rows
             self.record(now, PROCESSING, order.order_id)
             self.state, self.since, self.state_order = PROCESSING, now, order.order_id
             work_h = order.quantity * self.unit_time[order.customer]()
-            self.env.call_in(work_h, self.finished)
+            self.env.call_in(work_h, self.end_order)
             return
         if self.overtime is not None:
             self.decide_overtime(now)
@@ -243,7 +246,7 @@ class Line:  # writes LineStateRecord rows
         self.enter(PROCESSING, order.order_id, now)
         if self.always and work_h <= self.until_failure:  # the hot path: one timeout, no calls
             self.until_failure -= work_h
-            self.env.call_in(work_h, self.finished)
+            self.env.call_in(work_h, self.end_order)
         else:
             self.work_left = work_h
             self.work(now)
@@ -253,7 +256,7 @@ class Line:  # writes LineStateRecord rows
         work_h, until_failure = self.work_left, self.until_failure
         if work_h <= until_failure:
             self.until_failure -= work_h
-            self.env.call_in(self.after_open(now, work_h) - now, self.finished)
+            self.env.call_in(self.after_open(now, work_h) - now, self.end_order)
         else:
             self.work_left = work_h - until_failure
             end = self.after_open(now, until_failure)

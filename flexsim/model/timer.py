@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from heapq import heappop, heappush
-from operator import attrgetter
 from types import FunctionType, MethodType
 from typing import Any
 
@@ -31,9 +30,15 @@ ACTIONS: frozenset[Any] = frozenset({FunctionType, MethodType, partial})
 class Environment(simpy.Environment):
     """SimPy's environment; `call_in` schedules a bare call, `steps` processes a block."""
 
-    # SimPy's `now` read without a Python frame: the model reads the clock a few times per
-    # order, and SimPy's property is a Python function; an attrgetter getter is all C.
-    now = property(attrgetter("_now"), doc="The current simulation time.")
+    # The clock as a plain attribute, set with SimPy's `_now` at each event: the model reads
+    # it a few times per order, and CPython 3.11 cannot specialise a property read (SimPy's
+    # `now`), so each took its slow generic attribute lookup; a plain attribute read is
+    # specialised. This class attribute shadows SimPy's property.
+    now: float = 0.0
+
+    def __init__(self, initial_time: float = 0) -> None:
+        super().__init__(initial_time)
+        self.now = self._now
 
     def call_in(self, delay: float, action: Action) -> None:
         """Call `action()` when `delay` (≥ 0) hours have passed, where a Timeout of that delay
@@ -51,9 +56,10 @@ class Environment(simpy.Environment):
         event: Any
         for _ in range(count):
             try:
-                self._now, _, _, event = heappop(queue)
+                self.now, _, _, event = heappop(queue)
             except IndexError:
                 raise EmptySchedule from None
+            self._now = self.now  # what SimPy's own events read
             if event.__class__ in ACTIONS:
                 event()
                 continue

@@ -82,7 +82,9 @@ class Trade:
         if order.buyer.instant:  # the same as delivering, confirming and paying nothing now
             # (its finished_at is now: the line stamped it before handing it over)
             order.delivered_at = order.confirmed_at = order.paid_at = order.finished_at
-            self.settle(order, PAID)
+            order.payment = PAID  # settled (as `settle` does, without its call: M/M/1's path)
+            order.record(self.orders, DELIVERED)
+            del self.open[order.order_id]
             return
         if order.value:
             regime = self.regimes[order.channel]
