@@ -282,7 +282,7 @@ def _strings(blocks: list[tuple[str, ...]], size: int) -> tuple[Any, bool]:
     block of one value (a block of orders all delivered and paid) gets its codes whole."""
     first = blocks[0][0]
     if sum(block.count(first) for block in blocks) == size:  # by identity first: C-fast
-        return _repeated(first, size), True
+        return pd.array([first], dtype="str").take(np.zeros(size, dtype=np.intp)), True
     values = list(set().union(*blocks))
     code = {value: i for i, value in enumerate(values)}.__getitem__
     codes = [
@@ -292,18 +292,6 @@ def _strings(blocks: list[tuple[str, ...]], size: int) -> tuple[Any, bool]:
         for block in blocks
     ]
     return pd.array(values, dtype="str").take(np.concatenate(codes)), False
-
-
-def _repeated(value: str, size: int) -> Any:
-    """A column of `size` copies of one string, as pandas' string type holds it: made by Arrow
-    where pandas keeps its strings in Arrow (twice as fast as taking code 0 `size` times)."""
-    column = pd.array([value], dtype="str")
-    if column.dtype.storage == "pyarrow":  # only when pyarrow is installed
-        import pyarrow as pa
-
-        kind = pa.array(column).type  # pandas' own (large_string): no cast
-        return pd.array(pa.repeat(pa.scalar(value, kind), size), dtype="str")
-    return column.take(np.zeros(size, dtype=np.intp))
 
 
 @functools.cache

