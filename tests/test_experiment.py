@@ -351,7 +351,7 @@ def queue_wait_h(result: RunResult) -> float:
     [
         ("lead_tme.offline.mean_h", "no section 'lead_tme' (did you mean 'lead_time'?)"),
         ("utilisation.plant.lin.busy_of_open", "(did you mean 'plant.line'?)"),
-        ("cash_cycle.plant.ccc_days", "expected factory/plant, sellers, platform"),
+        ("cash_cycle.plant.ccc_days", "expected factory/plant, factories, sellers, platform"),
         ("orders.offline.placed", "expected no key"),
     ],
 )

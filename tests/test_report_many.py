@@ -69,7 +69,7 @@ def test_the_village_console_shows_spreads_not_a_column_per_factory(
             assert len(own) <= spread.MANY_FACTORIES, (table.title, own)
     cash = next(table.frame for table in tables if table.title.startswith("Cash conversion"))
     profits = [kpis["cash_cycle"][f"factory/{f.name}"]["profit"] for f in scenario.factories]
-    assert cash.loc["profit", "factories total"] == pytest.approx(sum(profits))
+    assert cash.loc["profit", "factories together"] == pytest.approx(sum(profits))
     assert cash.loc["profit", "factory min"] == pytest.approx(min(profits))
     # the console: the table of factories' top and bottom three by profit, every table narrow
     shown = text_table(ranked[0]).splitlines()
@@ -92,7 +92,9 @@ def test_the_village_report_has_cards_of_totals_and_spreads_and_a_table_of_facto
     assert "Profit, the 50 factories together" in cards
     assert not any(name in headline for name in ("factory/small-", "small-1.ecom busy"))
     kpis = json.loads((folder / "kpis.json").read_text())
-    total = sum(row["profit"] for key, row in kpis["cash_cycle"].items() if key.startswith("fac"))
+    total = sum(
+        row["profit"] for key, row in kpis["cash_cycle"].items() if key.startswith("factory/")
+    )
     shown = re.search(
         r"Profit, the 50 factories together</div><div[^>]*data-value=\"([^\"]*)\"", page
     )

@@ -113,6 +113,9 @@ METRICS: dict[str, Callable[[dict[str, pd.DataFrame]], object]] = {
     "lead_times": lambda t: metrics.lead_times(t["orders"], 0.0, t["items"]),
     "state_durations": lambda t: metrics.state_durations(t["line_states"], 0.0, 24.0),
     "utilisation": lambda t: metrics.utilisation(t["line_states"], 0.0, 24.0),
+    "lines_together": lambda t: metrics.lines_together(
+        metrics.utilisation(t["line_states"], 0.0, 24.0)
+    ),
     "order_counts": lambda t: metrics.order_counts(t["orders"]),
     "booked_shares": lambda t: metrics.booked_shares(t["capacity"], 0.0, 24.0),
     "party_money": lambda t: metrics.party_money(t["ledger"], 0.0, 24.0, 0.1),
@@ -139,6 +142,9 @@ METRICS: dict[str, Callable[[dict[str, pd.DataFrame]], object]] = {
     "station_kpis": lambda t: metrics.station_kpis(t["steps"], t["line_states"], 0.0, 24.0),
     "sample_kpis": lambda t: metrics.sample_kpis(t["items"]),
     "cash_cycles": lambda t: metrics.cash_cycles(t, 0.0, 24.0, 0.1),
+    "with_factory_sums": lambda t: metrics.with_factory_sums(
+        metrics.cash_cycles(t, 0.0, 24.0, 0.1)
+    ),
     "kpis": lambda t: metrics.kpis(t, 0.0, 24.0, 0.1),
     "kpi_row": lambda t: metrics.kpi_row(metrics.kpis(t, 0.0, 24.0)),
     "scenario_kpis": lambda t: metrics.scenario_kpis(

@@ -14,6 +14,8 @@ from flexsim.scenario import Scenario, step_workshop
 from flexsim.spec import did_you_mean
 from flexsim.vocabulary import (
     CHANNELS,
+    FACTORIES,
+    MANY_FACTORIES,
     PLATFORM,
     SELLER_KINDS,
     SELLERS,
@@ -116,16 +118,17 @@ def _station_name(step: str) -> str:
 def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:
     """Each KPI section's keys a run of `scenario` can have (None: a section of plain KPIs)."""
     lines = [f"{f.name}.{line.name}" for f in scenario.factories for line in f.lines]
+    together = [FACTORIES] if scenario.factories else []  # their lines, their books
     shops = [workshop_party(w.name) for w in scenario.workshops]
     shop_lines = [f"{workshop_party(w.name)}.{w.name}" for w in scenario.workshops]
     sending = [f.name for f in scenario.factories if f.subcontract.rule != "never"]
     factories = [f.name for f in scenario.factories]
     kinds = list(SELLER_KINDS) + sorted({c.channel for c in scenario.customers})
-    parties = [factory_party(name) for name in factories] + [SELLERS, PLATFORM]
+    parties = [factory_party(name) for name in factories] + together + [SELLERS, PLATFORM]
     sections: dict[str, list[str] | None] = {
         "orders": None,
         "lead_time": kinds,
-        "utilisation": lines + shop_lines,
+        "utilisation": lines + together + shop_lines,
         "cash_cycle": parties,
         "sellers": None,
         "capacity": lines,
@@ -147,11 +150,19 @@ def kpi_keys(scenario: Scenario) -> dict[str, list[str] | None]:
 def headline_kpis(scenario: Scenario) -> list[str]:
     """The KPIs a comparison shows when none are named: each factory's cash cycle and profit,
     each line's busy share of open time, and the lead time and on-time share of each kind of
-    order the scenario places."""
+    order the scenario places. With more than MANY_FACTORIES factories, the factories taken
+    together (FACTORIES) instead of each: their cash cycle and profit, their lines' busy share
+    of open time; two rows per factory and one per line would bury the comparison."""
+    money = ("ccc_days", "profit")
     names = []
-    for factory in scenario.factories:
-        names += [f"cash_cycle.{factory_party(factory.name)}.{k}" for k in ("ccc_days", "profit")]
-        names += [f"utilisation.{factory.name}.{line.name}.busy_of_open" for line in factory.lines]
+    if len(scenario.factories) > MANY_FACTORIES:
+        names += [f"cash_cycle.{FACTORIES}.{k}" for k in money]
+        names += [f"utilisation.{FACTORIES}.busy_of_open"]
+    else:
+        for factory in scenario.factories:
+            names += [f"cash_cycle.{factory_party(factory.name)}.{k}" for k in money]
+            lines = factory.lines
+            names += [f"utilisation.{factory.name}.{line.name}.busy_of_open" for line in lines]
     kinds = ["trial", "repeat"] if scenario.sellers.count else []
     kinds += sorted({c.channel for c in scenario.customers})
     for kind in kinds:

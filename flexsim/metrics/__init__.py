@@ -8,7 +8,8 @@ until the next record. docs/results.md defines every KPI.
 
 The package re-exports its public names, split by the noun each module owns: `orders` (what
 became of the orders, lead times, backlog), `lines` (time in each state, utilisation, capacity
-booked), `money` (the cash cycle of any party or set of parties, the derived cash tables),
+booked, the factories' lines together), `money` (the cash cycle of any party or set of parties,
+the factories' and the sellers' together, the derived cash tables),
 `sellers` (fill rate, items, the factories they kept), `workshops` (subcontracting) and
 `alliances` (profit by member, survival, withdrawals). This
 module assembles them into one run's `kpis` and names them flat (`kpi_row`).
@@ -26,7 +27,7 @@ import pandas as pd
 from flexsim.cash_flow import with_cash_flow
 from flexsim.credit_loss import with_expected_loss
 from flexsim.metrics.alliances import alliance_kpis
-from flexsim.metrics.lines import booked_shares, state_durations, utilisation
+from flexsim.metrics.lines import booked_shares, lines_together, state_durations, utilisation
 from flexsim.metrics.money import (
     CASH_COLUMNS,
     DAY_COLUMNS,
@@ -42,6 +43,7 @@ from flexsim.metrics.money import (
     party_money,
     seller_money,
     vouchers_outstanding_max,
+    with_factory_sums,
 )
 from flexsim.metrics.orders import (
     STAGES,
@@ -55,6 +57,7 @@ from flexsim.metrics.sellers import item_timing, sample_kpis, seller_factories, 
 from flexsim.metrics.stations import station_kpis
 from flexsim.metrics.workshops import subcontracting
 from flexsim.scenario import Channels, Scenario
+from flexsim.vocabulary import FACTORIES
 
 __all__ = [
     "CASH_COLUMNS",
@@ -78,6 +81,7 @@ __all__ = [
     "kpi_row",
     "kpis",
     "lead_times",
+    "lines_together",
     "order_counts",
     "party_money",
     "peak_service",
@@ -92,6 +96,7 @@ __all__ = [
     "subcontracting",
     "utilisation",
     "vouchers_outstanding_max",
+    "with_factory_sums",
 ]
 
 # the sections of `kpis()`, in order (the measurement window aside)
@@ -132,13 +137,16 @@ def kpis(
 
     def util() -> Any:
         table = utilisation(tables["line_states"], start_h, end_h)
+        together = lines_together(table)
         table.index = [f"{factory}.{line}" for factory, line in table.index]
-        return _plain(table.to_dict(orient="index"))
+        lines = table.to_dict(orient="index")
+        return _plain(lines | ({FACTORIES: together} if together else {}))
 
     def cycles() -> Any:
         found = cash_cycles(tables, start_h, end_h, discount_rate)
         found = with_cash_flow(found, tables["ledger"], start_h, end_h)
-        return _plain(with_expected_loss(found, tables, start_h, end_h, channels))
+        found = with_expected_loss(found, tables, start_h, end_h, channels)
+        return _plain(with_factory_sums(found))
 
     makers: dict[str, Callable[[], Any]] = {
         "orders": lambda: order_counts(tables["orders"]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flexsim.vocabulary import BUSY_STATES, HOURS_PER_DAY, LINE_STATES, OPEN_STATES
+from flexsim.vocabulary import BUSY_STATES, HOURS_PER_DAY, LINE_STATES, OPEN_STATES, is_workshop
 
 
 def state_durations(
@@ -42,6 +42,23 @@ def utilisation(line_states: pd.DataFrame, start_h: float, end_h: float) -> pd.D
     overtime = state_durations(line_states[line_states["overtime"]], start_h, end_h, line_states)
     shares["overtime_h"] = overtime.sum(axis=1).reindex(shares.index, fill_value=0.0)
     return shares
+
+
+def lines_together(table: pd.DataFrame) -> dict[str, float]:
+    """The factories' lines taken together, from `utilisation`'s rows (the workshops' lines,
+    factory `workshop/NAME`, left out): each state's hours over all lines / (lines × window),
+    the mean of their shares; `busy_of_open` their busy hours over their open hours, all lines
+    summed (each line weighted by its open hours, not the mean of their ratios); overtime
+    summed. Every line has the same window, so the shares' sums are the hours' sums scaled."""
+    own = table[[not is_workshop(str(factory)) for factory, _ in table.index]]
+    if own.empty:
+        return {}
+    out = {state: float(own[state].mean()) for state in LINE_STATES}
+    open_share = float(own[list(OPEN_STATES)].to_numpy().sum())
+    busy_share = float(own[list(BUSY_STATES)].to_numpy().sum())
+    out["busy_of_open"] = busy_share / open_share if open_share > 0 else 0.0
+    out["overtime_h"] = float(own["overtime_h"].sum())
+    return out
 
 
 def booked_shares(capacity: pd.DataFrame, start_h: float, end_h: float) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from flexsim import cash_flow, credit_loss
 from flexsim.vocabulary import (
     BAD_DEBT,
     CASH,
@@ -23,6 +24,7 @@ from flexsim.vocabulary import (
     COGS,
     DEPRECIATION,
     EXPENSES,
+    FACTORIES,
     FEES,
     FINANCING_COST,
     HOURS_PER_DAY,
@@ -247,10 +249,16 @@ def cash_to_cash(
 
 
 def cash_to_cash_days(
-    ledger: pd.DataFrame, orders: pd.DataFrame, parties: list[str], start_h: float, end_h: float
+    ledger: pd.DataFrame,
+    orders: pd.DataFrame,
+    parties: list[str],
+    start_h: float,
+    end_h: float,
+    together: bool = False,
 ) -> dict[str, float]:
     """`cash_to_cash` of each of the factories `parties`, all in one pass over their postings
-    and orders (an order's postings are its factory's: order ids are the run's)."""
+    and orders (an order's postings are its factory's: order ids are the run's); `together`
+    adds, keyed FACTORIES, the same value-weighted mean over all their orders."""
     books = ledger[(ledger["credit"] == CASH) & ledger["party"].isin(parties)]
     first_out = books[books["order_id"] != NO_ORDER].groupby("order_id")["at"].min()
     paid = orders[
@@ -271,6 +279,10 @@ def cash_to_cash_days(
         name = factory_name(party)
         paid_for = float(total.get(name, 0.0))
         days[party] = float(weighted[name]) / paid_for / HOURS_PER_DAY if paid_for > 0 else math.nan
+    if together:
+        paid_for = float(total.sum())
+        mean_h = float(weighted.sum()) / paid_for if paid_for > 0 else math.nan
+        days[FACTORIES] = mean_h / HOURS_PER_DAY
     return days
 
 
@@ -343,24 +355,46 @@ def vouchers_outstanding_max(orders: pd.DataFrame, ledger: pd.DataFrame) -> floa
 def cash_cycles(
     tables: dict[str, pd.DataFrame], start_h: float, end_h: float, discount_rate: float
 ) -> dict[str, dict[str, float]]:
-    """The cash cycle of each factory (with its cash-to-cash time per order), of the sellers
-    together (with the most they had locked on vouchers) and of the platform, for those
-    present in the ledger."""
+    """The cash cycle of each factory (with its cash-to-cash time per order), of the factories
+    together (FACTORIES: their books summed, the day counts from the sums, the cash-to-cash
+    time over all their orders), of the sellers together (with the most they had locked on
+    vouchers) and of the platform, for those present in the ledger."""
     ledger, orders = tables["ledger"], tables["orders"]
     money = party_money(ledger, start_h, end_h, discount_rate)
     parties = [str(party) for party in money.index]
+    days_in_window = (end_h - start_h) / HOURS_PER_DAY
     # a row each for the factories and the platform; the sellers count only together
     others = money[[not is_seller(party) for party in parties]]
     rows = {str(party): _row(row) for party, row in others.iterrows()}
     factories = [party for party in rows if is_factory(party)]
-    days = cash_to_cash_days(ledger, orders, factories, start_h, end_h)
+    days = cash_to_cash_days(ledger, orders, factories, start_h, end_h, together=True)
     cycles = {party: rows[party] | {"cash_to_cash_days": days[party]} for party in factories}
+    if factories:
+        together = combined_money(money, factories, days_in_window)
+        cycles[FACTORIES] = together | {"cash_to_cash_days": days[FACTORIES]}
     sellers = list(filter(is_seller, parties))
     if sellers:
-        together = combined_money(money, sellers, (end_h - start_h) / HOURS_PER_DAY)
+        together = combined_money(money, sellers, days_in_window)
         cycles[SELLERS] = together | {
             "vouchers_outstanding_max": vouchers_outstanding_max(orders, ledger)
         }
     if PLATFORM in rows:
         cycles[PLATFORM] = rows[PLATFORM]
+    return cycles
+
+
+FACTORY_SUMS = (cash_flow.KPI, credit_loss.KPI)
+"""The KPIs added to each factory's cash cycle after `cash_cycles` (by cash_flow.py and
+credit_loss.py) that add up over factories: `with_factory_sums` gives FACTORIES their sum."""
+
+
+def with_factory_sums(cycles: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """The cash cycles with each of FACTORY_SUMS that every factory has summed into the
+    FACTORIES entry (when there is one), so that it has every KPI a factory has."""
+    if FACTORIES not in cycles:
+        return cycles
+    rows = [row for party, row in cycles.items() if is_factory(party)]
+    for kpi in FACTORY_SUMS:
+        if rows and all(kpi in row for row in rows):
+            cycles[FACTORIES][kpi] = math.fsum(row[kpi] for row in rows)
     return cycles

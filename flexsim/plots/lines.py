@@ -24,7 +24,14 @@ from flexsim.plots.figure import (
     style,
     values_of,
 )
-from flexsim.vocabulary import HOURS_PER_DAY, LINE_STATES, NO_ORDER
+from flexsim.vocabulary import (
+    FACTORIES,
+    HOURS_PER_DAY,
+    LINE_STATES,
+    MANY_FACTORIES,
+    NO_ORDER,
+    is_workshop,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -37,16 +44,43 @@ SPLIT_CAPTION = (
 )
 
 
+SPLIT_MANY = (
+    " With more than eight factories, the first bar is all the factories' lines taken together "
+    "(each state's share of all their hours, the busy share of all their open hours, overtime "
+    "summed), with the range and median of a line's busy share; then the {edge} lines busiest "
+    "and the {edge} idlest by busy share of open time{first}. Every line's shares, the "
+    "workshops' too, are in kpis.json."
+)
+EDGE = 3  # the busiest and idlest lines drawn when there are many factories
+
+
 def time_split(estimates: pd.DataFrame) -> Figure:
-    """Each line's shares of calendar time by state (stacked), overtime hours beside."""
+    """Each line's shares of calendar time by state (stacked), overtime hours beside; with
+    more than MANY_FACTORIES factories, their lines together (the FACTORIES entry) with the
+    spread of the lines' busy shares, and the EDGE busiest and idlest lines."""
     rows = section_of(estimates, "utilisation")
-    if rows.empty:
-        return nothing("time-split", SPLIT_TITLE, SPLIT_CAPTION, "the scenario has no lines")
-    shares = rows.pivot_table(index=["key", "variant"], columns="name", values="mean", sort=False)
+    lines = [str(key) for key in dict.fromkeys(rows["key"]) if key != FACTORIES]
+    factories = {key.split(".")[0] for key in lines if not is_workshop(key)}
+    many = len(factories) > MANY_FACTORIES
     several = rows["variant"].nunique() > 1
-    labels = [f"{line} · {variant}" if several else line for line, variant in shares.index]
+    caption = SPLIT_CAPTION
+    notes: dict[tuple[str, str], str] = {}
+    if many:
+        first = f" (of {rows['variant'].iloc[0]}, the first design point)" if several else ""
+        caption += SPLIT_MANY.format(edge=EDGE, first=first)
+        rows, notes = _few_lines(rows)
+    else:
+        rows = rows[rows["key"] != FACTORIES]
+    if rows.empty:
+        return nothing("time-split", SPLIT_TITLE, caption, "the scenario has no lines")
+    shares = rows.pivot_table(index=["key", "variant"], columns="name", values="mean", sort=False)
+    names = dict(zip(rows["key"], rows["label"], strict=True)) if many else {}
+    labels = [
+        f"{names.get(line, line)} · {variant}" if several else names.get(line, line)
+        for line, variant in shares.index
+    ]
     with style():
-        figure, (ax,) = canvas(1.2 + 0.45 * len(labels))
+        figure, (ax,) = canvas(1.2 + 0.45 * len(labels) + 0.15 * len(notes))
         left = np.zeros(len(labels))
         for state in LINE_STATES:
             width = shares.get(state, pd.Series(0.0, index=shares.index)).fillna(0).to_numpy()
@@ -62,7 +96,8 @@ def time_split(estimates: pd.DataFrame) -> Figure:
             zip(values_of(shares, "busy_of_open"), values_of(shares, "overtime_h"), strict=True)
         ):
             text = f"busy {busy:.0%} of open hours\novertime {hours:,.0f} h"
-            ax.text(1.01, y, text, va="center", fontsize=8)
+            note = notes.get(shares.index[y])
+            ax.text(1.01, y, text + (f"\n{note}" if note else ""), va="center", fontsize=8)
         ax.set_xlim(0, 1.25)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
         percent(ax)
@@ -70,7 +105,35 @@ def time_split(estimates: pd.DataFrame) -> Figure:
         ax.set_xlabel("share of calendar time in the measured window")
         legend_below(figure, ax, 5)
         ax.grid(False)
-    return finish("time-split", SPLIT_TITLE, SPLIT_CAPTION, figure)
+    return finish("time-split", SPLIT_TITLE, caption, figure)
+
+
+def _few_lines(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
+    """Of the utilisation estimates of many factories: the rows of their lines together
+    (FACTORIES) and of the EDGE busiest and idlest factory lines by busy share of open time
+    (in the first variant), each with its `label`; and the note beside the first bar of each
+    variant: the lowest, median and highest busy share of a factory line."""
+    own = rows[(rows["key"] != FACTORIES) & ~rows["key"].map(is_workshop)]
+    busy = own[own["name"] == "busy_of_open"]
+    first = busy[busy["variant"] == rows["variant"].iloc[0]]
+    ranked = list(first.sort_values("mean", ascending=False, kind="stable")["key"])
+    edge = min(EDGE, len(ranked) // 2)
+    top, bottom = ranked[:edge], ranked[len(ranked) - edge :]
+    count = own["key"].nunique()
+    labels = {FACTORIES: f"all {count} factory lines"}
+    labels |= {key: f"{key} (busiest)" for key in top}
+    labels |= {key: f"{key} (idlest)" for key in bottom}
+    chosen = rows[rows["key"].isin(list(labels))].copy()
+    order = {key: k for k, key in enumerate(labels)}
+    chosen = chosen.sort_values("key", key=lambda keys: keys.map(order), kind="stable")
+    chosen["label"] = chosen["key"].map(labels)
+    notes: dict[tuple[str, str], str] = {}
+    for variant, mine in busy.groupby("variant", sort=False):
+        values = mine["mean"].dropna()
+        if len(values):
+            low, mid, high = values.min(), values.median(), values.max()
+            notes[(FACTORIES, str(variant))] = f"per line {low:.0%}–{high:.0%}, median {mid:.0%}"
+    return chosen, notes
 
 
 GANTT_CAPTION = (

@@ -21,6 +21,7 @@ from flexsim.plots.figure import (
     shade_warmup,
     style,
 )
+from flexsim.vocabulary import FACTORIES, MANY_FACTORIES, is_factory
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -79,6 +80,10 @@ CCC_CAPTION = (
     "stock (DIO) plus days its customers take to pay (DSO), less the days it takes to pay its "
     "suppliers (DPO, drawn leftwards). Shorter is better; below zero, others finance the trade."
 )
+CCC_MANY = (
+    " With more than eight factories, the first panel is their books taken together: "
+    "balances and flows summed, the days computed from the sums."
+)
 CCC_PARTS = {
     "dio_days": "DIO: days of stock",
     "dso_days": "DSO: days to be paid",
@@ -94,12 +99,18 @@ def cash_cycle(estimates: pd.DataFrame) -> Figure:
     """DIO, DSO, −DPO and CCC of every party whose cash cycle is defined, per variant, with
     their intervals when there are replications. The platform has none (no stock, no
     suppliers): its DSO, the voucher float over a day of its fees, would be a bar of thousands
-    of days that says nothing of a cycle, so it is left out with the others that have none."""
+    of days that says nothing of a cycle, so it is left out with the others that have none.
+    With more than MANY_FACTORIES factories, the first panel is their books together."""
     rows = section_of(estimates, "cash_cycle")
     rows = rows[rows["name"].isin(list(CCC_PARTS))]
     cycles = rows[rows["name"] == "ccc_days"]
     defined = cycles.groupby("key")["mean"].apply(lambda m: m.notna().any())
     parties = [str(p) for p in rows["key"].unique() if defined.get(p, False)]
+    many = sum(is_factory(str(p)) for p in rows["key"].unique()) > MANY_FACTORIES
+    # the factories' books together: first with many factories; else not (they are each drawn)
+    parties = ([FACTORIES] if many and FACTORIES in parties else []) + [
+        party for party in parties if party != FACTORIES
+    ]
     if not parties:
         why = "no party bought, sold or held stock in the measured window"
         return nothing("cash-cycle", CCC_TITLE, CCC_CAPTION, why)
@@ -114,13 +125,14 @@ def cash_cycle(estimates: pd.DataFrame) -> Figure:
         for ax, party in zip(axes, parties, strict=False):
             mine = rows[rows["key"] == party]
             _ccc_panel(ax, mine, variants, colours)
-            ax.set_title(party)
+            ax.set_title(f"{party} together" if party == FACTORIES else party)
             ax.set_xlabel("days")
         for ax in axes[len(parties) :]:
             ax.axis("off")  # the last row's empty places
         if len(variants) > 1:
             legend_below(figure, axes[0], 4)
-    return finish("cash-cycle", CCC_TITLE, CCC_CAPTION, figure)
+    caption = CCC_CAPTION + (CCC_MANY if many and parties[0] == FACTORIES else "")
+    return finish("cash-cycle", CCC_TITLE, caption, figure)
 
 
 def _ccc_panel(ax: Axes, rows: pd.DataFrame, variants: list[str], colours: list[str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flexsim import metrics
-from flexsim.vocabulary import LINE_STATES
+from flexsim.vocabulary import FACTORIES, LINE_STATES
 
 KPI_WORDS = {
     "ccc_days": "cash conversion cycle",
@@ -16,6 +16,7 @@ KPI_WORDS = {
     "peak_funding_need": "peak funding need",
 }
 SHARES = {"fill_rate", "hit_rate", "sell_through", "busy_of_open", "ordered_share", *LINE_STATES}
+TOGETHER = {"utilisation": "all factory lines", "cash_cycle": "all factories"}  # FACTORIES
 PIECES = {"demand", "sold", "lost", "salvaged", "preorders"}
 
 
@@ -23,7 +24,9 @@ def kpi_label(name: str) -> str:
     """A flat KPI name in words: `lead_time.repeat.mean_h` → `mean lead time · repeat orders`."""
     section, key, kpi = metrics.split_kpi_name(name)
     words = KPI_WORDS.get(kpi, kpi.replace("_", " "))
-    if section == "lead_time":
+    if key == FACTORIES and section in TOGETHER:  # (a factory may be called `factories`)
+        key = TOGETHER[section]
+    elif section == "lead_time":
         key += " orders"
     elif section == "peak":  # the orders placed in the sellers' seasons
         key += " orders in the peak"

@@ -28,7 +28,14 @@ from flexsim.report.page import (
 from flexsim.report.tables import MISSING, kpi_tables
 from flexsim.results import read_tables
 from flexsim.scenario import Scenario, ScenarioError, load
-from flexsim.vocabulary import BUSY_STATES, HOURS_PER_DAY, factory_party, is_factory, is_workshop
+from flexsim.vocabulary import (
+    BUSY_STATES,
+    FACTORIES,
+    HOURS_PER_DAY,
+    factory_party,
+    is_factory,
+    is_workshop,
+)
 
 GANTT_DAYS = 14  # the Gantt strip's default window: the last two weeks
 DAYS = "days"
@@ -138,34 +145,33 @@ def _headline(row: Mapping[str, Any], kpis: Mapping[str, Any], scenario: Scenari
     names = headline_kpis(scenario)
     if spread.many_factories(scenario):
         lead = [name for name in names if name.startswith("lead_time.")]
-        cards = _spread_cards(kpis, scenario) + _cards(row, lead, scenario.currency)
+        cards = _spread_cards(row, kpis, scenario) + _cards(row, lead, scenario.currency)
     else:
         cards = _cards(row, names, scenario.currency)
     return '<div class="cards">' + "".join(cards) + "</div>"  # one grid
 
 
-def _spread_cards(kpis: Mapping[str, Any], scenario: Scenario) -> list[str]:
-    """Cards of many factories: their revenue and profit together, the spread of profit and
-    of the cash conversion cycle across them, their lines' mean busy share of open time with
-    its spread and the busiest and idlest lines (and the workshops' share of the work)."""
+def _spread_cards(row: Mapping[str, Any], kpis: Mapping[str, Any], scenario: Scenario) -> list[str]:
+    """Cards of many factories: their revenue and profit together, the cash conversion cycle
+    of their books together (`cash_cycle.factories.ccc_days`), the spread of profit and of
+    the cash conversion cycle across them, their lines' busy share of open time together
+    (`utilisation.factories.busy_of_open`) and its spread across them, the busiest and
+    idlest lines (and the workshops' share of the work)."""
     currency, factories = scenario.currency, len(scenario.factories)
     parties = [factory_party(f.name) for f in scenario.factories]
     money = [kpis["cash_cycle"].get(party) or {} for party in parties]
     lines = {
-        key: row.get("busy_of_open")
-        for key, row in kpis["utilisation"].items()
-        if not is_workshop(key)
+        key: entry.get("busy_of_open")
+        for key, entry in kpis["utilisation"].items()
+        if not is_workshop(key) and key != FACTORIES
     }
     cards = [
         _card(f"Revenue, the {factories} factories together", _total(money, "revenue"), currency),
         _card(f"Profit, the {factories} factories together", _total(money, "profit"), currency),
+        *_cards(row, [f"cash_cycle.{FACTORIES}.ccc_days"], currency),
         _spread_card("Profit per factory", [m.get("profit") for m in money], currency),
         _spread_card("Cash conversion cycle per factory", [m.get("ccc_days") for m in money], DAYS),
-        _card(
-            f"Busy share of open time, mean of the {len(lines)} factory lines",
-            spread.spread(lines.values())["mean"],
-            "share",
-        ),
+        *_cards(row, [f"utilisation.{FACTORIES}.busy_of_open"], currency),
         _spread_card("Busy share of open time per line", list(lines.values()), "share"),
     ]
     busy = {key: {"busy": value} for key, value in lines.items()}

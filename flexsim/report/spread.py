@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flexsim.scenario import Scenario
+from flexsim.vocabulary import MANY_FACTORIES as MANY_FACTORIES  # where it was first
 from flexsim.vocabulary import factory_party, is_factory, is_workshop
 
-MANY_FACTORIES = 8  # a scenario with more factories is shown as spreads across them
 EDGE = 3  # the top and bottom few: the console's rows of the per-factory table, the cards
 STATS = ("mean", "min", "median", "max")
 NOT_ADDITIVE = ("cash_min", "peak_funding_need", "vouchers_outstanding_max")
@@ -57,11 +57,14 @@ def spread_rows(
     rows: Mapping[str, Mapping[str, Any]],
     groups: list[Group],
     total: Callable[[str], bool] | None = None,
+    together: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Rows of KPIs keyed by line, party or factory, each group with more than MANY_FACTORIES
     rows replaced by its `MANY total` row (the sum of each KPI `total` says adds up; none
     without `total`) and its `ONE mean`, `ONE min`, `ONE median` and `ONE max` rows; rows of
-    smaller groups and of no group stay as they are, in their order."""
+    smaller groups and of no group stay as they are, in their order. `together`, the first
+    group's rows taken together as the KPIs compute them (the FACTORIES entry: the factories'
+    books, or their lines), is its `MANY together` row in place of its total."""
     out: dict[str, dict[str, Any]] = {}
     placed: set[str] = set()
     for one, label, member in groups:
@@ -71,7 +74,10 @@ def spread_rows(
             out.update({key: dict(rows[key]) for key in keys})
             continue
         kpis = list(dict.fromkeys(kpi for key in keys for kpi in rows[key]))
-        if total is not None:
+        if together is not None:
+            out[f"{label} together"] = {kpi: together.get(kpi) for kpi in kpis}
+            together = None  # the first group's only
+        elif total is not None:
             out[f"{label} total"] = {
                 kpi: _sum(rows[key].get(kpi) for key in keys) if total(kpi) else None
                 for kpi in kpis

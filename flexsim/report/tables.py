@@ -18,6 +18,7 @@ from flexsim import metrics
 from flexsim.report import spread
 from flexsim.scenario import Scenario
 from flexsim.vocabulary import (
+    FACTORIES,
     ORDER_STATUSES,
     PAYMENT_STATES,
     REFUSAL_REASONS,
@@ -53,8 +54,9 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
     many = spread.many_factories(scenario)
     lines, parties = spread.line_groups(), spread.party_groups()
     across = (
-        f" — across the {len(scenario.factories)} factories (their lines, the workshops): total "
-        "where it adds up, mean, min, median, max; a row each in the table of factories"
+        f" — across the {len(scenario.factories)} factories (their lines, the workshops): the "
+        "factories' lines or books together, total where it adds up, mean, min, median, max; a "
+        "row each in the table of factories"
     )
 
     def add(title: str, frame: pd.DataFrame, what: str, why: str, index: bool = True) -> None:
@@ -67,9 +69,15 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
         rows: Mapping[str, Mapping[str, Any]],
         groups: list[spread.Group],
         total: Any = None,
+        together: bool = False,
     ) -> Mapping[str, Mapping[str, Any]]:
-        """The rows as they are, or with many factories the spreads of their groups."""
-        return spread.spread_rows(rows, groups, total) if many and rows else rows
+        """The rows as they are, or with many factories the spreads of their groups; of a
+        section with a FACTORIES entry (`together`), that entry shown only with many factories,
+        as the first group's `together` row."""
+        whole = rows.get(FACTORIES) if together else None
+        if together:
+            rows = {key: row for key, row in rows.items() if key != FACTORIES}
+        return spread.spread_rows(rows, groups, total, whole) if many and rows else rows
 
     def more(title: str) -> str:
         return title + across if many else title
@@ -86,7 +94,7 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
             "Line time shares (of calendar time; busy_of_open = processing + changeover over "
             "open; overtime in hours)"
         ),
-        _frame(by(kpis["utilisation"], lines), "line"),
+        _frame(by(kpis["utilisation"], lines, together=True), "line"),
         "line time shares",
         "the scenario has no lines",
     )
@@ -111,7 +119,7 @@ def kpi_tables(kpis: Mapping[str, Any], scenario: Scenario) -> tuple[list[Table]
             f"(days; money in {scenario.currency}; CCC = DIO + DSO - DPO from time-weighted "
             "balances; the platform's receivables are its voucher float)"
         ),
-        _frame(by(moved, parties, spread.additive), "party"),
+        _frame(by(moved, parties, spread.additive, together=True), "party"),
         "cash conversion cycle",
         "no money moved but the owners' capital",
     )
