@@ -239,6 +239,6 @@ def test_many_factories_cash_cycle_figure_starts_with_them_together(
     row = metrics.kpi_row(json.loads((folder / "kpis.json").read_text()))
     figure = plots.cash_cycle(plots.run_estimates(row, "run"))
     titles = [ax.get_title() for ax in figure.figure.axes if ax.get_title()]
-    assert titles[0] == "factories together"
-    assert titles.count("factories together") == 1 and FACTORIES not in titles
-    assert "first panel is their books taken together" in figure.caption
+    assert titles[0] == "all 50 factories together"
+    assert sum("together" in title for title in titles) == 1 and FACTORIES not in titles
+    assert "the first panel is the books of all 50 taken together" in figure.caption

@@ -81,8 +81,21 @@ CCC_CAPTION = (
     "suppliers (DPO, drawn leftwards). Shorter is better; below zero, others finance the trade."
 )
 CCC_MANY = (
-    " With more than eight factories, the first panel is their books taken together: "
-    "balances and flows summed, the days computed from the sums."
+    " With more than eight factories, the first panel is the books of all {count} taken "
+    "together: balances and flows summed, the days computed from the sums."
+)
+CCC_SPREAD = (
+    " The next shows each part's spread over the {count} factories with a cash cycle: a bar "
+    "from the lowest factory's value to the highest's, a dot at the median."
+)
+CCC_ENDS = (
+    " Then the {top} factories with the highest profit in the measured window and the "
+    "{bottom} with the lowest{first}, each titled with its rank and profit (the parts of a "
+    "factory without a cash cycle, for want of sales or purchases, are dashes)."
+)
+CCC_EVERY = (
+    " Every factory's CCC and profit are in kpis.json, a run report's table of factories "
+    "(one row each) and an experiment's runs.csv."
 )
 CCC_PARTS = {
     "dio_days": "DIO: days of stock",
@@ -93,30 +106,34 @@ CCC_PARTS = {
 
 
 CCC_COLUMNS = 4
+EDGE = 3  # the factories of highest and of lowest profit drawn when there are many
+SPREAD = "spread"  # the place of the per-factory spread panel among the parties
 
 
-def cash_cycle(estimates: pd.DataFrame) -> Figure:
+def cash_cycle(estimates: pd.DataFrame, currency: str = "") -> Figure:
     """DIO, DSO, −DPO and CCC of every party whose cash cycle is defined, per variant, with
     their intervals when there are replications. The platform has none (no stock, no
     suppliers): its DSO, the voucher float over a day of its fees, would be a bar of thousands
     of days that says nothing of a cycle, so it is left out with the others that have none.
-    With more than MANY_FACTORIES factories, the first panel is their books together."""
+    With more than MANY_FACTORIES factories, their books together (FACTORIES) and the other
+    parties, the spread of each part over the factories, and the EDGE factories of highest and
+    of lowest profit (in the first variant), profits in `currency`."""
     rows = section_of(estimates, "cash_cycle")
+    money = rows[rows["name"] == "profit"]
     rows = rows[rows["name"].isin(list(CCC_PARTS))]
     cycles = rows[rows["name"] == "ccc_days"]
     defined = cycles.groupby("key")["mean"].apply(lambda m: m.notna().any())
     parties = [str(p) for p in rows["key"].unique() if defined.get(p, False)]
     many = sum(is_factory(str(p)) for p in rows["key"].unique()) > MANY_FACTORIES
-    # the factories' books together: first with many factories; else not (they are each drawn)
-    parties = ([FACTORIES] if many and FACTORIES in parties else []) + [
-        party for party in parties if party != FACTORIES
-    ]
+    if many:
+        return _many_cash_cycles(rows, money, parties, currency)
+    parties = [party for party in parties if party != FACTORIES]  # each factory is drawn
     if not parties:
         why = "no party bought, sold or held stock in the measured window"
         return nothing("cash-cycle", CCC_TITLE, CCC_CAPTION, why)
     variants = list(dict.fromkeys(rows["variant"]))
     colours = palette(len(variants))
-    # at most CCC_COLUMNS panels a row: a village's 50 factories make a grid, not a strip
+    # at most CCC_COLUMNS panels a row
     cols = min(len(parties), CCC_COLUMNS)
     grid_rows = math.ceil(len(parties) / cols)
     with style():
@@ -125,14 +142,128 @@ def cash_cycle(estimates: pd.DataFrame) -> Figure:
         for ax, party in zip(axes, parties, strict=False):
             mine = rows[rows["key"] == party]
             _ccc_panel(ax, mine, variants, colours)
-            ax.set_title(f"{party} together" if party == FACTORIES else party)
+            ax.set_title(party)
             ax.set_xlabel("days")
         for ax in axes[len(parties) :]:
             ax.axis("off")  # the last row's empty places
         if len(variants) > 1:
             legend_below(figure, axes[0], 4)
-    caption = CCC_CAPTION + (CCC_MANY if many and parties[0] == FACTORIES else "")
-    return finish("cash-cycle", CCC_TITLE, caption, figure)
+    return finish("cash-cycle", CCC_TITLE, CCC_CAPTION, figure)
+
+
+def _many_cash_cycles(
+    rows: pd.DataFrame, money: pd.DataFrame, parties: list[str], currency: str
+) -> Figure:
+    """The cash-cycle figure of many factories: a row of their books together, the other
+    parties and the spread over the factories; a row of the EDGE factories of highest profit
+    and one of the EDGE of lowest; a grid of EDGE columns whatever the factories' count."""
+    every = [str(p) for p in rows["key"].unique() if is_factory(str(p))]
+    factories = [party for party in parties if is_factory(party)]  # with a cash cycle
+    variants = list(dict.fromkeys(rows["variant"]))
+    ranks = _profit_ranks(money, every, variants[0])  # a factory without a cycle too
+    top, bottom = _top_and_bottom(list(ranks))
+    caption = CCC_CAPTION + CCC_MANY.format(count=len(every))
+    if factories:
+        caption += CCC_SPREAD.format(count=len(factories))
+    if ranks:
+        first = f" (ranked in {variants[0]}, the first design point)" if len(variants) > 1 else ""
+        caption += CCC_ENDS.format(top=len(top), bottom=len(bottom), first=first)
+    caption += CCC_EVERY
+    if not parties:
+        why = "no party bought, sold or held stock in the measured window"
+        return nothing("cash-cycle", CCC_TITLE, caption, why)
+    title = CCC_TITLE
+    if ranks:
+        title += (
+            f": {len(top)} highest and {len(bottom)} lowest of {len(ranks)} factories by profit"
+        )
+    with_cycle = "" if len(factories) == len(every) else f" (of {len(every)})"
+    whole = [FACTORIES] if FACTORIES in parties else []
+    whole += [party for party in parties if party != FACTORIES and not is_factory(party)]
+    whole += [SPREAD] if factories else []
+    grid = [whole[k : k + EDGE] for k in range(0, len(whole), EDGE)]
+    grid += [places for places in (top, bottom) if places]
+    colours = palette(len(variants))
+    with style():
+        height = (1.4 + 0.5 * len(variants) * 4) * len(grid)
+        figure, axes = canvas(height, len(grid), EDGE, sharey=True)
+        for r, places in enumerate(grid):
+            line = axes[r * EDGE : (r + 1) * EDGE]
+            for ax, party in zip(line, places, strict=False):
+                if party == SPREAD:
+                    _spread_panel(ax, rows[rows["key"].isin(factories)], variants, colours)
+                    ax.set_title(f"spread over {len(factories)} factories{with_cycle}:\n"
+                                 "lowest to highest, • median")  # fmt: skip
+                else:
+                    _ccc_panel(ax, rows[rows["key"] == party], variants, colours)
+                    ranked_in = variants[0] if len(variants) > 1 else ""
+                    ax.set_title(_party_title(party, len(every), ranks, currency, ranked_in))
+                    ax.margins(x=0.4)  # room for the numbers beside the bars
+                ax.set_xlabel("days")
+            for ax in line[len(places) :]:
+                ax.axis("off")  # a row's empty places
+        if len(variants) > 1:
+            legend_below(figure, axes[0], 4)
+    return finish("cash-cycle", title, caption, figure)
+
+
+def _profit_ranks(money: pd.DataFrame, factories: list[str], variant: str) -> dict[str, float]:
+    """The profit in `variant` of those of the factories that have one, highest first."""
+    mine = money[money["variant"] == variant].set_index("key")["mean"].dropna()
+    known = {party: float(mine[party]) for party in factories if party in mine.index}
+    return dict(sorted(known.items(), key=lambda item: -item[1]))
+
+
+def _top_and_bottom(keys: list[str]) -> tuple[list[str], list[str]]:
+    """The first and last EDGE keys of a ranking (half each when they would overlap)."""
+    if len(keys) <= 2 * EDGE:
+        half = (len(keys) + 1) // 2
+        return keys[:half], keys[half:]
+    return keys[:EDGE], keys[-EDGE:]
+
+
+def _party_title(
+    party: str, count: int, ranks: dict[str, float], currency: str, variant: str
+) -> str:
+    """A panel's title: the party, with a factory's profit and its rank by profit (in
+    `variant`, named when it is one of several)."""
+    if party == FACTORIES:
+        return f"all {count} factories together"
+    if party not in ranks:
+        return party
+    rank = list(ranks).index(party) + 1
+    end = " (highest)" if rank == 1 else " (lowest)" if rank == len(ranks) else ""
+    profit = f"{ranks[party]:,.0f} {currency}".rstrip()
+    where = f" in {variant}" if variant else ""
+    return f"{party}: {profit}\nprofit #{rank} of {len(ranks)}{end}{where}"
+
+
+def _spread_panel(ax: Axes, rows: pd.DataFrame, variants: list[str], colours: list[str]) -> None:
+    """Each part's spread over the factories (`rows`, their estimates), per variant: a bar
+    from the lowest factory to the highest, a dot at the median, the three values as text."""
+    height = 0.8 / len(variants)
+    for j, variant in enumerate(variants):
+        mine = rows[rows["variant"] == variant]
+        y0 = (j - (len(variants) - 1) / 2) * height
+        for k, part in enumerate(CCC_PARTS):
+            values = mine.loc[mine["name"] == part, "mean"].dropna().to_numpy(float)
+            y = k + y0
+            if not len(values):
+                ax.text(0, y, " — ", va="center", ha="left")
+                continue
+            if part == "dpo_days":
+                values = -values
+            low, mid, high = float(values.min()), float(np.median(values)), float(values.max())
+            shade = 1.0 if part == "ccc_days" else 0.55
+            ax.barh(y, high - low, height * 0.5, left=low, color=colours[j], alpha=shade)
+            ax.plot([mid], [y], "o", color="black", ms=5)
+            ax.text(low, y, f"{low:.1f} ", va="center", ha="right", fontsize=8)
+            ax.text(high, y, f" {high:.1f}", va="center", ha="left", fontsize=8)
+            ax.text(mid, y - height * 0.3, f"{mid:.1f}", va="bottom", ha="center", fontsize=8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(range(len(CCC_PARTS)), list(CCC_PARTS.values()))
+    ax.set_ylim(len(CCC_PARTS) - 0.5, -0.5)
+    ax.margins(x=0.3)
 
 
 def _ccc_panel(ax: Axes, rows: pd.DataFrame, variants: list[str], colours: list[str]) -> None:

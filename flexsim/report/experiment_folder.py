@@ -29,7 +29,7 @@ from flexsim.results import read_tables, table_path
 from flexsim.scenario import Scenario, ScenarioError, load
 
 FIGURE_KPIS = ("utilisation.", "cash_cycle.", "sellers.demand", "sellers.sold", "sellers.lost")
-CCC_KPIS = {"dio_days", "dso_days", "dpo_days", "ccc_days"}
+CCC_KPIS = {"dio_days", "dso_days", "dpo_days", "ccc_days", "profit"}  # profit ranks factories
 
 
 def experiment_page(folder: Path) -> Page:
@@ -50,7 +50,7 @@ def experiment_page(folder: Path) -> Page:
         lambda: plots.differences(labelled, currency, ", ".join(map(_short_key, factors))),
         _lead_time_figure(folder, manifest, estimates),
         lambda: plots.time_split(estimates),
-        lambda: plots.cash_cycle(estimates),
+        lambda: plots.cash_cycle(estimates, currency),
     ]
     if (folder / SERIES).is_dir():
         warmup = _warmup_days(manifest, scenario)

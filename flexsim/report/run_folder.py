@@ -65,7 +65,7 @@ def run_page(folder: Path, gantt_days: tuple[float, float] | None = None) -> Pag
         lambda: _noted(plots.gantt(states, orders, window), many, GANTT_FEW),
         lambda: plots.backlog(metrics.backlog(orders, end), tables["capacity"], start),
         lambda: _noted(plots.cash(cash, start / HOURS_PER_DAY, scenario.currency), many, CASH_FEW),
-        lambda: plots.cash_cycle(estimates),
+        lambda: plots.cash_cycle(estimates, scenario.currency),
     ]
     if scenario.sellers.count:
         steps = plots.funnel(tables["items"], orders, start)
