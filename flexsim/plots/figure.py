@@ -186,3 +186,14 @@ def values_of(frame: pd.DataFrame, column: str) -> list[float]:
     if column not in frame:
         return [math.nan] * len(frame)
     return [float(x) for x in frame[column]]
+
+
+EDGE = 3  # the top and bottom few of many: lines, factories, the console's and the cards' rows
+
+
+def top_and_bottom(keys: list[str], edge: int = EDGE) -> tuple[list[str], list[str]]:
+    """The first and last `edge` keys of a ranking (fewer when they would overlap)."""
+    if len(keys) <= 2 * edge:
+        half = (len(keys) + 1) // 2
+        return keys[:half], keys[half:]
+    return keys[:edge], keys[-edge:]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from flexsim.plots.figure import (
+    EDGE,
     FAMILY_COLOURS,
     OVERTIME_COLOUR,
     STATE_COLOURS,
@@ -22,6 +23,7 @@ from flexsim.plots.figure import (
     percent,
     section_of,
     style,
+    top_and_bottom,
     values_of,
 )
 from flexsim.vocabulary import (
@@ -51,7 +53,6 @@ SPLIT_MANY = (
     "and the {edge} idlest by busy share of open time{first}. Every line's shares, the "
     "workshops' too, are in kpis.json."
 )
-EDGE = 3  # the busiest and idlest lines drawn when there are many factories
 
 
 def time_split(estimates: pd.DataFrame) -> Figure:
@@ -117,8 +118,7 @@ def _few_lines(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, str], 
     busy = own[own["name"] == "busy_of_open"]
     first = busy[busy["variant"] == rows["variant"].iloc[0]]
     ranked = list(first.sort_values("mean", ascending=False, kind="stable")["key"])
-    edge = min(EDGE, len(ranked) // 2)
-    top, bottom = ranked[:edge], ranked[len(ranked) - edge :]
+    top, bottom = top_and_bottom(ranked)
     count = own["key"].nunique()
     labels = {FACTORIES: f"all {count} factory lines"}
     labels |= {key: f"{key} (busiest)" for key in top}

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from flexsim.plots.figure import (
+    EDGE,
     Figure,
     canvas,
     error_bars,
@@ -20,6 +21,7 @@ from flexsim.plots.figure import (
     section_of,
     shade_warmup,
     style,
+    top_and_bottom,
 )
 from flexsim.vocabulary import FACTORIES, MANY_FACTORIES, is_factory
 
@@ -106,7 +108,6 @@ CCC_PARTS = {
 
 
 CCC_COLUMNS = 4
-EDGE = 3  # the factories of highest and of lowest profit drawn when there are many
 SPREAD = "spread"  # the place of the per-factory spread panel among the parties
 
 
@@ -161,7 +162,7 @@ def _many_cash_cycles(
     factories = [party for party in parties if is_factory(party)]  # with a cash cycle
     variants = list(dict.fromkeys(rows["variant"]))
     ranks = _profit_ranks(money, every, variants[0])  # a factory without a cycle too
-    top, bottom = _top_and_bottom(list(ranks))
+    top, bottom = top_and_bottom(list(ranks))
     caption = CCC_CAPTION + CCC_MANY.format(count=len(every))
     if factories:
         caption += CCC_SPREAD.format(count=len(factories))
@@ -212,14 +213,6 @@ def _profit_ranks(money: pd.DataFrame, factories: list[str], variant: str) -> di
     mine = money[money["variant"] == variant].set_index("key")["mean"].dropna()
     known = {party: float(mine[party]) for party in factories if party in mine.index}
     return dict(sorted(known.items(), key=lambda item: -item[1]))
-
-
-def _top_and_bottom(keys: list[str]) -> tuple[list[str], list[str]]:
-    """The first and last EDGE keys of a ranking (half each when they would overlap)."""
-    if len(keys) <= 2 * EDGE:
-        half = (len(keys) + 1) // 2
-        return keys[:half], keys[half:]
-    return keys[:EDGE], keys[-EDGE:]
 
 
 def _party_title(

@@ -9,11 +9,12 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from flexsim.plots.figure import EDGE as EDGE  # the figures' top and bottom few, the same
+from flexsim.plots.figure import top_and_bottom as top_and_bottom
 from flexsim.scenario import Scenario
 from flexsim.vocabulary import MANY_FACTORIES as MANY_FACTORIES  # where it was first
 from flexsim.vocabulary import factory_party, is_factory, is_workshop
 
-EDGE = 3  # the top and bottom few: the console's rows of the per-factory table, the cards
 STATS = ("mean", "min", "median", "max")
 NOT_ADDITIVE = ("cash_min", "peak_funding_need", "vouchers_outstanding_max")
 
@@ -151,11 +152,3 @@ def ranked(rows: Mapping[str, Mapping[str, Any]], kpi: str) -> list[str]:
     """The row keys by a KPI, highest first; rows without it last, in their order."""
     keys = list(rows)
     return sorted(keys, key=lambda key: -(known(rows[key].get(kpi)) or -math.inf))
-
-
-def top_and_bottom(keys: list[str], edge: int = EDGE) -> tuple[list[str], list[str]]:
-    """The first and last `edge` keys of a ranking (fewer when they would overlap)."""
-    if len(keys) <= 2 * edge:
-        half = (len(keys) + 1) // 2
-        return keys[:half], keys[half:]
-    return keys[:edge], keys[-edge:]
