@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import test_orderbook
 import test_routing
@@ -250,3 +251,40 @@ def test_a_numeric_block_is_made_whole_only_when_every_value_has_the_first_ones_
     column: tuple[Any, ...], kind: str, whole: bool
 ) -> None:
     assert engine._one_value(column, len(column), kind) is whole
+
+
+def _blocks(pattern: str, rows: int) -> list[tuple[str, ...]]:
+    """Blocks of a string column: "x" a block all of x, "*" a block of several values."""
+    several = ("x", "y", "杭州", "")  # another script and the empty string too
+    return [  # each block of several values its own: blocks out of order would show
+        tuple(several[(i + b) % len(several)] for i in range(rows))
+        if kind == "*"
+        else (kind,) * rows
+        for b, kind in enumerate(pattern)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "rows"),
+    [
+        ("x", 5),
+        ("xxx", engine.REPEAT_ROWS // 2 + 7),  # a run longer than the array it repeats
+        ("", 3),  # the empty string
+        ("*", 9),
+        ("xx*yy**x", 1_000),  # runs of one value between runs of blocks of several
+        ("xy" * engine.RUNS, 3),  # more runs than a column is made of: taken by code whole
+    ],
+)
+@pytest.mark.parametrize("storage", ["pyarrow", "python"])
+def test_a_string_column_holds_its_blocks_values_in_order(
+    pattern: str, rows: int, storage: str
+) -> None:
+    """Whether pandas keeps its strings in Arrow or in Python, the column made of the blocks
+    is pandas' "str" with every value in its place, and says whether it holds one value."""
+    blocks = _blocks(pattern, rows) if pattern else [("",) * rows]
+    values = [value for block in blocks for value in block]
+    with pd.option_context("mode.string_storage", storage):
+        column, single = engine._strings(blocks, len(values))
+        assert column.dtype == pd.StringDtype(storage, na_value=math.nan)
+    assert list(column) == values
+    assert single is (len(set(values)) == 1)
