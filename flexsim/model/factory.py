@@ -109,6 +109,7 @@ class Factory:
         self.idle: list[Line] = []
         self.streams: list[Stream] = []
         self.wake_at = math.inf  # when a wake-up for the streams' next arrival is scheduled
+        self.wake_up = self.wake  # bound once: reading a method without calling it is slow
         self.next_arrival = math.inf  # when the streams place their next order
         self.catching_up = False
         self.booking = spec.booking
@@ -181,7 +182,7 @@ class Factory:
         first = streams[0].next_at if len(streams) == 1 else min(map(_next_at, streams))
         if first < self.wake_at:
             self.wake_at = first
-            self.env.call_in(first - self.env.now, self.wake)
+            self.env.call_in(first - self.env.now, self.wake_up)
 
     def wake(self) -> None:
         self.wake_at = math.inf  # a stale wake-up only leads to a harmless extra check
@@ -364,7 +365,8 @@ class Factory:
             self.spend(order, self.labour_cost * order.quantity, LABOUR)
         if order.cost:
             self.ledger.post(self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, FINISHED)
-        self.ship(order)
+        ship = self.ship  # a local: `self.ship(...)` of this attribute is looked up unspecialised
+        ship(order)  # by CPython 3.11 (it specialises calls of methods, not of attributes)
 
     def take_back(self, order: Order) -> None:
         """A subcontracted order is back from its workshop: the workshop's fee for its good

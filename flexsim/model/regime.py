@@ -33,6 +33,9 @@ class Regime:
 
     def __init__(self, spec: PaymentSpec, env: Environment, ledger: Ledger, settle: Settle):
         self.spec, self.env, self.ledger, self.settle = spec, env, ledger, settle
+        # the class's name copied onto the instance: the trade reads it for every order, and
+        # CPython 3.11 does not specialise reading a class attribute through an instance
+        self.name = type(self).name
         self.write_off_h = spec.write_off_days * HOURS_PER_DAY
 
     def upfront(self, order: Order) -> float:

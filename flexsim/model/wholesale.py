@@ -65,13 +65,13 @@ class OrderStream:
         self.fixed_quantity = None if fixed_quantity is None else round(fixed_quantity)
         self.fixed_due_h = None if fixed_due_days is None else fixed_due_days * HOURS_PER_DAY
         self.factory_name, self.channel, self.price = factory.name, spec.channel, spec.factory_price
-        self.place = trade.place
+        self.trade = trade
         self.next_at = self.interarrival_h()
 
     def release(self) -> None:
         """The order placed at next_at goes to the factory; the next one is drawn."""
-        now = self.next_at
-        self.next_at = now + self.interarrival_h()
+        now, draw = self.next_at, self.interarrival_h  # a local: `self.x()` of a callable
+        self.next_at = now + draw()  # attribute is looked up unspecialised by CPython 3.11
         if self.only_item is None:
             family = self.family()
             name, item = self.families[family], self.items[family][self.style()]
@@ -96,7 +96,7 @@ class OrderStream:
             self.price,
             self.buyer,
         )
-        self.place(order, self.factory)
+        self.trade.place(order, self.factory)
 
 
 _new, _init = object.__new__, Order.__init__
