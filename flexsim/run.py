@@ -245,9 +245,10 @@ class _Columns:
                 blocks.append(column)
             elif _one_value(column, size, kind):
                 blocks.append(np.full(size, column[0], kind))
-            else:  # packed by struct in C, about twice as fast as numpy.fromiter on a tuple
+            else:  # packed by struct in C, about twice as fast as numpy.fromiter on a tuple;
+                # a read-only view of the bytes: the end copies every column's blocks into one
                 packed = struct.Struct(f"{size}{PACKED[kind]}").pack(*column)
-                blocks.append(np.frombuffer(bytearray(packed), kind))
+                blocks.append(np.frombuffer(packed, kind))
         self.converted += size
         rows.clear()
 
@@ -270,7 +271,7 @@ def _table(table: _Columns) -> pd.DataFrame:
     columns, single = {}, set()
     for (column, kind), blocks in zip(COLUMN_TYPES[table.name].items(), table.blocks, strict=True):
         if kind != "str":
-            columns[column] = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+            columns[column] = np.concatenate(blocks)  # writable, as a table's columns are
         else:
             columns[column], one = _strings(blocks, table.converted)
             if one:

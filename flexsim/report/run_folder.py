@@ -165,9 +165,10 @@ def _spread_cards(row: Mapping[str, Any], kpis: Mapping[str, Any], scenario: Sce
         for key, entry in kpis["utilisation"].items()
         if not is_workshop(key) and key != FACTORIES
     }
+    together = kpis["cash_cycle"].get(FACTORIES) or {}  # their books summed
     cards = [
-        _card(f"Revenue, the {factories} factories together", _total(money, "revenue"), currency),
-        _card(f"Profit, the {factories} factories together", _total(money, "profit"), currency),
+        _card(f"Revenue, the {factories} factories together", together.get("revenue"), currency),
+        _card(f"Profit, the {factories} factories together", together.get("profit"), currency),
         *_cards(row, [f"cash_cycle.{FACTORIES}.ccc_days"], currency),
         _spread_card("Profit per factory", [m.get("profit") for m in money], currency),
         _spread_card("Cash conversion cycle per factory", [m.get("ccc_days") for m in money], DAYS),
@@ -192,10 +193,6 @@ def _spread_cards(row: Mapping[str, Any], kpis: Mapping[str, Any], scenario: Sce
 def _sum(values: list[Any]) -> float | None:
     xs = [x for x in map(spread.known, values) if x is not None]
     return sum(xs) if xs else None
-
-
-def _total(rows: list[Mapping[str, Any]], kpi: str) -> float | None:
-    return _sum([row.get(kpi) for row in rows])
 
 
 def _card(what: str, value: float | None, unit: str) -> str:
