@@ -273,7 +273,7 @@ def _table(table: _Columns) -> pd.DataFrame:
         if kind != "str":
             columns[column] = np.concatenate(blocks)  # writable, as a table's columns are
         else:
-            columns[column], one = _strings(blocks, table.converted)
+            columns[column], one = _strings(blocks)
             if one:
                 single.add(column)
         blocks.clear()  # a column's blocks go as it is made: the table is not held twice
@@ -285,7 +285,7 @@ def _table(table: _Columns) -> pd.DataFrame:
     return frame.sort_values(keys, kind="stable", ignore_index=True)
 
 
-def _strings(blocks: list[tuple[str, ...]], size: int) -> tuple[Any, bool]:
+def _strings(blocks: list[tuple[str, ...]]) -> tuple[Any, bool]:
     """A column of strings, and whether it holds a single value. Its distinct values (a run's
     one factory, a line's few states, the orders' statuses) become strings once and the column
     takes them by code: converting every value to pandas' string type cost about three times

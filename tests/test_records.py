@@ -284,7 +284,7 @@ def test_a_string_column_holds_its_blocks_values_in_order(
     blocks = _blocks(pattern, rows) if pattern else [("",) * rows]
     values = [value for block in blocks for value in block]
     with pd.option_context("mode.string_storage", storage):
-        column, single = engine._strings(blocks, len(values))
+        column, single = engine._strings(blocks)
         assert column.dtype == pd.StringDtype(storage, na_value=math.nan)
     assert list(column) == values
     assert single is (len(set(values)) == 1)
