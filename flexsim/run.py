@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import functools
 import gc
-import itertools
 import struct
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -53,9 +51,8 @@ SORT_KEYS = {
 BLOCK_ROWS = 1_000
 # the struct code of each numeric column's dtype, in native size and byte order as numpy's
 PACKED = {"int64": "q", "float64": "d", "bool": "?"}
-# rows of the one Arrow array a run of a string column's value repeats (function _repeated),
-# and the most runs a string column is made of (function _strings)
-REPEAT_ROWS, RUNS = 1 << 14, 16
+# rows of the one Arrow array a string column of one value repeats (function _repeated)
+REPEAT_ROWS = 1 << 14
 DEFAULT_SEED = 1  # of a run, and the first replication's of an experiment
 
 
@@ -289,40 +286,28 @@ def _strings(blocks: list[tuple[str, ...]]) -> tuple[Any, bool]:
     """A column of strings, and whether it holds a single value. Its distinct values (a run's
     one factory, a line's few states, the orders' statuses) become strings once and the column
     takes them by code: converting every value to pandas' string type cost about three times
-    as much. A block of one value (a block of orders all delivered and paid) needs no code per
-    row. In Arrow (pandas' strings where pyarrow is installed) neither does a run of such blocks:
-    it is a small array of its value repeated (`_repeated`), and the column is made of the runs'
-    arrays, up to RUNS of them (then it is taken by code whole)."""
+    as much. A block of one value (a block of orders all delivered and paid) gets its codes
+    whole. A column of one value (a run's one regime, reasons "") needs no codes at all: in
+    Arrow (pandas' strings where pyarrow is installed) it is a small array of the value
+    repeated (`_repeated`)."""
     dtype = pd.StringDtype(na_value=np.nan)  # pandas' "str", in Arrow where pyarrow is installed
     # each block's one value, or None when it has several (counted by identity first: C-fast)
     ones = [block[0] if block.count(block[0]) == len(block) else None for block in blocks]
+    first = ones[0]
+    if first is not None and ones.count(first) == len(ones) and dtype.storage == "pyarrow":
+        size = sum(map(len, blocks))
+        return pd.array(pa.chunked_array(_repeated(first, size)), dtype=dtype), True
     pairs = list(zip(blocks, ones, strict=True))
     several = [block for block, one in pairs if one is None]
     values = list({one for one in ones if one is not None}.union(*several))
     code = {value: i for i, value in enumerate(values)}.__getitem__
-
-    def coded(blocks_ones: Iterable[tuple[tuple[str, ...], str | None]]) -> np.ndarray:
-        return np.concatenate(
-            [
-                np.fromiter(map(code, block), np.intp, len(block))
-                if one is None
-                else np.full(len(block), code(one), np.intp)
-                for block, one in blocks_ones
-            ]
-        )
-
-    runs = [list(run) for _, run in itertools.groupby(pairs, key=itemgetter(1))]
-    if dtype.storage != "pyarrow" or len(runs) > RUNS:
-        return pd.array(values, dtype=dtype).take(coded(pairs)), len(values) == 1
-    words = pa.array(values, type=pa.large_string())
-    chunks = []
-    for run in runs:
-        one = run[0][1]
-        if one is None:
-            chunks.append(words.take(coded(run)))
-        else:
-            chunks.extend(_repeated(one, sum(len(block) for block, _ in run)))
-    return pd.array(pa.chunked_array(chunks), dtype=dtype), len(values) == 1
+    codes = [
+        np.fromiter(map(code, block), np.intp, len(block))
+        if one is None
+        else np.full(len(block), code(one), np.intp)
+        for block, one in pairs
+    ]
+    return pd.array(values, dtype=dtype).take(np.concatenate(codes)), len(values) == 1
 
 
 def _repeated(value: str, size: int) -> list[Any]:

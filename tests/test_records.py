@@ -271,8 +271,8 @@ def _blocks(pattern: str, rows: int) -> list[tuple[str, ...]]:
         ("xxx", engine.REPEAT_ROWS // 2 + 7),  # a run longer than the array it repeats
         ("", 3),  # the empty string
         ("*", 9),
-        ("xx*yy**x", 1_000),  # runs of one value between runs of blocks of several
-        ("xy" * engine.RUNS, 3),  # more runs than a column is made of: taken by code whole
+        ("xx*yy**x", 1_000),  # blocks of one value between blocks of several
+        ("xy" * 10, 3),  # blocks of one value, two values in turn
     ],
 )
 @pytest.mark.parametrize("storage", ["pyarrow", "python"])
