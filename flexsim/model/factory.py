@@ -365,8 +365,10 @@ class Factory:
             self.spend(order, self.labour_cost * order.quantity, LABOUR)
         if order.cost:
             self.ledger.post(self.party, FINISHED_GOODS, WIP, order.cost, order.order_id, FINISHED)
-        ship = self.ship  # a local: `self.ship(...)` of this attribute is looked up unspecialised
-        ship(order)  # by CPython 3.11 (it specialises calls of methods, not of attributes)
+        # through a local, as OrderStream.release calls its sampler: `self.ship(...)` of this
+        # attribute (not a method) is looked up unspecialised by CPython 3.11
+        ship = self.ship
+        ship(order)
 
     def take_back(self, order: Order) -> None:
         """A subcontracted order is back from its workshop: the workshop's fee for its good

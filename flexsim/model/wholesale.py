@@ -70,8 +70,10 @@ class OrderStream:
 
     def release(self) -> None:
         """The order placed at next_at goes to the factory; the next one is drawn."""
-        now, draw = self.next_at, self.interarrival_h  # a local: `self.x()` of a callable
-        self.next_at = now + draw()  # attribute is looked up unspecialised by CPython 3.11
+        # the sampler called through a local: CPython 3.11 looks up `self.x()` of a callable
+        # attribute (not a method) unspecialised, at every call
+        now, draw = self.next_at, self.interarrival_h
+        self.next_at = now + draw()
         if self.only_item is None:
             family = self.family()
             name, item = self.families[family], self.items[family][self.style()]

@@ -108,6 +108,7 @@ CCC_PARTS = {
 
 
 CCC_COLUMNS = 4
+CCC_NONE = "no party bought, sold or held stock in the measured window"
 SPREAD = "spread"  # the place of the per-factory spread panel among the parties
 
 
@@ -125,13 +126,12 @@ def cash_cycle(estimates: pd.DataFrame, currency: str = "") -> Figure:
     cycles = rows[rows["name"] == "ccc_days"]
     defined = cycles.groupby("key")["mean"].apply(lambda m: m.notna().any())
     parties = [str(p) for p in rows["key"].unique() if defined.get(p, False)]
-    many = sum(is_factory(str(p)) for p in rows["key"].unique()) > MANY_FACTORIES
-    if many:
-        return _many_cash_cycles(rows, money, parties, currency)
+    every = [str(p) for p in rows["key"].unique() if is_factory(str(p))]
+    if len(every) > MANY_FACTORIES:
+        return _many_cash_cycles(rows, money, parties, every, currency)
     parties = [party for party in parties if party != FACTORIES]  # each factory is drawn
     if not parties:
-        why = "no party bought, sold or held stock in the measured window"
-        return nothing("cash-cycle", CCC_TITLE, CCC_CAPTION, why)
+        return nothing("cash-cycle", CCC_TITLE, CCC_CAPTION, CCC_NONE)
     variants = list(dict.fromkeys(rows["variant"]))
     colours = palette(len(variants))
     # at most CCC_COLUMNS panels a row
@@ -153,12 +153,11 @@ def cash_cycle(estimates: pd.DataFrame, currency: str = "") -> Figure:
 
 
 def _many_cash_cycles(
-    rows: pd.DataFrame, money: pd.DataFrame, parties: list[str], currency: str
+    rows: pd.DataFrame, money: pd.DataFrame, parties: list[str], every: list[str], currency: str
 ) -> Figure:
-    """The cash-cycle figure of many factories: a row of their books together, the other
-    parties and the spread over the factories; a row of the EDGE factories of highest profit
-    and one of the EDGE of lowest; a grid of EDGE columns whatever the factories' count."""
-    every = [str(p) for p in rows["key"].unique() if is_factory(str(p))]
+    """The cash-cycle figure of many factories (`every`): a row of their books together, the
+    other parties and the spread over the factories; a row of the EDGE factories of highest
+    profit and one of the EDGE of lowest; a grid of EDGE columns whatever the factories' count."""
     factories = [party for party in parties if is_factory(party)]  # with a cash cycle
     variants = list(dict.fromkeys(rows["variant"]))
     ranks = _profit_ranks(money, every, variants[0])  # a factory without a cycle too
@@ -171,8 +170,7 @@ def _many_cash_cycles(
         caption += CCC_ENDS.format(top=len(top), bottom=len(bottom), first=first)
     caption += CCC_EVERY
     if not parties:
-        why = "no party bought, sold or held stock in the measured window"
-        return nothing("cash-cycle", CCC_TITLE, caption, why)
+        return nothing("cash-cycle", CCC_TITLE, caption, CCC_NONE)
     title = CCC_TITLE
     if ranks:
         title += (
@@ -185,6 +183,7 @@ def _many_cash_cycles(
     grid = [whole[k : k + EDGE] for k in range(0, len(whole), EDGE)]
     grid += [places for places in (top, bottom) if places]
     colours = palette(len(variants))
+    ranked_in = variants[0] if len(variants) > 1 else ""  # named when one of several
     with style():
         height = (1.4 + 0.5 * len(variants) * 4) * len(grid)
         figure, axes = canvas(height, len(grid), EDGE, sharey=True)
@@ -197,7 +196,6 @@ def _many_cash_cycles(
                                  "lowest to highest, • median")  # fmt: skip
                 else:
                     _ccc_panel(ax, rows[rows["key"] == party], variants, colours)
-                    ranked_in = variants[0] if len(variants) > 1 else ""
                     ax.set_title(_party_title(party, len(every), ranks, currency, ranked_in))
                     ax.margins(x=0.4)  # room for the numbers beside the bars
                 ax.set_xlabel("days")
