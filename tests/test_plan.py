@@ -10,10 +10,12 @@ import math
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -459,20 +461,28 @@ def test_a_killed_plan_resumes_with_resume(tmp_path: Path) -> None:
     out = tmp_path / "out"
     command = [sys.executable, "-m", "flexsim.cli", "plan", str(path), "--out", str(out)]
     command += ["--jobs", "1", "--quiet"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+    # Watched through a read-only SQLite connection: Optuna opening the file itself creates its
+    # tables when they are not all there yet, racing the plan's own creation of them.
     study = tmp_path / "out.partial" / "optuna.db"
-    deadline, told = time.monotonic() + 120, []
-    while len(told) < 2 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    finished, deadline = 0, time.monotonic() + 120
+    while finished < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
         if study.exists():
             try:
-                loaded = optuna.load_study(study_name="mmc-lines", storage=f"sqlite:///{study}")
-                trials = loaded.get_trials(deepcopy=False)
-                told = [(t.number, t.params, t.value) for t in trials if t.state.is_finished()]
-            except Exception:  # the study is being created: look again
-                told = []
+                with closing(sqlite3.connect(f"file:{study}?mode=ro", uri=True)) as db:
+                    query = "SELECT COUNT(*) FROM trials WHERE state IN ('COMPLETE', 'FAIL')"
+                    finished = db.execute(query).fetchone()[0]
+            except sqlite3.Error:  # the study is being created: look again
+                finished = 0
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    assert finished >= 2, log.read_text(encoding="utf-8")
+    storage = f"sqlite:///{study}"
+    before = optuna.load_study(study_name="mmc-lines", storage=storage).trials
+    told = [(t.number, t.params, t.value) for t in before if t.state.is_finished()]
     assert len(told) >= 2, told
     subprocess.run([*command, "--resume"], check=True, capture_output=True)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
