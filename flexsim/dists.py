@@ -10,7 +10,8 @@ and, for the integer families, fits numpy's 64-bit integers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import chain, repeat
 from typing import Annotated, Any, Literal, TypeVar
@@ -70,7 +71,7 @@ class _Dist(Spec):
         When `rng` is `shared` with other samplers, the blocks stay BLOCK: their sizes decide
         which sampler gets which of the stream's values."""
         return _in_blocks(
-            lambda n: (self.sample(rng, n) * scale).tolist(),
+            lambda n: array("d", (self.sample(rng, n) * scale).tobytes()),
             BLOCK if shared else self.first_block(),
         )
 
@@ -297,14 +298,18 @@ def choice_sampler(rng: np.random.Generator, weights: list[float]) -> Callable[[
     return _in_blocks(lambda n: rng.choice(len(p), size=n, p=p).tolist(), FIRST_BLOCK)
 
 
-def _in_blocks(block: Callable[[int], list[T]], first: int) -> Callable[[], T]:
+def _in_blocks(block: Callable[[int], Sequence[T]], first: int) -> Callable[[], T]:
     """A no-argument callable returning the values of `block(n)` one per call, asking for the
     next block when they run out: `first` values, then twice as many each time up to BLOCK.
 
     The callable is `next` on the chained blocks, all of it C: a draw on the hot path (an
-    order's interarrival, its unit time) runs no Python frame; Python runs once per block."""
+    order's interarrival, its unit time) runs no Python frame; Python runs once per block. A
+    block of floats is an `array` of doubles, 8 bytes a value against a list's 32 (its
+    pointer and the float object it holds), and iterating it, which makes each float as it is
+    asked for, is a little faster than a list's: the full taobao-village's sellers hold enough
+    blocks that lists of them raised its peak memory by about 450 MiB."""
 
-    def blocks() -> Iterator[list[T]]:
+    def blocks() -> Iterator[Sequence[T]]:
         size = first
         while True:
             yield block(size)
