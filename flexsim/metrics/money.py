@@ -10,7 +10,7 @@ every KPI.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -47,7 +47,6 @@ from flexsim.vocabulary import (
     factory_name,
     is_factory,
     is_seller,
-    sellers_among,
 )
 
 # the derived daily table of each party's position: column → accounts (debit balance) and sign
@@ -108,10 +107,14 @@ DAY_COLUMNS = ("dio_days", "dso_days", "dpo_days", "ccc_days")
 
 
 def party_money(
-    ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float = 0.0
+    ledger: pd.DataFrame,
+    start_h: float,
+    end_h: float,
+    discount_rate: float = 0.0,
+    only: Callable[[str], bool] = lambda party: party != WORLD,
 ) -> pd.DataFrame:
-    """The cash cycle of every party but the world, one row each (index `party`, columns
-    MONEY_COLUMNS), from its postings alone.
+    """The cash cycle of every party but the world (or of the parties `only` accepts), one row
+    each (index `party`, columns MONEY_COLUMNS), from its postings alone.
 
     Balances are time-weighted over [start_h, end_h), each level holding until the party's
     next posting; flows are summed over postings inside the window; DIO = average stock at
@@ -122,7 +125,7 @@ def party_money(
     Profit is revenue and interest income less COGS, expenses, fees, wages, depreciation, bad
     debt and financing cost; NPV discounts each cash movement to time 0 at `discount_rate` a year,
     the owners' capital excluded."""
-    books = _Books(ledger)
+    books = _Books(ledger, only)
     party, at = books.party, books.at
     following = at.groupby(party).shift(-1).fillna(end_h)
     hours = following.clip(start_h, end_h) - at.clip(start_h, end_h)
@@ -150,47 +153,64 @@ def party_money(
 
 
 class _Books:
-    """The postings of every party but the world, by party then time (simultaneous postings in
-    ledger order), as the columns party_money needs: the parties as numbers 0, 1, … in name
+    """The postings of the parties `only` accepts, by party then time (simultaneous postings
+    in ledger order), as the columns party_money needs: the parties as numbers 0, 1, … in name
     order (`names`) and the accounts as numbers too, so that none of its many sums and tests
     looks at a posting's strings again, and the ledger is neither copied nor sorted by name
     (with thousands of sellers that was most of the KPI step's time and memory)."""
 
-    def __init__(self, ledger: pd.DataFrame) -> None:
+    def __init__(self, ledger: pd.DataFrame, only: Callable[[str], bool]) -> None:
         # the narrowest integers that hold the codes: at 10,000 sellers these arrays are most
         # of this step's memory, which decides a village run's peak when it writes its tables
         codes, names = pd.factorize(ledger["party"], sort=True)
         codes = codes.astype(np.int32)
+        kept = np.array([only(str(name)) for name in names], dtype=bool)
+        number = np.where(kept, np.cumsum(kept) - 1, -1).astype(np.int32)  # kept ones 0, 1, …
         order = np.lexsort((ledger["at"].to_numpy(), codes))  # stable: ties keep ledger order
-        party = codes[order]
-        if WORLD in names:  # the world's postings out; the parties after it move down one
-            world = list(names).index(WORLD)
-            party = party[party != world]
-            order = order[codes[order] != world]
-            party = party - (party > world)
-            names = names.delete(world)
-        self.names = [str(name) for name in names]
-        self.party = pd.Series(party)
+        party = number[codes[order]]
+        order = order[party >= 0]
+        self.names = [str(name) for name in names[kept]]
+        self.party = pd.Series(party[party >= 0])
         self.at = pd.Series(ledger["at"].to_numpy()[order])
         self.amount = pd.Series(ledger["amount"].to_numpy()[order])
         self.capital = (ledger["reason"] == INITIAL_CAPITAL).to_numpy()[order]
-        self.sides = {}
-        for side in ("debit", "credit"):
-            account_codes, accounts = pd.factorize(ledger[side])
-            narrow = account_codes.astype(np.int16)[order]  # a few dozen accounts at most
-            self.sides[side] = narrow, [str(account) for account in accounts]
+        sides = _sides(ledger).items()
+        self.sides = {side: (numbers[order], accounts) for side, (numbers, accounts) in sides}
 
     def posted(self, side: str, accounts: tuple[str, ...]) -> npt.NDArray[np.bool_]:
         """Whether each posting puts its amount on `side` of one of `accounts`."""
-        codes, names = self.sides[side]
-        wanted = [i for i, name in enumerate(names) if name in accounts]
-        return np.isin(codes, wanted)
+        return _posted(self.sides[side], accounts)
 
     def signed(self, accounts: tuple[str, ...]) -> pd.Series:
         """Each posting's change to the debit balance of `accounts`."""
-        sign = self.posted("debit", accounts).astype(float) - self.posted("credit", accounts)
-        signed: pd.Series = self.amount * sign
+        signed: pd.Series = self.amount * _sign(self.sides, accounts)
         return signed
+
+
+Codes = tuple[npt.NDArray[np.int16], list[str]]
+
+
+def _sides(ledger: pd.DataFrame) -> dict[str, Codes]:
+    """Each posting's debit and credit account as a number, in ledger order, with the accounts'
+    names: the tests of accounts then compare small integers, not strings."""
+    sides = {}
+    for side in ("debit", "credit"):
+        codes, accounts = pd.factorize(ledger[side])
+        narrow = codes.astype(np.int16)  # a few dozen accounts at most
+        sides[side] = narrow, [str(account) for account in accounts]
+    return sides
+
+
+def _posted(side: Codes, accounts: tuple[str, ...]) -> npt.NDArray[np.bool_]:
+    """Whether each posting puts its amount on that side of one of `accounts`."""
+    codes, names = side
+    return np.array([name in accounts for name in names], dtype=bool)[codes]
+
+
+def _sign(sides: dict[str, Codes], accounts: tuple[str, ...]) -> npt.NDArray[np.float64]:
+    """Each posting's sign on the debit balance of `accounts`: 1 debited, −1 credited."""
+    sign: npt.NDArray[np.float64] = _posted(sides["debit"], accounts).astype(float)
+    return sign - _posted(sides["credit"], accounts)
 
 
 def _with_days(table: pd.DataFrame, days: float) -> pd.DataFrame:
@@ -230,12 +250,6 @@ def cash_cycle(
     names = [parties] if isinstance(parties, str) else list(parties)
     money = party_money(ledger[ledger["party"].isin(names)], start_h, end_h, discount_rate)
     return combined_money(money, names, (end_h - start_h) / HOURS_PER_DAY)
-
-
-def _signed(books: pd.DataFrame, accounts: tuple[str, ...]) -> pd.Series:
-    """Each posting's change to the debit balance of `accounts`."""
-    sign = books["debit"].isin(accounts).astype(float) - books["credit"].isin(accounts)
-    return sign * books["amount"]
 
 
 def cash_to_cash(
@@ -306,12 +320,16 @@ def cash_positions(ledger: pd.DataFrame, end_h: float) -> pd.DataFrame:
     table = pd.DataFrame(
         {"party": np.repeat(groups, days), "day": np.tile(np.arange(days), len(groups))}
     )
-    for column, (accounts, sign) in CASH_COLUMNS.items():
-        change = sign * _signed(ledger, accounts).to_numpy()[mine]
-        daily = (
-            pd.Series(change).groupby(key).sum().reindex(range(len(groups) * days), fill_value=0.0)
-        )
-        table[column] = daily.to_numpy().reshape(len(groups), days).cumsum(axis=1).ravel()
+    sides, amount = _sides(ledger), ledger["amount"].to_numpy()
+    changes = pd.DataFrame(
+        {
+            column: sign * (amount * _sign(sides, accounts))[mine]
+            for column, (accounts, sign) in CASH_COLUMNS.items()
+        }
+    )  # summed by (party, day) together: the key is grouped once
+    daily = changes.groupby(key).sum().reindex(range(len(groups) * days), fill_value=0.0)
+    for column in CASH_COLUMNS:
+        table[column] = daily[column].to_numpy().reshape(len(groups), days).cumsum(axis=1).ravel()
     return table
 
 
@@ -319,8 +337,7 @@ def seller_money(
     ledger: pd.DataFrame, start_h: float, end_h: float, discount_rate: float
 ) -> pd.DataFrame:
     """The derived `seller_money` table: each seller's `party_money` row."""
-    books = ledger[ledger["party"].isin(sellers_among(ledger["party"].unique()))]
-    return party_money(books, start_h, end_h, discount_rate).reset_index()
+    return party_money(ledger, start_h, end_h, discount_rate, only=is_seller).reset_index()
 
 
 def vouchers_outstanding_max(orders: pd.DataFrame, ledger: pd.DataFrame) -> float:
