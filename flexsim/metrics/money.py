@@ -111,7 +111,7 @@ def party_money(
     start_h: float,
     end_h: float,
     discount_rate: float = 0.0,
-    only: Callable[[str], bool] = lambda party: party != WORLD,
+    only: Callable[[str], bool] | None = None,
 ) -> pd.DataFrame:
     """The cash cycle of every party but the world (or of the parties `only` accepts), one row
     each (index `party`, columns MONEY_COLUMNS), from its postings alone.
@@ -125,7 +125,7 @@ def party_money(
     Profit is revenue and interest income less COGS, expenses, fees, wages, depreciation, bad
     debt and financing cost; NPV discounts each cash movement to time 0 at `discount_rate` a year,
     the owners' capital excluded."""
-    books = _Books(ledger, only)
+    books = _Books(ledger, only or (lambda party: party != WORLD))
     party, at = books.party, books.at
     following = at.groupby(party).shift(-1).fillna(end_h)
     hours = following.clip(start_h, end_h) - at.clip(start_h, end_h)
