@@ -8,7 +8,7 @@ import pytest
 import flexsim
 from flexsim.audit import balance, expected_factory_cash
 from flexsim.experiment import ExperimentResult, compare
-from flexsim.metrics import cash_cycle
+from flexsim.metrics import cash_cycle, cash_positions, party_money
 
 DAY = 24.0
 # Interest depends on the cash path, not on the orders; the checks that rebuild cash from the
@@ -131,6 +131,27 @@ def test_hand_made_ledger_of_three_orders_gives_hand_computed_cash_cycle() -> No
     assert result["dso_days"] == pytest.approx(131 / 47)
     assert result["dpo_days"] == pytest.approx(5.0)
     assert result["ccc_days"] == pytest.approx(4.0 + 131 / 47 - 5.0)
+
+
+def test_a_posting_with_a_missing_party_or_account_counts_for_none() -> None:
+    """A table read back from CSV holds an empty field as missing (NaN): a posting without a
+    party is nobody's cash, one without an account moves no balance on that side, in the cash
+    cycles and the daily `cash` table alike (missing values are coded -1, which must not pick
+    the last party or account)."""
+    f, g = "factory/f", "factory/g"
+    rows = [
+        (0.0, f, "cash", "revenue", 5.0),
+        (1.0, None, "cash", "revenue", 3.0),  # nobody's
+        (2.0, g, "cash", None, 7.0),  # debited to g's cash, credited to nothing
+        (3.0, g, None, "cash", 2.0),  # credited to g's cash, debited to nothing
+    ]
+    ledger = pd.DataFrame(rows, columns=["at", "party", "debit", "credit", "amount"])
+    ledger = ledger.assign(reason="")
+    money = party_money(ledger, 0.0, 2 * DAY)
+    assert list(money.index) == [f, g]
+    assert money["cash_end"].tolist() == [5.0, 5.0] and money["revenue"].tolist() == [5.0, 0.0]
+    cash = cash_positions(ledger, 2 * DAY).set_index(["party", "day"])["cash"]
+    assert cash.to_dict() == {(f, 0): 5.0, (f, 1): 5.0, (g, 0): 5.0, (g, 1): 5.0}
 
 
 @pytest.mark.slow

@@ -165,7 +165,9 @@ class _Books:
         codes, names = pd.factorize(ledger["party"], sort=True)
         codes = codes.astype(np.int32)
         kept = np.array([only(str(name)) for name in names], dtype=bool)
-        number = np.where(kept, np.cumsum(kept) - 1, -1).astype(np.int32)  # kept ones 0, 1, …
+        # the kept parties' numbers 0, 1, … by code, -1 for the others and for a missing party
+        # (code -1, the last entry)
+        number = np.append(np.where(kept, np.cumsum(kept) - 1, -1), -1).astype(np.int32)
         order = np.lexsort((ledger["at"].to_numpy(), codes))  # stable: ties keep ledger order
         party = number[codes[order]]
         order = order[party >= 0]
@@ -203,8 +205,8 @@ def _sides(ledger: pd.DataFrame) -> dict[str, Codes]:
 
 def _posted(side: Codes, accounts: tuple[str, ...]) -> npt.NDArray[np.bool_]:
     """Whether each posting puts its amount on that side of one of `accounts`."""
-    codes, names = side
-    return np.array([name in accounts for name in names], dtype=bool)[codes]
+    codes, names = side  # a missing account, code -1, takes the last entry: False
+    return np.array([name in accounts for name in names] + [False])[codes]
 
 
 def _sign(sides: dict[str, Codes], accounts: tuple[str, ...]) -> npt.NDArray[np.float64]:
@@ -312,9 +314,9 @@ def cash_positions(ledger: pd.DataFrame, end_h: float) -> pd.DataFrame:
     codes, names = pd.factorize(ledger["party"])
     groups = sorted({SELLERS if is_seller(name) else str(name) for name in names} - {WORLD})
     number = {name: k for k, name in enumerate(groups)}
-    of_code = np.array([number.get(SELLERS if is_seller(n) else str(n), -1) for n in names])
-    group = of_code[codes]
-    mine = group >= 0  # the world's postings out
+    of_code = [number.get(SELLERS if is_seller(n) else str(n), -1) for n in names]
+    group = np.array([*of_code, -1])[codes]  # a missing party, code -1, takes the last: -1
+    mine = group >= 0  # the world's (and a missing party's) postings out
     day = (ledger["at"].to_numpy()[mine] // HOURS_PER_DAY).clip(max=days - 1).astype(np.int64)
     key = pd.Series(group[mine].astype(np.int64) * days + day)
     table = pd.DataFrame(
