@@ -170,9 +170,10 @@ class _Books:
         number = np.append(np.where(kept, np.cumsum(kept) - 1, -1), -1).astype(np.int32)
         order = np.lexsort((ledger["at"].to_numpy(), codes))  # stable: ties keep ledger order
         party = number[codes[order]]
-        order = order[party >= 0]
+        mine = party >= 0
+        order = order[mine]
         self.names = [str(name) for name in names[kept]]
-        self.party = pd.Series(party[party >= 0])
+        self.party = pd.Series(party[mine])
         self.at = pd.Series(ledger["at"].to_numpy()[order])
         self.amount = pd.Series(ledger["amount"].to_numpy()[order])
         self.capital = (ledger["reason"] == INITIAL_CAPITAL).to_numpy()[order]
